@@ -1,0 +1,233 @@
+"""The one place where the client talks HTTP: auth header, rate limit, breaker, retries, errors.
+
+Every endpoint method of ``MeliClient`` goes through ``Requester.request``; nothing else touches
+``httpx``. The access token travels only in the ``Authorization`` header, never in the query
+string (§1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from .breaker import CircuitBreaker
+from .errors import InvalidResponse, MeliError, ServerError, TransportError, error_from_response
+from .ratelimit import RateLimiter, endpoint_family
+from .retry import RetryPolicy
+
+__all__ = ["Requester", "path_segment"]
+
+logger = logging.getLogger(__name__)
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+Sleep = Callable[[float], Awaitable[None]]
+QueryValue = str | int | float | bool | None
+
+_SEGMENT = re.compile(r"[A-Za-z0-9_.\-]{1,128}", re.ASCII)
+# Failures after which the request certainly never reached Mercado Libre.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def path_segment(value: str | int) -> str:
+    """``value`` as one URL path segment; anything that could change the path is refused.
+
+    Ids reach URLs from notifications and user input; a hostile ``../`` or ``?`` must never
+    turn into another endpoint.
+    """
+    text = str(value)
+    if isinstance(value, bool) or not _SEGMENT.fullmatch(text) or text in {".", ".."}:
+        raise ValueError(f"not a valid Mercado Libre id: {text!r}")
+    return text
+
+
+def _query(params: Mapping[str, QueryValue] | None) -> dict[str, str]:
+    query: dict[str, str] = {}
+    for key, value in (params or {}).items():
+        if value is None:
+            continue
+        query[key] = ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return query
+
+
+class Requester:
+    """Connection settings plus the single ``request`` method every endpoint uses."""
+
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        auth_url: str,
+        client_id: str,
+        client_secret: str,
+        http: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
+        breaker: CircuitBreaker | None = None,
+        timeout: float = 10.0,
+        sleep: Sleep = asyncio.sleep,
+        rng: random.Random | None = None,
+        user_agent: str = "mostrador-meli",
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.auth_url = auth_url.rstrip("/")
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self._owns_http = http is None
+        self._http = http if http is not None else httpx.AsyncClient(timeout=timeout)
+        self.retry = retry if retry is not None else RetryPolicy()
+        self.limiter = limiter
+        self.breaker = breaker
+        self._timeout = timeout
+        self._sleep = sleep
+        self._rng = rng
+        self._user_agent = user_agent
+
+    async def aclose(self) -> None:
+        """Close the HTTP client, but only one this object created itself."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Requester:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        params: Mapping[str, QueryValue] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, tuple[str, bytes, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry_unsafe: bool = False,
+    ) -> httpx.Response:
+        """Send one API call with retries; return the 2xx response or raise a ``MeliError``.
+
+        ``retry_unsafe=True`` lets a POST/PUT/DELETE be retried after a 5xx or a timeout; only
+        pass it when repeating the call cannot do the work twice.
+        """
+        method = method.upper()
+        family = endpoint_family(method, path)
+        request_headers = {"Accept": "application/json", "User-Agent": self._user_agent, **(headers or {})}
+        if token is not None:
+            request_headers["Authorization"] = f"Bearer {token}"
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._attempt(
+                    method,
+                    path,
+                    family,
+                    params=params,
+                    json=json,
+                    data=data,
+                    files=files,
+                    headers=request_headers,
+                )
+            except MeliError as error:
+                if attempt >= self.retry.max_attempts or not self.retry.should_retry(
+                    error, method, retry_unsafe=retry_unsafe
+                ):
+                    raise
+                wait = self.retry.delay(error, attempt, self._rng)
+                logger.warning(
+                    "meli %s %s failed (%s); retry %d/%d in %.2fs",
+                    method,
+                    path,
+                    type(error).__name__,
+                    attempt,
+                    self.retry.max_attempts - 1,
+                    wait,
+                )
+                await self._sleep(wait)
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        family: str,
+        *,
+        params: Mapping[str, QueryValue] | None,
+        json: Any,
+        data: Mapping[str, str] | None,
+        files: Mapping[str, tuple[str, bytes, str]] | None,
+        headers: dict[str, str],
+    ) -> httpx.Response:
+        if self.limiter is not None:
+            await self.limiter.acquire(self.client_id, family)
+        if self.breaker is not None:
+            self.breaker.before_call()
+        try:
+            response = await self._http.request(
+                method,
+                f"{self.api_url}{path}",
+                params=_query(params),
+                json=json,
+                data=data,
+                files=files,
+                headers=headers,
+                timeout=self._timeout,
+            )
+        except httpx.TransportError as exc:
+            if self.breaker is not None:
+                self.breaker.record_failure()
+            raise TransportError(
+                f"{method} {path}: {type(exc).__name__}", request_sent=not isinstance(exc, _NOT_SENT)
+            ) from exc
+        error = (
+            None
+            if response.is_success
+            else error_from_response(response, default_retry_after=self.retry.rate_limit_delay)
+        )
+        if self.breaker is not None:
+            if isinstance(error, ServerError):
+                self.breaker.record_failure()
+            else:
+                self.breaker.record_success()
+        if error is not None:
+            raise error
+        return response
+
+    @staticmethod
+    def json_body(response: httpx.Response) -> Any:
+        """The decoded JSON body of a successful response, or ``InvalidResponse``."""
+        try:
+            return response.json()
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidResponse(
+                "response body is not JSON", status=response.status_code, body=response.text[:500]
+            ) from exc
+
+    @staticmethod
+    def parse(model: type[ModelT], payload: Any) -> ModelT:
+        """Validate ``payload`` as ``model``; a shape we cannot read becomes ``InvalidResponse``."""
+        try:
+            return model.model_validate(payload)
+        except ValidationError as exc:
+            raise InvalidResponse(f"unexpected {model.__name__} payload: {exc}", body=payload) from exc
+
+    async def get_model(
+        self,
+        model: type[ModelT],
+        path: str,
+        *,
+        token: str | None,
+        params: Mapping[str, QueryValue] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> ModelT:
+        """GET ``path`` and parse the body as ``model``."""
+        response = await self.request("GET", path, token=token, params=params, headers=headers)
+        return self.parse(model, self.json_body(response))

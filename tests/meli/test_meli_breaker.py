@@ -1,0 +1,118 @@
+"""Circuit breaker: open after consecutive failures, fail fast, probe, close on success."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from meli_fakes import FakeMeli, RecordingSleep, make_client
+
+from mostrador.meli import CircuitBreaker, CircuitState, RetryPolicy, errors
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_opens_after_threshold_and_fails_fast_until_cool_down() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=3, reset_timeout=10.0, clock=clock)
+    for _ in range(2):
+        breaker.before_call()
+        breaker.record_failure()
+    assert breaker.state is CircuitState.CLOSED
+    breaker.before_call()
+    breaker.record_failure()
+    assert breaker.state is CircuitState.OPEN
+    clock.now = 4.0
+    with pytest.raises(errors.CircuitOpen) as caught:
+        breaker.before_call()
+    assert caught.value.retry_after == pytest.approx(6.0)
+
+
+def test_success_resets_the_consecutive_count() -> None:
+    breaker = CircuitBreaker(failure_threshold=2, clock=Clock())
+    breaker.record_failure()
+    breaker.record_success()
+    breaker.record_failure()
+    assert breaker.state is CircuitState.CLOSED
+
+
+def test_half_open_lets_one_probe_and_closes_on_success() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=1, reset_timeout=10.0, clock=clock)
+    breaker.record_failure()
+    clock.now = 10.0
+    assert breaker.state is CircuitState.HALF_OPEN
+    breaker.before_call()  # the probe
+    with pytest.raises(errors.CircuitOpen):
+        breaker.before_call()  # a second caller while the probe is in flight
+    breaker.record_success()
+    assert breaker.state is CircuitState.CLOSED
+    breaker.before_call()
+
+
+def test_failed_probe_reopens_for_another_cool_down() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=5, reset_timeout=10.0, clock=clock)
+    for _ in range(5):
+        breaker.record_failure()
+    clock.now = 10.0
+    breaker.before_call()
+    breaker.record_failure()
+    assert breaker.state is CircuitState.OPEN
+    clock.now = 15.0
+    with pytest.raises(errors.CircuitOpen):
+        breaker.before_call()
+
+
+def test_probe_that_never_reports_frees_the_slot_after_a_cool_down() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker(failure_threshold=1, reset_timeout=10.0, clock=clock)
+    breaker.record_failure()
+    clock.now = 10.0
+    breaker.before_call()  # probe cancelled, never reports
+    clock.now = 20.0
+    breaker.before_call()  # a new probe is allowed
+
+
+def test_invalid_settings_are_refused() -> None:
+    with pytest.raises(ValueError):
+        CircuitBreaker(failure_threshold=0)
+
+
+async def test_client_opens_on_5xx_then_fails_fast_without_sending(fake: FakeMeli) -> None:
+    sleep = RecordingSleep()
+    breaker = CircuitBreaker(failure_threshold=2, reset_timeout=30.0, clock=sleep.clock)
+    client, http = make_client(fake, sleep, retry=RetryPolicy(max_attempts=1), breaker=breaker)
+    fake.on("GET", "/items/MLA1", httpx.Response(500, json={"message": "x"}), httpx.ConnectError("down"))
+    async with http:
+        with pytest.raises(errors.ServerError):
+            await client.get_item("MLA1", "tok")
+        with pytest.raises(errors.TransportError):
+            await client.get_item("MLA1", "tok")
+        with pytest.raises(errors.CircuitOpen):
+            await client.get_item("MLA1", "tok")
+        assert len(fake.requests) == 2
+        # 4xx answers mean the API is up: after the cool-down a 404 probe closes the circuit.
+        sleep.now += 30.0
+        fake.on("GET", "/items/MLA2", httpx.Response(404, json={"message": "Item not found"}))
+        with pytest.raises(errors.NotFound):
+            await client.get_item("MLA2", "tok")
+    assert breaker.state is CircuitState.CLOSED
+
+
+async def test_circuit_open_is_not_retried(fake: FakeMeli) -> None:
+    sleep = RecordingSleep()
+    breaker = CircuitBreaker(failure_threshold=1, reset_timeout=30.0, clock=sleep.clock)
+    client, http = make_client(fake, sleep, breaker=breaker)
+    fake.on("GET", "/items/MLA1", httpx.Response(503, json={"message": "x"}))
+    async with http:
+        with pytest.raises(errors.CircuitOpen):
+            await client.get_item("MLA1", "tok")
+    # First attempt fails (opens the circuit), the retry hits the open circuit and stops there.
+    assert len(fake.requests) == 1
+    assert len(sleep.delays) == 1
