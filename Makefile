@@ -1,0 +1,37 @@
+# Every target creates the virtual environment it needs (.venv) on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN = $(VENV)/bin
+# Tests that touch the database run a second time on PostgreSQL when its server binaries exist.
+DB_TESTS = tests/app tests/e2e
+
+.PHONY: demo test test-sqlite test-postgres lint bench
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/mostrador demo
+
+test: test-sqlite test-postgres
+
+test-sqlite: $(BIN)/.installed
+	$(BIN)/pytest -q
+
+test-postgres: $(BIN)/.installed
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		scripts/with-postgres.sh $(BIN)/pytest -q $(DB_TESTS); \
+	elif [ -n "$$CI" ]; then echo "CI needs PostgreSQL (apt-get install postgresql)"; exit 1; \
+	else echo "PostgreSQL not installed: skipping the PostgreSQL pass (CI runs it)"; fi
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/bot.py
+	$(BIN)/python bench/intake.py

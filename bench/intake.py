@@ -1,0 +1,162 @@
+"""Intake benchmark: webhook acknowledgement latency at a fixed arrival rate, against a bare endpoint.
+
+Runs `mostrador serve`-equivalent (the real app factory, SQLite in a temp dir, one uvicorn process)
+and, in a second process, an open-loop load generator that POSTs notifications at `--rate` per second
+for `--seconds`, then the same load against `/healthz` (a bare endpoint that does no work) measured in
+the same run. Prints JSON: medians and p99 of both, and their ratio.
+
+    .venv/bin/python bench/intake.py --rate 1000 --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+SELLER = 2_300_000_001
+APP_ID = "7777777777777777"
+
+
+def serve(data_dir: str, port: int, ready: Any) -> None:
+    import uvicorn
+
+    from mostrador.settings import Settings
+    from mostrador.store import migrate
+    from mostrador.store import repositories as repo
+    from mostrador.store.db import make_engine, make_sessionmaker, transaction
+    from mostrador.store.models import Account
+    from mostrador.web.app import create_app
+
+    settings = Settings(data_dir=Path(data_dir), meli_client_id=APP_ID, log_level="ERROR").ensure_secrets()
+    engine = make_engine(settings.resolved_database_url)
+    migrate.upgrade(engine)
+    with transaction(make_sessionmaker(engine)) as s:
+        ws = repo.get_or_create_workspace(s, "bench")
+        s.add(Account(workspace_id=ws.id, meli_user_id=SELLER, nickname="BENCH", site_id="MLA"))
+    engine.dispose()
+    # Intake only: the dispatcher and workflows are measured by bench/soak.py.
+    app = create_app(settings, durable=False)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+    server = uvicorn.Server(config)
+    ready.set()
+    server.run()
+
+
+def notification(i: int) -> bytes:
+    return json.dumps(
+        {
+            "_id": str(uuid.uuid4()),
+            "resource": f"/questions/{10_000_000_000 + i}",
+            "user_id": SELLER,
+            "topic": "questions",
+            "application_id": int(APP_ID),
+            "attempts": 1,
+            "sent": "2026-11-27T10:00:00.000Z",
+            "received": "2026-11-27T10:00:00.000Z",
+        }
+    ).encode()
+
+
+async def load(url: str, method: str, rate: int, seconds: float, body: bool) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    async with httpx.AsyncClient(limits=limits, timeout=5) as client:
+
+        async def one(i: int) -> None:
+            nonlocal errors
+            started = time.perf_counter()
+            try:
+                if body:
+                    r = await client.post(
+                        url, content=notification(i), headers={"content-type": "application/json"}
+                    )
+                else:
+                    r = await client.request(method, url)
+                if r.status_code != 200:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        tasks = []
+        start = time.perf_counter()
+        total = int(rate * seconds)
+        for i in range(total):
+            delay = start + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start
+    latencies.sort()
+    return {
+        "requests": total,
+        "errors": errors,
+        "achieved_rate": round(total / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 3),
+        "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1], 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rate", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    from mostrador.cli.servers import free_port
+
+    port = free_port()
+    ctx = mp.get_context("spawn")
+    ready = ctx.Event()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = ctx.Process(target=serve, args=(tmp, port, ready), daemon=True)
+        proc.start()
+        ready.wait(60)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    sys.exit("server did not start")
+                time.sleep(0.1)
+        asyncio.run(load(f"{base}/healthz", "GET", 200, 1, body=False))  # warm-up
+        bare = asyncio.run(load(f"{base}/healthz", "GET", args.rate, args.seconds, body=False))
+        intake = asyncio.run(load(f"{base}/notifications", "POST", args.rate, args.seconds, body=True))
+        proc.terminate()
+        proc.join(10)
+    print(
+        json.dumps(
+            {
+                "benchmark": "intake",
+                "rate_per_s": args.rate,
+                "seconds": args.seconds,
+                "machine_cores": mp.cpu_count(),
+                "bare_endpoint": bare,
+                "intake": intake,
+                "ratio_p50": round(intake["p50_ms"] / bare["p50_ms"], 2),
+                "ratio_p99": round(intake["p99_ms"] / bare["p99_ms"], 2),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

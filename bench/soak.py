@@ -1,0 +1,192 @@
+"""Soak: many questions through faults, dropped webhooks and SIGKILLed workers; count lost and doubled.
+
+A sandbox (in this process) with faults on — a share of API calls answer 5xx/429, added latency,
+every notification delivered three times, reordered, a share dropped — and `mostrador serve` as a child
+process that is killed with SIGKILL several times and restarted (same executor id, so DBOS resumes its
+workflows). Buyers ask stock questions the bot can answer. At the end every question must have been
+answered exactly once. Prints JSON: lost, duplicated, p50/p99 question→answer time (sandbox clock),
+and the same figures for a fault-free baseline run measured first in the same run.
+
+    .venv/bin/python bench/soak.py --questions 2000 --rate 25 --kills 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import secrets
+import statistics
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+
+from mostrador.cli.demo import DEMO_EMAIL, _create_admin, connect_seller_via_oauth, setup_sandbox
+from mostrador.cli.servers import ChildApp, free_port
+from mostrador.sandbox.config import SandboxConfig
+from mostrador.sandbox.testing import running_sandbox_app
+from mostrador.settings import Settings
+
+QUESTIONS = ["Hola, tenés stock?", "hay disponible?", "Buenas, tienen stock de este?", "sigue disponible?"]
+FAULTS = {
+    "error_rate": 0.2,
+    "error_statuses": [500, 503, 429],
+    "latency_ms": 30,
+    "path_pattern": "^/(questions|answers|items|users|missed_feeds)",
+    "notification": {"duplicate_rate": 1.0, "drop_rate": 0.1, "delay_ms": 50, "reorder_rate": 0.3},
+}
+
+
+def _ts(value: str) -> float:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+
+
+def run(questions: int, rate: float, kills: int, faults: dict[str, Any] | None, seed: int) -> dict[str, Any]:
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp, running_sandbox_app(SandboxConfig(seed=seed)) as sandbox:
+        port = free_port()
+        app_url = f"http://127.0.0.1:{port}"
+        world = setup_sandbox(sandbox.url, app_url, "MLA")
+        secret, key = secrets.token_urlsafe(32), Fernet.generate_key().decode()
+        env = {
+            **os.environ,
+            "MOSTRADOR_DATA_DIR": f"{tmp}/data",
+            "MOSTRADOR_PUBLIC_URL": app_url,
+            "MOSTRADOR_MELI_API_URL": sandbox.url,
+            "MOSTRADOR_MELI_AUTH_URL": sandbox.url,
+            "MOSTRADOR_MELI_CLIENT_ID": str(world["app"]["client_id"]),
+            "MOSTRADOR_MELI_CLIENT_SECRET": world["app"]["client_secret"],
+            "MOSTRADOR_SECRET_KEY": secret,
+            "MOSTRADOR_TOKEN_KEYS": json.dumps([key]),
+            "MOSTRADOR_EXECUTOR_ID": "soak-slot-1",
+            "MOSTRADOR_SWEEP_INTERVAL_S": "10",
+            "MOSTRADOR_LOG_LEVEL": "ERROR",
+        }
+        if os.environ.get("MOSTRADOR_TEST_DATABASE_URL"):
+            env["MOSTRADOR_DATABASE_URL"] = os.environ["MOSTRADOR_TEST_DATABASE_URL"]
+        settings = Settings(
+            data_dir=Path(f"{tmp}/data"),
+            database_url=env.get("MOSTRADOR_DATABASE_URL"),
+            secret_key=SecretStr(secret),
+            token_keys=[SecretStr(key)],
+        )
+        password = secrets.token_urlsafe(12)
+        _create_admin(settings, password)
+        app = ChildApp(env, port, f"{tmp}/app.log")
+        app.start()
+        connect_seller_via_oauth(app_url, DEMO_EMAIL, password, world["seller"])
+        api = httpx.Client(base_url=sandbox.url, timeout=30)
+        seller_auth = {"Authorization": f"Bearer {world['seller']['access_token']}"}
+        items = [
+            i
+            for i in world["items"]
+            if api.get(f"/items/{i}", headers=seller_auth).json()["available_quantity"] > 0
+        ]
+        # Plenty of stock so that no listing runs out during the soak.
+        for item_id in items:
+            body = api.get(f"/items/{item_id}", headers=seller_auth).json()
+            if not body.get("variations"):
+                api.put(f"/items/{item_id}", json={"available_quantity": 500}, headers=seller_auth)
+        buyers = [
+            api.post(
+                "/_sandbox/users", json={"nickname": f"SOAK{i}", "site_id": "MLA", "role": "buyer"}
+            ).json()
+            for i in range(20)
+        ]
+        if faults:
+            api.put("/_sandbox/faults", json=faults).raise_for_status()
+        asked: list[int] = []
+        kill_at = sorted(rng.sample(range(questions // 10, questions), kills)) if kills else []
+        started = time.monotonic()
+        for n in range(questions):
+            delay = started + n / rate - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            buyer = rng.choice(buyers)
+            r = api.post(
+                "/questions",
+                json={"item_id": rng.choice(items), "text": rng.choice(QUESTIONS)},
+                headers={"Authorization": f"Bearer {buyer['access_token']}"},
+            )
+            while r.status_code >= 500 or r.status_code == 429:  # buyers retry too
+                time.sleep(0.05)
+                r = api.post(
+                    "/questions",
+                    json={"item_id": rng.choice(items), "text": rng.choice(QUESTIONS)},
+                    headers={"Authorization": f"Bearer {buyer['access_token']}"},
+                )
+            r.raise_for_status()
+            asked.append(int(r.json()["id"]))
+            if kill_at and n == kill_at[0]:
+                kill_at.pop(0)
+                app.kill()
+                app.start()
+        deadline = time.monotonic() + max(180.0, questions / 10)
+        answers: dict[int, list[dict[str, Any]]] = {}
+        while time.monotonic() < deadline:
+            answers = {}
+            for entry in api.get("/_sandbox/log", params={"kind": "answers"}).json():
+                answers.setdefault(int(entry["question_id"]), []).append(entry)
+            if all(q in answers for q in asked):
+                break
+            time.sleep(2)
+        time.sleep(3)  # let any late duplicate land before counting
+        answers = {}
+        for entry in api.get("/_sandbox/log", params={"kind": "answers"}).json():
+            answers.setdefault(int(entry["question_id"]), []).append(entry)
+        api.put("/_sandbox/faults", json={})
+        app.stop()
+        api.close()
+    waits = sorted(
+        (_ts(v[0]["answered_at"]) - _ts(v[0]["question_created_at"])) * 1000
+        for q, v in answers.items()
+        if q in set(asked)
+    )
+    return {
+        "questions": len(asked),
+        "answered": sum(1 for q in asked if q in answers),
+        "lost": sum(1 for q in asked if q not in answers),
+        "duplicated": sum(1 for q in asked if len(answers.get(q, [])) > 1),
+        "p50_ms": round(statistics.median(waits), 1) if waits else None,
+        "p99_ms": round(waits[max(0, int(len(waits) * 0.99) - 1)], 1) if waits else None,
+        "wall_s": round(time.monotonic() - started, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--questions", type=int, default=2000)
+    parser.add_argument("--rate", type=float, default=25.0, help="questions per second")
+    parser.add_argument("--kills", type=int, default=3)
+    parser.add_argument("--baseline-questions", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    baseline = run(args.baseline_questions, args.rate, 0, None, args.seed)
+    soak = run(args.questions, args.rate, args.kills, FAULTS, args.seed + 1)
+    result = {
+        "benchmark": "soak",
+        "faults": FAULTS,
+        "kills": args.kills,
+        "baseline_no_faults": baseline,
+        "soak": soak,
+        "ratio_p50": round(soak["p50_ms"] / baseline["p50_ms"], 2)
+        if soak["p50_ms"] and baseline["p50_ms"]
+        else None,
+        "ratio_p99": round(soak["p99_ms"] / baseline["p99_ms"], 2)
+        if soak["p99_ms"] and baseline["p99_ms"]
+        else None,
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

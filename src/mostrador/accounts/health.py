@@ -1,0 +1,92 @@
+"""What the accounts page shows: token state, notification flow and last sync, told truthfully."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mostrador.context import AppContext
+from mostrador.store import repositories as repo
+from mostrador.store.db import transaction
+from mostrador.store.models import utcnow
+
+STALE_AFTER = timedelta(hours=6)
+
+TOKEN_LABELS = {
+    "active": "Token válido",
+    "refresh_failing": "Renovación del token fallando",
+    "revoked": "Autorización revocada: reconectá la cuenta",
+    "disconnected": "Desconectada",
+}
+
+
+@dataclass(frozen=True)
+class AccountHealth:
+    id: int
+    nickname: str
+    meli_user_id: int
+    site_id: str
+    status: str
+    token_label: str
+    detail: str | None
+    notifications: str  # flowing | stale | none
+    last_notification_at: datetime | None
+    last_sync_at: datetime | None
+    needs_reconnect: bool
+
+
+def account_health(ctx: AppContext, workspace_id: int) -> list[AccountHealth]:
+    now = utcnow()
+    out = []
+    with transaction(ctx.sessions) as s:
+        for a in repo.accounts_of(s, workspace_id):
+            if a.last_notification_at is None:
+                flow = "none"
+            else:
+                flow = "flowing" if now - a.last_notification_at < STALE_AFTER else "stale"
+            out.append(
+                AccountHealth(
+                    id=a.id,
+                    nickname=a.nickname,
+                    meli_user_id=a.meli_user_id,
+                    site_id=a.site_id,
+                    status=a.status,
+                    token_label=TOKEN_LABELS.get(a.status, a.status),
+                    detail=a.status_detail,
+                    notifications=flow,
+                    last_notification_at=a.last_notification_at,
+                    last_sync_at=a.last_sync_at,
+                    needs_reconnect=a.status in ("revoked", "refresh_failing", "disconnected"),
+                )
+            )
+    return out
+
+
+@dataclass(frozen=True)
+class RunView:
+    kind: str
+    account: str
+    started_at: datetime
+    finished_at: datetime | None
+    found: int
+    status: str
+    detail: str | None
+
+
+def recent_runs(ctx: AppContext, workspace_id: int, limit: int = 15) -> list[RunView]:
+    """Recent safety-net runs for this workspace's accounts (app-wide missed-feeds runs included)."""
+    with transaction(ctx.sessions) as s:
+        accounts = {a.id: a.nickname for a in repo.accounts_of(s, workspace_id)}
+        runs = repo.recent_sync_runs(s, list(accounts), limit=limit)
+        return [
+            RunView(
+                r.kind,
+                accounts.get(r.account_id or 0, "todas"),
+                r.started_at,
+                r.finished_at,
+                r.found,
+                r.status,
+                r.detail,
+            )
+            for r in runs
+        ]

@@ -1,0 +1,43 @@
+"""One trained bot per distinct account configuration, shared by every workflow in the process."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from typing import Any
+
+from mostrador.bot import Bot, BotConfig
+
+
+# A connected account answers on its own unless its owners choose draft-and-approve in the settings.
+ACCOUNT_DEFAULTS: dict[str, Any] = {"mode": "auto"}
+
+
+def account_config(raw: dict[str, Any] | None) -> BotConfig:
+    """The account's stored configuration over the product defaults."""
+    return BotConfig.model_validate({**ACCOUNT_DEFAULTS, **(raw or {})})
+
+
+class BotCache:
+    """Training the intent model costs milliseconds to seconds: do it once per configuration."""
+
+    def __init__(self, max_entries: int = 256) -> None:
+        self._bots: dict[str, Bot] = {}
+        self._lock = threading.Lock()
+        self._max = max_entries
+
+    def warm(self) -> None:
+        """Train the default bot now (called in a background thread at start-up)."""
+        self.for_config(None)
+
+    def for_config(self, raw: dict[str, Any] | None) -> Bot:
+        config = account_config(raw)
+        key = hashlib.sha256(json.dumps(config.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
+        with self._lock:
+            bot = self._bots.get(key)
+            if bot is None:
+                if len(self._bots) >= self._max:
+                    self._bots.pop(next(iter(self._bots)))
+                bot = self._bots[key] = Bot(config)
+            return bot

@@ -1,0 +1,247 @@
+"""Pre-sale questions: one conversation per buyer per item, one public answer per question (§5).
+
+Ingest re-fetches the question and the live item with the seller's own token (the notification is
+only a pointer), records both, lets the bot decide, and records the reply before anything is sent.
+Send re-checks that the question is still unanswered before posting again after a failed attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from typing import Any
+
+from mostrador.accounts.tokens import call_with_token
+from mostrador.bot import guard
+from mostrador.channels.base import Plan
+from mostrador.context import AppContext
+from mostrador.conversations import service as conv
+from mostrador.meli import errors as meli_errors
+from mostrador.meli.models import Item, Question
+from mostrador.store import repositories as repo
+from mostrador.store.db import transaction
+from mostrador.store.models import Account, Reply, utcnow
+
+ANSWER_LIMIT = 2000  # §5.4
+
+
+class QuestionsChannel:
+    topic = "questions"
+    name = "questions"
+
+    def workflow_key(self, resource_id: str) -> str:
+        return f"question:{resource_id}"
+
+    def partition_key(self, account_id: int, resource_id: str) -> str:
+        return f"question:{resource_id}"
+
+    async def ingest(self, ctx: AppContext, account_id: int, resource_id: str) -> Plan:
+        try:
+            question = await call_with_token(
+                ctx, account_id, lambda t: ctx.meli.get_question(int(resource_id), t)
+            )
+        except meli_errors.NotFound:
+            return Plan("skipped", detail="question not found (deleted or banned)")
+        account = await asyncio.to_thread(_account, ctx, account_id)
+        if question.seller_id != account.meli_user_id or not question.item_id:
+            return Plan("skipped", detail="question is not addressed to this account")
+        item_id = question.item_id
+        item = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_item(item_id, t))
+        decision = None
+        if question.is_unanswered:
+            item_json = item.model_dump(mode="json", by_alias=True)
+            # In a thread: a first use may train the intent model, which must not block the event loop.
+            decision = await asyncio.to_thread(
+                _decide, ctx, account.bot_config, question.text, item_json, datetime.now(UTC)
+            )
+        return await asyncio.to_thread(_record, ctx, account_id, question, item, decision)
+
+    async def send(self, ctx: AppContext, reply_id: int) -> str:
+        reply, account = await asyncio.to_thread(_reply_and_account, ctx, reply_id)
+        if reply.status in ("sent", "superseded", "failed"):
+            return reply.status
+        question_id = int(reply.target_id)
+
+        async def fetch_question() -> Question:
+            return await call_with_token(ctx, account.id, lambda t: ctx.meli.get_question(question_id, t))
+
+        if reply.attempts > 0:
+            # A previous attempt may have reached Mercado Libre before we crashed: look before posting.
+            current = await fetch_question()
+            if not current.is_unanswered:
+                return await asyncio.to_thread(_settle_from_remote, ctx, reply_id, current)
+        checked = guard(reply.text, limit=ANSWER_LIMIT)
+        if not checked.ok:
+            return await asyncio.to_thread(_fail, ctx, reply_id, "guard_blocked", _violations(checked))
+        await asyncio.to_thread(_count_attempt, ctx, reply_id)
+        try:
+            # A 401 was refused before anything happened, so retrying it after a refresh is safe.
+            answered = await call_with_token(
+                ctx, account.id, lambda t: ctx.meli.post_answer(question_id, reply.text, t)
+            )
+        except meli_errors.BadRequest as exc:
+            current = await fetch_question()
+            if not current.is_unanswered:
+                return await asyncio.to_thread(_settle_from_remote, ctx, reply_id, current)
+            return await asyncio.to_thread(_fail, ctx, reply_id, "rejected", str(exc))
+        return await asyncio.to_thread(_mark_sent, ctx, reply_id, answered)
+
+
+# ---- synchronous parts -------------------------------------------------------------------------
+def _decide(ctx: AppContext, config: Any, text: str, item: dict[str, Any], now: datetime) -> Any:
+    return ctx.bots.for_config(config).decide(text, item=item, now=now)
+
+
+def _account(ctx: AppContext, account_id: int) -> Account:
+    with transaction(ctx.sessions) as s:
+        acc = s.get(Account, account_id)
+        if acc is None:
+            raise LookupError(f"unknown account {account_id}")
+        s.expunge(acc)
+        return acc
+
+
+def _thread_for(s: Any, account: Account, question: Question, item: Item) -> Any:
+    buyer = str(question.asker_id or "unknown")
+    key = conv.ThreadKey("questions", f"{question.item_id}:{buyer}")
+    return conv.open_thread(
+        s, account, key, buyer, f"Comprador {buyer}", subject=item.title or "", item_id=question.item_id
+    )
+
+
+def _record(ctx: AppContext, account_id: int, question: Question, item: Item, decision: Any | None) -> Plan:
+    with transaction(ctx.sessions) as s:
+        account = s.get(Account, account_id)
+        assert account is not None
+        thread = _thread_for(s, account, question, item)
+        asked_at = question.date_created or utcnow()
+        inbound = conv.record_inbound(
+            s, thread, str(question.id), question.text, asked_at, external_status=question.status
+        )
+        if not question.is_unanswered:
+            _record_remote_answer(s, thread, question)
+            return Plan("recorded", detail=f"question is {question.status}")
+        existing = repo.reply_for(s, account_id, "questions", str(question.id))
+        if existing is not None:
+            return Plan("reply_pending" if existing.status == "pending" else "recorded", reply_id=existing.id)
+        assert decision is not None
+        meta = {
+            "intents": decision.intents,
+            "scores": decision.scores,
+            "lang": decision.lang,
+            "reason": decision.reason,
+            "reason_detail": getattr(decision, "reason_detail", None),
+            "facts": decision.facts,
+        }
+        inbound.meta = meta
+        if decision.action != "answer":
+            conv.hand_off(s, thread, decision.reason or "bot_handoff")
+            return Plan("handed_off", detail=decision.reason or "")
+        if decision.mode == "draft":
+            conv.record_outbound(s, thread, f"answer:{question.id}", decision.text, "bot", "draft", meta=meta)
+            conv.hand_off(s, thread, "draft_awaiting_approval")
+            return Plan("drafted")
+        outbound = conv.record_outbound(
+            s, thread, f"answer:{question.id}", decision.text, "bot", "pending_send", meta=meta
+        )
+        reply = repo.claim_reply(s, account_id, "questions", str(question.id), decision.text, outbound.id)
+        return Plan("reply_pending", reply_id=reply.id)
+
+
+def _record_remote_answer(s: Any, thread: Any, question: Question) -> None:
+    """The question was answered (by us earlier, or in Mercado Libre's own UI): show it."""
+    if question.answer is None:
+        return
+    mine = repo.reply_for(s, thread.account_id, "questions", str(question.id))
+    author = "seller"
+    if (
+        mine is not None
+        and mine.status in ("sent", "pending")
+        and (mine.text == (question.answer.text or ""))
+    ):
+        author = "bot" if mine.message_id and _author_of(s, mine.message_id) == "bot" else "agent"
+    conv.record_outbound(
+        s,
+        thread,
+        f"answer:{question.id}",
+        question.answer.text or "",
+        author,
+        "sent",
+        sent_at=question.answer.date_created,
+    )
+
+
+def _author_of(s: Any, message_id: int) -> str:
+    from mostrador.store.models import Message
+
+    msg = s.get(Message, message_id)
+    return msg.author if msg is not None else "seller"
+
+
+def _reply_and_account(ctx: AppContext, reply_id: int) -> tuple[Reply, Account]:
+    with transaction(ctx.sessions) as s:
+        reply = s.get(Reply, reply_id)
+        if reply is None:
+            raise LookupError(f"unknown reply {reply_id}")
+        account = s.get(Account, reply.account_id)
+        assert account is not None
+        s.expunge_all()
+        return reply, account
+
+
+def _count_attempt(ctx: AppContext, reply_id: int) -> None:
+    with transaction(ctx.sessions) as s:
+        reply = s.get(Reply, reply_id)
+        assert reply is not None
+        reply.attempts += 1
+
+
+def _mark_sent(ctx: AppContext, reply_id: int, answered: Question) -> str:
+    with transaction(ctx.sessions) as s:
+        reply = s.get(Reply, reply_id)
+        assert reply is not None
+        reply.status, reply.sent_at = "sent", utcnow()
+        _update_outbound(s, reply, "sent")
+    return "sent"
+
+
+def _settle_from_remote(ctx: AppContext, reply_id: int, current: Question) -> str:
+    """Already answered remotely: ours if the text matches (a crash after posting), else superseded."""
+    with transaction(ctx.sessions) as s:
+        reply = s.get(Reply, reply_id)
+        assert reply is not None
+        remote_text = current.answer.text if current.answer else None
+        status = "sent" if remote_text == reply.text else "superseded"
+        reply.status = status
+        reply.sent_at = utcnow() if status == "sent" else None
+        _update_outbound(s, reply, status)
+        return status
+
+
+def _fail(ctx: AppContext, reply_id: int, reason: str, detail: str) -> str:
+    with transaction(ctx.sessions) as s:
+        reply = s.get(Reply, reply_id)
+        assert reply is not None
+        reply.status, reply.last_error = "failed", f"{reason}: {detail}"[:1000]
+        msg = _update_outbound(s, reply, "failed")
+        if msg is not None:
+            conv.hand_off(s, msg.conversation, f"send_failed:{reason}")
+    return "failed"
+
+
+def _update_outbound(s: Any, reply: Reply, status: str) -> Any:
+    from mostrador.store.models import Message
+
+    if reply.message_id is None:
+        return None
+    msg = s.get(Message, reply.message_id)
+    if msg is not None:
+        msg.status = status
+        if status == "sent":
+            msg.sent_at = utcnow()
+        repo.add_event(s, msg.conversation.workspace_id, "message", msg.conversation_id, {"status": status})
+    return msg
+
+
+def _violations(result: Any) -> str:
+    return ", ".join(f"{v.kind}" for v in result.violations)

@@ -1,0 +1,206 @@
+"""`mostrador demo`: sandbox + app (with workers) + optional simulated buyers, on SQLite, ready to click.
+
+Everything goes over HTTP exactly as with the real marketplace: the app is registered in the sandbox,
+a seller with realistic listings is created, and the seller is connected through the real OAuth flow
+(this command follows the redirects itself, like a browser would).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import secrets
+import shutil
+import signal
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urljoin
+
+import httpx
+import typer
+
+from mostrador.bot import Bot, BotConfig
+from mostrador.cli.servers import ServerThread, free_port
+from mostrador.settings import Settings
+
+TOPICS = ["questions", "items", "orders_v2", "shipments", "messages", "post_purchase"]
+DEMO_EMAIL = "admin@demo.mostrador.test"
+
+
+class DemoError(RuntimeError):
+    """The demo could not be set up."""
+
+
+def _hidden_inputs(html: str) -> dict[str, str]:
+    fields = {}
+    for tag in re.findall(r"<input[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        if name and 'type="hidden"' in tag:
+            fields[name.group(1)] = _unescape(value.group(1) if value else "")
+    return fields
+
+
+def _unescape(value: str) -> str:
+    import html
+
+    return html.unescape(value)
+
+
+def connect_seller_via_oauth(app_url: str, email: str, password: str, seller: dict[str, Any]) -> None:
+    """Log into the inbox, start "connect account", consent in the sandbox, follow back to the app."""
+    with httpx.Client(follow_redirects=False, timeout=30) as web:
+        login_page = web.get(f"{app_url}/login")
+        csrf = _hidden_inputs(login_page.text)["csrf_token"]
+        r = web.post(f"{app_url}/login", data={"email": email, "password": password, "csrf_token": csrf})
+        if r.status_code != 303:
+            raise DemoError(f"demo login failed: {r.status_code}")
+        r = web.get(f"{app_url}/accounts/connect")
+        authorize_url = r.headers["location"]
+        consent = web.get(authorize_url)
+        form = _hidden_inputs(consent.text)
+        form.update({"nickname": seller["nickname"], "password": seller["password"], "decision": "allow"})
+        r = web.post(urljoin(authorize_url, "/authorization"), data=form)
+        if r.status_code not in (302, 303):
+            raise DemoError(f"sandbox consent failed: {r.status_code} {r.text[:200]}")
+        r = web.get(r.headers["location"])  # the app's /oauth/callback exchanges the code
+        if r.status_code != 303 or not r.headers.get("location", "").startswith("/accounts"):
+            raise DemoError(f"OAuth callback failed: {r.status_code} {r.text[:300]}")
+
+
+def setup_sandbox(sandbox_url: str, app_url: str, site_id: str) -> dict[str, Any]:
+    """Register the app, create a seller with listings; returns ids and secrets the app needs."""
+    from mostrador.sandbox.catalog import demo_listings
+
+    with httpx.Client(base_url=sandbox_url, timeout=30) as api:
+        app_reg = api.post(
+            "/_sandbox/apps",
+            json={
+                "name": "Mostrador demo",
+                "callback_url": f"{app_url}/notifications",
+                "redirect_uri": f"{app_url}/oauth/callback",
+                "topics": TOPICS,
+                "pkce": True,
+            },
+        )
+        app_reg.raise_for_status()
+        seller = api.post(
+            "/_sandbox/users", json={"nickname": "TIENDA_DEMO", "site_id": site_id, "role": "seller"}
+        ).json()
+        items = []
+        for body in demo_listings(site_id):
+            r = api.post("/items", json=body, headers={"Authorization": f"Bearer {seller['access_token']}"})
+            if r.status_code >= 300:
+                raise DemoError(
+                    f"could not create listing {body.get('title')}: {r.status_code} {r.text[:200]}"
+                )
+            items.append(r.json()["id"])
+    return {"app": app_reg.json(), "seller": seller, "items": items}
+
+
+def demo(
+    data_dir: Annotated[
+        Path, typer.Option(help="Where the demo keeps its SQLite files (wiped at start).")
+    ] = Path(".mostrador-demo"),
+    app_port: Annotated[int, typer.Option(help="App port (0 = any free port).")] = 8000,
+    sandbox_port: Annotated[int, typer.Option(help="Sandbox port (0 = any free port).")] = 8099,
+    simulate: Annotated[
+        bool, typer.Option("--simulate/--no-simulate", help="Simulated buyer traffic.")
+    ] = True,
+    site: Annotated[str, typer.Option(help="Site of the demo seller (MLA, MLM, MLB).")] = "MLA",
+    seed: Annotated[int, typer.Option(help="Seed for the sandbox and the simulator.")] = 7,
+) -> None:
+    """Start the sandbox, the app and (optionally) simulated buyers; print the inbox URL and a login."""
+    from mostrador.sandbox.app import create_app as create_sandbox
+    from mostrador.sandbox.config import SandboxConfig
+    from mostrador.web.app import create_app
+
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    app_port = app_port or free_port()
+    sandbox_port = sandbox_port or free_port()
+    app_url, sandbox_url = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{sandbox_port}"
+
+    sandbox = ServerThread(
+        create_sandbox(SandboxConfig(public_url=sandbox_url, seed=seed)), port=sandbox_port, name="sandbox"
+    ).start()
+    world = setup_sandbox(sandbox_url, app_url, site)
+    settings = Settings(
+        data_dir=data_dir,
+        public_url=app_url,
+        meli_api_url=sandbox_url,
+        meli_auth_url=sandbox_url,
+        meli_client_id=str(world["app"]["client_id"]),
+        meli_client_secret=world["app"]["client_secret"],
+    ).ensure_secrets()
+    password = secrets.token_urlsafe(12)
+    _create_admin(settings, password)
+    typer.echo("training the question bot…")
+    Bot(BotConfig())  # the first answer must not wait for training
+    web = ServerThread(create_app(settings), port=app_port, name="mostrador").start()
+    stop = threading.Event()
+    sim_thread: threading.Thread | None = None
+    try:
+        connect_seller_via_oauth(app_url, DEMO_EMAIL, password, world["seller"])
+        if simulate:
+            sim_thread = _start_simulator(sandbox_url, seed, stop)
+        typer.echo(f"Mostrador inbox: {app_url}/inbox")
+        typer.echo(f"Login: {DEMO_EMAIL} / {password}")
+        typer.echo(f"Sandbox: {sandbox_url} (control API under /_sandbox, see docs/sandbox.md)")
+        ready = {
+            "app_url": app_url,
+            "sandbox_url": sandbox_url,
+            "sellers": [world["seller"]["id"]],
+            "items": world["items"],
+            "login": {"email": DEMO_EMAIL, "password": password},
+            "data_dir": str(data_dir.resolve()),
+            "simulate": simulate,
+        }
+        typer.echo("READY " + json.dumps(ready), color=False)
+        _wait_for_interrupt(stop)
+    finally:
+        stop.set()
+        if sim_thread is not None:
+            sim_thread.join(timeout=10)
+        web.stop()
+        sandbox.stop()
+        typer.echo("stopped")
+
+
+def _create_admin(settings: Settings, password: str) -> None:
+    from mostrador.agents.service import create_agent
+    from mostrador.store import migrate
+    from mostrador.store.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.resolved_database_url)
+    migrate.upgrade(engine)
+    create_agent(make_sessionmaker(engine), DEMO_EMAIL, password, "Demo admin", "Demo", "admin")
+    engine.dispose()
+
+
+def _start_simulator(sandbox_url: str, seed: int, stop: threading.Event) -> threading.Thread:
+    from mostrador.sandbox.simulator import SimulatorConfig, run_simulator
+
+    async def runner() -> None:
+        done = asyncio.Event()
+        task = asyncio.create_task(run_simulator(SimulatorConfig(sandbox_url=sandbox_url, seed=seed), done))
+        await asyncio.to_thread(stop.wait)
+        done.set()
+        await task
+
+    thread = threading.Thread(target=lambda: asyncio.run(runner()), name="simulator", daemon=True)
+    thread.start()
+    return thread
+
+
+def _wait_for_interrupt(stop: threading.Event) -> None:
+    def _handler(_signum: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _handler)
+    signal.signal(signal.SIGTERM, _handler)
+    while not stop.wait(0.5):
+        pass

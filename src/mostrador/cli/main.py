@@ -1,0 +1,108 @@
+"""`mostrador` command line: serve, demo, sandbox, migrate, users, bot."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mostrador.settings import Settings
+
+app = typer.Typer(help="Mostrador: the customer-service hub for Mercado Libre sellers.", no_args_is_help=True)
+users_app = typer.Typer(help="Inbox users (agents).", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _settings(data_dir: Path | None = None) -> Settings:
+    settings = Settings()
+    if data_dir is not None:
+        settings.data_dir = data_dir
+    return settings.ensure_secrets()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Data directory (default MOSTRADOR_DATA_DIR).")
+    ] = None,
+) -> None:
+    """Run the web app with its workers (intake, inbox, workflows)."""
+    import uvicorn
+
+    from mostrador.web.app import create_app
+
+    settings = _settings(data_dir)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=2)
+
+
+@app.command()
+def migrate(
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory.")] = None,
+    revision: Annotated[str, typer.Option(help="Target revision (head, base or an id).")] = "head",
+    down: Annotated[bool, typer.Option("--down", help="Downgrade to the revision instead.")] = False,
+) -> None:
+    """Apply (or roll back) database migrations."""
+    from mostrador.store import migrate as store_migrate
+    from mostrador.store.db import make_engine
+
+    settings = _settings(data_dir)
+    engine = make_engine(settings.resolved_database_url)
+    if down:
+        store_migrate.downgrade(engine, revision if revision != "head" else "base")
+    else:
+        store_migrate.upgrade(engine, revision)
+    typer.echo(f"database at {revision if not down else 'downgraded'}: {engine.url.render_as_string()}")
+
+
+@users_app.command("create")
+def users_create(
+    email: Annotated[str, typer.Argument(help="Login e-mail.")],
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    workspace: Annotated[str, typer.Option(help="Workspace (created if new).")] = "default",
+    role: Annotated[str, typer.Option(help="admin or agent.")] = "admin",
+    password: Annotated[str | None, typer.Option(help="Password (prompted when omitted).")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory.")] = None,
+) -> None:
+    """Create an inbox login (password hashed with Argon2id)."""
+    from mostrador.agents.service import AgentExists, InvalidEmail, create_agent
+    from mostrador.security.passwords import WeakPassword
+    from mostrador.store import migrate as store_migrate
+    from mostrador.store.db import make_engine, make_sessionmaker
+
+    if role not in ("admin", "agent"):
+        raise typer.BadParameter("role must be admin or agent")
+    settings = _settings(data_dir)
+    engine = make_engine(settings.resolved_database_url)
+    store_migrate.upgrade(engine)
+    secret = password or getpass.getpass("Password: ")
+    try:
+        agent_id = create_agent(make_sessionmaker(engine), email, secret, name, workspace, role)
+    except (AgentExists, InvalidEmail, WeakPassword) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    typer.echo(f"created {role} {email} (id {agent_id}) in workspace {workspace!r}")
+
+
+def _mount_optional_apps() -> None:
+    from mostrador.cli import demo, worker
+    from mostrador.cli.bot_cmd import app as bot_app
+    from mostrador.cli.sandbox_cmd import app as sandbox_app
+
+    app.add_typer(sandbox_app, name="sandbox", help="The offline Mercado Libre sandbox.")
+    app.add_typer(bot_app, name="bot", help="Try and evaluate the question bot.")
+    app.command(name="demo")(demo.demo)
+    app.command(name="worker")(worker.worker)
+
+
+def main() -> None:
+    _mount_optional_apps()
+    app(args=sys.argv[1:], prog_name="mostrador")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""`mostrador worker`: a process that only runs workflows (PostgreSQL mode, any number per host)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mostrador.settings import Settings
+
+
+def worker(
+    executor_id: Annotated[
+        str, typer.Option(help="Stable id of this worker slot; a replacement must reuse a dead one's id.")
+    ],
+    data_dir: Annotated[Path | None, typer.Option(help="Data directory.")] = None,
+) -> None:
+    """Run workflows from the shared queue until SIGINT/SIGTERM (PostgreSQL: MOSTRADOR_DATABASE_URL)."""
+    settings = Settings()
+    if data_dir is not None:
+        settings.data_dir = data_dir
+    settings.executor_id = executor_id
+    settings.ensure_secrets()
+    if not settings.is_postgres:
+        typer.echo(
+            "note: on SQLite, `mostrador serve` already runs the workers; extra workers need PostgreSQL"
+        )
+    asyncio.run(run_worker(settings))
+
+
+async def run_worker(settings: Settings) -> None:
+    from mostrador.context import build_context
+    from mostrador.workflows import runtime
+    from mostrador.workflows.dispatch import Dispatcher
+
+    ctx = build_context(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.launch(ctx, consume=True)
+    dispatcher = Dispatcher(ctx)  # also picks up notifications a crashed web process left behind
+    dispatcher.start()
+    try:
+        await stop.wait()
+    finally:
+        await dispatcher.stop()
+        await ctx.aclose()
+        runtime.shutdown()

@@ -1,0 +1,50 @@
+"""The services one process shares: built once by the app factory or the CLI and passed in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from mostrador.meli import MeliClient
+from mostrador.security.crypto import TokenCipher
+from mostrador.settings import Settings
+from mostrador.store.db import make_engine, make_sessionmaker
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    cipher: TokenCipher
+    meli: MeliClient
+    bots: Any = field(default=None)  # channels.bots.BotCache, set by build_context
+
+    async def aclose(self) -> None:
+        await self.meli.aclose()
+        self.engine.dispose()
+
+
+def build_context(settings: Settings) -> AppContext:
+    from mostrador.channels.bots import BotCache
+
+    settings.ensure_secrets()
+    engine = make_engine(settings.resolved_database_url)
+    cipher = TokenCipher([k.get_secret_value() for k in settings.token_keys])
+    meli = MeliClient(
+        api_url=settings.meli_api_url,
+        auth_url=settings.meli_auth_url,
+        client_id=settings.meli_client_id,
+        client_secret=settings.meli_client_secret.get_secret_value(),
+    )
+    return AppContext(
+        settings=settings,
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        cipher=cipher,
+        meli=meli,
+        bots=BotCache(),
+    )

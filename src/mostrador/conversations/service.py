@@ -1,0 +1,109 @@
+"""The channel-agnostic domain: record inbound and outbound messages, ownership and handoff.
+
+Channels call these with plain values; nothing here knows about Mercado Libre's API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from mostrador.store import repositories as repo
+from mostrador.store.models import Account, Conversation, Message, utcnow
+
+
+@dataclass(frozen=True)
+class ThreadKey:
+    """Identifies a conversation inside an account: e.g. ('questions', 'MLA123:456')."""
+
+    channel: str
+    external_key: str
+
+
+def open_thread(
+    s: Session,
+    account: Account,
+    key: ThreadKey,
+    contact_external_id: str,
+    contact_name: str,
+    subject: str = "",
+    item_id: str | None = None,
+) -> Conversation:
+    contact_id = repo.ensure_contact(s, account, key.channel, contact_external_id, contact_name)
+    conv = repo.ensure_conversation(
+        s, account, key.channel, key.external_key, contact_id, subject=subject[:300], item_id=item_id
+    )
+    if subject and conv.subject != subject[:300]:
+        conv.subject = subject[:300]
+    return conv
+
+
+def record_inbound(
+    s: Session,
+    conv: Conversation,
+    external_id: str,
+    text: str,
+    created_at: datetime,
+    external_status: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Message:
+    msg = repo.upsert_message(
+        s,
+        conv.id,
+        "in",
+        external_id,
+        author="buyer",
+        text=text,
+        created_at=created_at,
+        external_status=external_status,
+        meta=meta,
+    )
+    if created_at > conv.last_message_at:
+        conv.last_message_at = created_at
+    repo.add_event(s, conv.workspace_id, "message", conv.id, {"direction": "in", "external_id": external_id})
+    return msg
+
+
+def record_outbound(
+    s: Session,
+    conv: Conversation,
+    external_id: str,
+    text: str,
+    author: str,
+    status: str,
+    agent_id: int | None = None,
+    meta: dict[str, Any] | None = None,
+    sent_at: datetime | None = None,
+) -> Message:
+    msg = repo.upsert_message(
+        s,
+        conv.id,
+        "out",
+        external_id,
+        author=author,
+        agent_id=agent_id,
+        text=text,
+        status=status,
+        meta=meta,
+        sent_at=sent_at,
+        created_at=sent_at or utcnow(),
+    )
+    conv.last_message_at = max(conv.last_message_at, sent_at or utcnow())
+    repo.add_event(s, conv.workspace_id, "message", conv.id, {"direction": "out", "status": status})
+    return msg
+
+
+def hand_off(s: Session, conv: Conversation, reason: str) -> None:
+    """Give the thread to a human; the reason is shown in the inbox."""
+    conv.owner = "agent"
+    conv.status = "open"
+    conv.handoff_reason = reason[:120]
+    repo.add_event(s, conv.workspace_id, "handoff", conv.id, {"reason": reason})
+
+
+def resolve(s: Session, conv: Conversation) -> None:
+    conv.status = "closed"
+    repo.add_event(s, conv.workspace_id, "resolved", conv.id, {})

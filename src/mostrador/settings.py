@@ -1,0 +1,112 @@
+"""One `Settings` object, built once at the edge (CLI, app factory, tests) and passed in.
+
+Nothing reads the environment at import time: `Settings()` reads `MOSTRADOR_*` variables and an
+optional `.env` file when it is constructed.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from pathlib import Path
+from typing import Literal
+
+from cryptography.fernet import Fernet
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything Mostrador needs to run; see docs/operations.md for each field."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MOSTRADOR_", env_file=".env", extra="ignore", validate_assignment=True
+    )
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: a SQLite file in data_dir. PostgreSQL for scale."
+    )
+    dbos_database_url: str | None = Field(
+        default=None, description="DBOS system database; default: beside database_url."
+    )
+    public_url: str = "http://127.0.0.1:8000"
+
+    meli_api_url: str = "https://api.mercadolibre.com"
+    meli_auth_url: str = "https://auth.mercadolibre.com.ar"
+    meli_client_id: str = ""
+    meli_client_secret: SecretStr = SecretStr("")
+
+    secret_key: SecretStr | None = Field(default=None, description="Signs sessions and CSRF tokens.")
+    token_keys: list[SecretStr] = Field(
+        default_factory=list, description="Fernet keys for OAuth tokens at rest; first one encrypts."
+    )
+
+    executor_id: str | None = Field(default=None, description="Stable DBOS executor id of this process slot.")
+    app_version: str = "mostrador-1"
+    queue_polling_interval_s: float = 0.05
+    worker_concurrency: int = 8
+    run_workers: bool = True
+
+    max_notification_bytes: int = 16_384
+    token_refresh_margin_s: int = 300
+    sweep_interval_s: int = 120
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+
+    # ---- derived values -------------------------------------------------------------------
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalise_db_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'mostrador.sqlite').resolve()}"
+
+    @property
+    def resolved_dbos_url(self) -> str:
+        if self.dbos_database_url:
+            return self.dbos_database_url
+        url = self.resolved_database_url
+        if url.startswith("sqlite"):
+            return f"sqlite:///{(self.data_dir / 'dbos.sqlite').resolve()}"
+        return url.replace("postgresql+psycopg://", "postgresql://")
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.resolved_database_url.startswith("postgresql")
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.public_url.rstrip('/')}/oauth/callback"
+
+    @property
+    def resolved_executor_id(self) -> str:
+        return self.executor_id or f"{socket.gethostname()}-web"
+
+    def ensure_secrets(self) -> Settings:
+        """Fill missing secrets from files in data_dir (created 0600 on first use), never from the repo."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.secret_key is None:
+            fresh = secrets.token_urlsafe(48)
+            self.secret_key = SecretStr(_read_or_create(self.data_dir / "secret_key", fresh))
+        if not self.token_keys:
+            key = _read_or_create(self.data_dir / "token_key", Fernet.generate_key().decode())
+            self.token_keys = [SecretStr(key)]
+        return self
+
+
+def normalise_db_url(url: str) -> str:
+    """Accept plain postgresql:// URLs (as pg tools print them) and use the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _read_or_create(path: Path, fresh: str) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(fresh)
+    return fresh

@@ -1,0 +1,289 @@
+"""Repositories: the only place that writes SQL. They flush but never commit (the caller's boundary does)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, selectinload
+
+from mostrador.store.models import (
+    Account,
+    Agent,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Counter,
+    Event,
+    Message,
+    Notification,
+    Reply,
+    SyncRun,
+    Workspace,
+    utcnow,
+)
+from mostrador.store.upsert import insert_ignore
+
+
+# ---- workspaces and agents ----------------------------------------------------------------------
+def get_or_create_workspace(s: Session, name: str) -> Workspace:
+    ws = s.scalars(select(Workspace).where(Workspace.name == name)).first()
+    if ws is None:
+        ws = Workspace(name=name)
+        s.add(ws)
+        s.flush()
+    return ws
+
+
+def agent_by_email(s: Session, email: str) -> Agent | None:
+    return s.scalars(select(Agent).where(Agent.email == email.lower())).first()
+
+
+def add_agent(s: Session, workspace_id: int, email: str, name: str, password_hash: str, role: str) -> Agent:
+    agent = Agent(
+        workspace_id=workspace_id, email=email.lower(), name=name, password_hash=password_hash, role=role
+    )
+    s.add(agent)
+    s.flush()
+    return agent
+
+
+# ---- accounts -------------------------------------------------------------------------------------
+def account_by_meli_user(s: Session, meli_user_id: int) -> Account | None:
+    return s.scalars(select(Account).where(Account.meli_user_id == meli_user_id)).first()
+
+
+def accounts_of(s: Session, workspace_id: int) -> Sequence[Account]:
+    return s.scalars(select(Account).where(Account.workspace_id == workspace_id).order_by(Account.id)).all()
+
+
+def active_accounts(s: Session) -> Sequence[Account]:
+    return s.scalars(select(Account).where(Account.status.in_(("active", "refresh_failing")))).all()
+
+
+def touch_account_notification(s: Session, account_id: int, at: datetime) -> None:
+    s.execute(update(Account).where(Account.id == account_id).values(last_notification_at=at))
+
+
+# ---- notifications --------------------------------------------------------------------------------
+def record_notification(s: Session, values: dict[str, Any]) -> int | None:
+    """Store a notification once; None means it was a duplicate delivery."""
+    return insert_ignore(s, Notification.__table__, values, ["dedup_key"])  # type: ignore[arg-type]
+
+
+def count_notifications_for(s: Session, topic: str, resource_id: str) -> int:
+    stmt = select(func.count()).where(
+        Notification.topic == topic,
+        Notification.resource_id == resource_id,
+        Notification.status.in_(("accepted", "dispatched")),
+    )
+    return int(s.scalar(stmt) or 0)
+
+
+def pending_notifications(
+    s: Session, older_than: datetime | None = None, limit: int = 500
+) -> Sequence[Notification]:
+    stmt = select(Notification).where(Notification.status == "accepted")
+    if older_than is not None:
+        stmt = stmt.where(Notification.received_at < older_than)
+    return s.scalars(stmt.order_by(Notification.id).limit(limit)).all()
+
+
+def mark_dispatched(s: Session, notification_id: int, workflow_id: str) -> None:
+    s.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(status="dispatched", workflow_id=workflow_id)
+    )
+
+
+def bump_counter(s: Session, name: str, by: int = 1) -> None:
+    if insert_ignore_counter(s, name, by):
+        return
+    s.execute(update(Counter).where(Counter.name == name).values(value=Counter.value + by))
+
+
+def insert_ignore_counter(s: Session, name: str, by: int) -> bool:
+    module: Any = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = module.insert(Counter.__table__).values(name=name, value=by).on_conflict_do_nothing()
+    return bool(s.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def counters(s: Session) -> dict[str, int]:
+    return {c.name: c.value for c in s.scalars(select(Counter))}
+
+
+# ---- contacts and conversations -------------------------------------------------------------------
+def ensure_contact(s: Session, account: Account, channel: str, external_id: str, display_name: str) -> int:
+    identity = s.scalars(
+        select(ContactIdentity).where(
+            ContactIdentity.account_id == account.id,
+            ContactIdentity.channel == channel,
+            ContactIdentity.external_id == external_id,
+        )
+    ).first()
+    if identity is not None:
+        return identity.contact_id
+    contact = Contact(workspace_id=account.workspace_id, display_name=display_name)
+    s.add(contact)
+    s.flush()
+    values = {
+        "contact_id": contact.id,
+        "account_id": account.id,
+        "channel": channel,
+        "external_id": external_id,
+    }
+    if insert_ignore(s, ContactIdentity.__table__, values, ["account_id", "channel", "external_id"]) is None:  # type: ignore[arg-type]
+        s.delete(contact)  # a concurrent writer won: use its contact
+        s.flush()
+        return ensure_contact(s, account, channel, external_id, display_name)
+    return contact.id
+
+
+def ensure_conversation(
+    s: Session, account: Account, channel: str, external_key: str, contact_id: int, **fields: Any
+) -> Conversation:
+    values = {
+        "workspace_id": account.workspace_id,
+        "account_id": account.id,
+        "channel": channel,
+        "external_key": external_key,
+        "contact_id": contact_id,
+        "created_at": utcnow(),
+        "last_message_at": utcnow(),
+        "status": "open",
+        "owner": "bot",
+        "subject": "",
+        **fields,
+    }
+    insert_ignore(s, Conversation.__table__, values, ["account_id", "channel", "external_key"])  # type: ignore[arg-type]
+    conv = s.scalars(
+        select(Conversation).where(
+            Conversation.account_id == account.id,
+            Conversation.channel == channel,
+            Conversation.external_key == external_key,
+        )
+    ).one()
+    return conv
+
+
+def upsert_message(
+    s: Session, conversation_id: int, direction: str, external_id: str, **fields: Any
+) -> Message:
+    """Insert a message once per (conversation, direction, external id); update mutable fields after."""
+    values = {
+        "conversation_id": conversation_id,
+        "direction": direction,
+        "external_id": external_id,
+        **fields,
+    }
+    values.setdefault("created_at", utcnow())
+    values.setdefault("text", "")
+    values.setdefault("status", "received")
+    new_id = insert_ignore(s, Message.__table__, values, ["conversation_id", "direction", "external_id"])  # type: ignore[arg-type]
+    msg = s.scalars(
+        select(Message).where(
+            Message.conversation_id == conversation_id,
+            Message.direction == direction,
+            Message.external_id == external_id,
+        )
+    ).one()
+    if new_id is None:
+        for key in ("external_status", "text", "status", "meta", "sent_at", "author", "agent_id"):
+            if key in fields and fields[key] is not None:
+                setattr(msg, key, fields[key])
+        s.flush()
+    return msg
+
+
+def conversations_page(
+    s: Session, workspace_id: int, channel: str | None = None, status: str | None = None, limit: int = 100
+) -> Sequence[Conversation]:
+    stmt = (
+        select(Conversation)
+        .where(Conversation.workspace_id == workspace_id)
+        .options(selectinload(Conversation.messages), selectinload(Conversation.contact))
+        .order_by(Conversation.last_message_at.desc())
+        .limit(limit)
+    )
+    if channel:
+        stmt = stmt.where(Conversation.channel == channel)
+    if status:
+        stmt = stmt.where(Conversation.status == status)
+    return s.scalars(stmt).all()
+
+
+def conversation_in_workspace(s: Session, workspace_id: int, conversation_id: int) -> Conversation | None:
+    return s.scalars(
+        select(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.workspace_id == workspace_id)
+        .options(selectinload(Conversation.messages), selectinload(Conversation.contact))
+    ).first()
+
+
+# ---- replies (outbound, recorded before sending) ---------------------------------------------------
+def claim_reply(
+    s: Session, account_id: int, channel: str, target_id: str, text: str, message_id: int
+) -> Reply:
+    """Record the reply for a target once; a second call returns the existing row untouched."""
+    values = {
+        "account_id": account_id,
+        "channel": channel,
+        "target_id": target_id,
+        "text": text,
+        "message_id": message_id,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": utcnow(),
+    }
+    insert_ignore(s, Reply.__table__, values, ["account_id", "channel", "target_id"])  # type: ignore[arg-type]
+    return reply_for(s, account_id, channel, target_id)  # type: ignore[return-value]
+
+
+def reply_for(s: Session, account_id: int, channel: str, target_id: str) -> Reply | None:
+    return s.scalars(
+        select(Reply).where(
+            Reply.account_id == account_id, Reply.channel == channel, Reply.target_id == target_id
+        )
+    ).first()
+
+
+# ---- events and sync runs --------------------------------------------------------------------------
+def add_event(
+    s: Session, workspace_id: int, kind: str, conversation_id: int | None, data: dict[str, Any]
+) -> None:
+    s.add(Event(workspace_id=workspace_id, kind=kind, conversation_id=conversation_id, data=data))
+
+
+def events_after(s: Session, workspace_id: int, after_id: int, limit: int = 100) -> Sequence[Event]:
+    stmt = (
+        select(Event)
+        .where(Event.workspace_id == workspace_id, Event.id > after_id)
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    return s.scalars(stmt).all()
+
+
+def last_event_id(s: Session, workspace_id: int) -> int:
+    return int(s.scalar(select(func.max(Event.id)).where(Event.workspace_id == workspace_id)) or 0)
+
+
+def start_sync_run(s: Session, kind: str, account_id: int | None) -> SyncRun:
+    run = SyncRun(kind=kind, account_id=account_id)
+    s.add(run)
+    s.flush()
+    return run
+
+
+def recent_sync_runs(s: Session, account_ids: Sequence[int], limit: int = 20) -> Sequence[SyncRun]:
+    scope = (
+        or_(SyncRun.account_id.in_(account_ids), SyncRun.account_id.is_(None))
+        if account_ids
+        else SyncRun.account_id.is_(None)
+    )
+    stmt = select(SyncRun).where(scope).order_by(SyncRun.id.desc()).limit(limit)
+    return s.scalars(stmt).all()

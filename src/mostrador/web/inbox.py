@@ -1,0 +1,87 @@
+"""The agent inbox: question threads per buyer per item, with the listing beside them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed, access_token
+from mostrador.context import AppContext
+from mostrador.inbox import actions, views
+from mostrador.meli import errors as meli_errors
+from mostrador.web.deps import CurrentAgent, current_agent, get_ctx, page, require_csrf
+
+router = APIRouter()
+
+
+@router.get("/")
+async def home() -> RedirectResponse:
+    return RedirectResponse("/inbox", status_code=303)
+
+
+@router.get("/inbox")
+async def inbox(
+    request: Request, owner: str | None = None, agent: CurrentAgent = Depends(current_agent)
+) -> object:
+    owner = owner if owner in ("bot", "agent") else None
+    threads = await run_in_threadpool(views.inbox_threads, get_ctx(request), agent.workspace_id, owner)
+    template = "_threads.html" if request.headers.get("hx-request") else "inbox.html"
+    return page(request, template, agent=agent, threads=threads, owner=owner)
+
+
+@router.get("/inbox/{conversation_id}")
+async def conversation(
+    request: Request, conversation_id: int, agent: CurrentAgent = Depends(current_agent)
+) -> object:
+    ctx = get_ctx(request)
+    found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
+    if found is None:
+        raise HTTPException(404, "Conversación no encontrada")
+    thread, account = found
+    listing = await _listing(ctx, account.id, thread.item_id)
+    return page(request, "conversation.html", agent=agent, thread=thread, listing=listing, error=None)
+
+
+@router.post("/inbox/{conversation_id}/answer", dependencies=[Depends(require_csrf)])
+async def answer(
+    request: Request,
+    conversation_id: int,
+    question_id: str = Form(...),
+    text: str = Form(...),
+    agent: CurrentAgent = Depends(current_agent),
+) -> object:
+    ctx = get_ctx(request)
+    try:
+        reply_id, message_id = await run_in_threadpool(
+            actions.record_agent_answer, ctx, agent.workspace_id, agent.id, conversation_id, question_id, text
+        )
+    except actions.ReplyRejected as exc:
+        found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
+        if found is None:
+            raise HTTPException(404, "Conversación no encontrada") from exc
+        return page(
+            request,
+            "conversation.html",
+            status_code=422,
+            agent=agent,
+            thread=found[0],
+            listing=None,
+            error=str(exc),
+        )
+    await actions.send_now(reply_id, question_id, message_id)
+    return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+
+
+async def _listing(ctx: AppContext, account_id: int, item_id: str | None) -> dict[str, Any] | None:
+    """The live listing for the side panel; the inbox still works when Mercado Libre does not answer."""
+    if not item_id:
+        return None
+    try:
+        token = await access_token(ctx, account_id)
+        item = await ctx.meli.get_item(item_id, token)
+    except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed) as exc:
+        return {"unavailable": True, "id": item_id, "reason": type(exc).__name__}
+    return item.model_dump(mode="json", by_alias=True)

@@ -1,0 +1,92 @@
+"""DBOS set-up for one process: configuration, launch, queue, and the context workflows use.
+
+DBOS keeps one instance per process; workflows are module-level functions, so the services they
+need are bound here at launch (never at import time). See docs/architecture.md for the sharp edges
+this works around (DBOS-NOTES: executor ids, pinned application version, polling interval).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import sys
+
+from dbos import DBOS, DBOSConfig, Queue
+
+from mostrador.context import AppContext
+
+CONVERSATIONS_QUEUE = "conversations"
+
+_state: dict[str, object] = {}
+
+
+class RuntimeNotStarted(RuntimeError):
+    """Workflows ran before `launch()` bound the application context."""
+
+
+def context() -> AppContext:
+    ctx = _state.get("ctx")
+    if ctx is None:
+        raise RuntimeNotStarted(RuntimeNotStarted.__doc__)
+    return ctx  # type: ignore[return-value]
+
+
+def queue() -> Queue:
+    q = _state.get("queue")
+    if q is None:
+        raise RuntimeNotStarted(RuntimeNotStarted.__doc__)
+    return q  # type: ignore[return-value]
+
+
+def check_platform(dbos_url: str) -> None:
+    """DBOS-NOTES edge 2: Python ≥ 3.12 with SQLite < 3.42 fails inside DBOS with an obscure error."""
+    if (
+        dbos_url.startswith("sqlite")
+        and sys.version_info >= (3, 12)
+        and sqlite3.sqlite_version_info < (3, 42)
+    ):
+        raise RuntimeError(
+            f"SQLite {sqlite3.sqlite_version} is too old for DBOS on Python {sys.version.split()[0]}: "
+            "use Python 3.11, a newer SQLite, or PostgreSQL (MOSTRADOR_DATABASE_URL)."
+        )
+
+
+async def launch(ctx: AppContext, *, consume: bool = True) -> None:
+    """Start DBOS for this process and register the queue; call once per process.
+
+    `consume=False` makes a web-only process that records and enqueues but leaves the work to
+    `mostrador worker` processes (PostgreSQL mode).
+    """
+    s = ctx.settings
+    check_platform(s.resolved_dbos_url)
+    config: DBOSConfig = {
+        "name": "mostrador",
+        "system_database_url": s.resolved_dbos_url,
+        "executor_id": s.resolved_executor_id,
+        "application_version": s.app_version,
+        "log_level": s.log_level,
+        "notification_listener_polling_interval_sec": 0.05,
+    }
+    for name in ("dbos", "dbos._core", "dbos._sys_db"):
+        logging.getLogger(name).setLevel(s.log_level)
+    _state["ctx"] = ctx
+    DBOS(config=config)
+    if not consume:
+        DBOS.listen_queues([])
+    DBOS.launch()
+    _state["queue"] = await DBOS.register_queue_async(
+        CONVERSATIONS_QUEUE,
+        partition_concurrency=1,
+        worker_concurrency=s.worker_concurrency,
+        polling_interval_sec=s.queue_polling_interval_s,
+        on_conflict="always_update",
+    )
+    from mostrador.workflows import schedules
+
+    await schedules.install(s.sweep_interval_s)
+
+
+def shutdown() -> None:
+    """DBOS.destroy() must be the very last thing at shutdown (DBOS-NOTES)."""
+    _state.clear()
+    DBOS.destroy(destroy_registry=False)

@@ -1,0 +1,159 @@
+"""End to end: the sandbox and the app as real servers on loopback ports, talking HTTP.
+
+One world per test module (DBOS is one instance per process): a sandbox, the app registered in it
+with its workers, a seller with listings connected through the real OAuth flow, and a buyer.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+
+from mostrador.bot import Bot, BotConfig
+from mostrador.cli.demo import DEMO_EMAIL, _create_admin, connect_seller_via_oauth, setup_sandbox
+from mostrador.cli.servers import ServerThread, free_port
+from mostrador.sandbox.config import SandboxConfig
+from mostrador.sandbox.testing import running_sandbox_app
+from mostrador.settings import Settings
+from mostrador.web.app import create_app
+
+from ..conftest import PG_URL, _drop_pg_database, _fresh_pg_database
+
+
+@dataclass
+class World:
+    app_url: str
+    sandbox_url: str
+    sandbox_app: Any
+    settings: Settings
+    seller: dict[str, Any]
+    buyer: dict[str, Any]
+    items: list[str]
+    login: tuple[str, str]
+
+    def sandbox(self) -> httpx.Client:
+        return httpx.Client(base_url=self.sandbox_url, timeout=10)
+
+    def ask(self, item_id: str, text: str) -> dict[str, Any]:
+        with self.sandbox() as c:
+            r = c.post(
+                "/questions",
+                json={"item_id": item_id, "text": text},
+                headers={"Authorization": f"Bearer {self.buyer['access_token']}"},
+            )
+            r.raise_for_status()
+            return r.json()  # type: ignore[no-any-return]
+
+    def answers_for(self, question_id: int) -> list[dict[str, Any]]:
+        with self.sandbox() as c:
+            log = c.get("/_sandbox/log", params={"kind": "answers"}).json()
+        entries = log if isinstance(log, list) else log.get("entries", log.get("results", []))
+        return [e for e in entries if int(e["question_id"]) == int(question_id)]
+
+    @contextmanager
+    def inbox(self) -> Iterator[httpx.Client]:
+        """An httpx client logged into the inbox."""
+        from mostrador.cli.demo import _hidden_inputs
+
+        with httpx.Client(base_url=self.app_url, timeout=10, follow_redirects=False) as c:
+            csrf = _hidden_inputs(c.get("/login").text)["csrf_token"]
+            r = c.post("/login", data={"email": self.login[0], "password": self.login[1], "csrf_token": csrf})
+            assert r.status_code == 303, r.text
+            yield c
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Poll until `predicate()` is truthy; fail with the last value after `timeout`."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s (last value {value!r})")
+        time.sleep(interval)
+        value = predicate()
+    return value
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    data_dir: Path = tmp_path_factory.mktemp("e2e")
+    app_port = free_port()
+    app_url = f"http://127.0.0.1:{app_port}"
+    created_db = None
+    with running_sandbox_app(SandboxConfig(seed=11)) as sandbox:
+        world_data = setup_sandbox(sandbox.url, app_url, "MLA")
+        values: dict[str, Any] = {
+            "data_dir": data_dir,
+            "public_url": app_url,
+            "meli_api_url": sandbox.url,
+            "meli_auth_url": sandbox.url,
+            "meli_client_id": str(world_data["app"]["client_id"]),
+            "meli_client_secret": SecretStr(world_data["app"]["client_secret"]),
+            "secret_key": SecretStr(secrets.token_urlsafe(32)),
+            "token_keys": [SecretStr(Fernet.generate_key().decode())],
+            "executor_id": f"e2e-{secrets.token_hex(4)}",
+            "queue_polling_interval_s": 0.02,
+        }
+        if PG_URL:
+            values["database_url"], created_db = _fresh_pg_database(PG_URL)
+        settings = Settings(**values)
+        password = secrets.token_urlsafe(12)
+        _create_admin(settings, password)
+        Bot(BotConfig())  # train the shared intent model once per test process, before the app needs it
+        server = ServerThread(create_app(settings), port=app_port, name="mostrador-e2e").start()
+        try:
+            connect_seller_via_oauth(app_url, DEMO_EMAIL, password, world_data["seller"])
+            with httpx.Client(base_url=sandbox.url) as c:
+                buyer = c.post(
+                    "/_sandbox/users", json={"nickname": "COMPRADOR1", "site_id": "MLA", "role": "buyer"}
+                ).json()
+            yield World(
+                app_url=app_url,
+                sandbox_url=sandbox.url,
+                sandbox_app=sandbox.app,
+                settings=settings,
+                seller=world_data["seller"],
+                buyer=buyer,
+                items=world_data["items"],
+                login=(DEMO_EMAIL, password),
+            )
+        finally:
+            server.stop()
+            if created_db and PG_URL:
+                _drop_pg_database(PG_URL, created_db)
+
+
+# ---- pytest-playwright: drive Debian's Chromium (never a downloaded browser) -------------------------
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",  # CI runs as root, where Chromium refuses its sandbox
+    "--disable-gpu",
+    "--disable-background-networking",  # no calls to the closed internet
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    import os
+    import shutil
+
+    chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(chromium):
+        message = f"no Chromium at {chromium}: apt-get install chromium"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGS}

@@ -1,0 +1,99 @@
+"""The inbox and the accounts page in a real browser (Debian's Chromium through Playwright)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import World, wait_for
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+
+def login(page: Page, world: World) -> None:
+    page.goto(f"{world.app_url}/inbox")
+    expect(page).to_have_url(f"{world.app_url}/login?next=/inbox")
+    page.fill("input[name=email]", world.login[0])
+    page.fill("input[name=password]", world.login[1])
+    page.click("button[type=submit]")
+    expect(page.get_by_role("heading", name="Preguntas")).to_be_visible()
+
+
+def test_browser_version_is_reported(browser: object) -> None:
+    # Debian security updates move Chromium's major version; keep it visible in the test log.
+    print("chromium", browser.version)  # type: ignore[attr-defined]
+
+
+def test_wrong_password_is_refused(page: Page, world: World) -> None:
+    page.goto(f"{world.app_url}/login")
+    page.fill("input[name=email]", world.login[0])
+    page.fill("input[name=password]", "definitely-not-it")
+    page.click("button[type=submit]")
+    expect(page.get_by_role("alert")).to_contain_text("incorrectos")
+
+
+def test_question_appears_live_with_the_bot_answer(page: Page, world: World) -> None:
+    login(page, world)
+    item = world.items[0]
+    question = world.ask(item, "Hola, tenés stock? hacen factura?")
+    thread = page.locator(f"[data-question-id='{question['id']}']")
+    expect(thread).to_be_visible(timeout=15_000)  # the list refreshes itself
+    expect(thread).to_contain_text("tenés stock?")
+
+
+def test_agent_answers_a_handed_off_question(page: Page, world: World) -> None:
+    login(page, world)
+    question = world.ask(world.items[1], "Me lo podés mandar envuelto para regalo con una tarjeta?")
+    row = page.locator(f"[data-question-id='{question['id']}']")
+    expect(row).to_be_visible(timeout=15_000)
+    wait_for(lambda: "Sin responder" in row.inner_text() or "Bot" in row.inner_text(), timeout=15)
+    if world.answers_for(question["id"]):
+        pytest.skip("the bot answered this question itself; nothing for an agent to do")
+    row.locator("xpath=ancestor::article").locator("a.subject").click()
+    form = page.locator(f"[data-question-id='{question['id']}'] form")
+    form.locator("textarea").fill("Sí, lo enviamos con envoltorio de regalo sin costo.")
+    form.locator("button").click()
+    wait_for(lambda: world.answers_for(question["id"]), timeout=15)
+    assert world.answers_for(question["id"])[0]["text"].startswith("Sí, lo enviamos")
+
+
+def test_agent_answer_with_contact_data_is_blocked(page: Page, world: World) -> None:
+    login(page, world)
+    question = world.ask(
+        world.items[2], "Puedo pagar en efectivo cuando lo retiro en mano mañana a la tarde?"
+    )
+    page.goto(f"{world.app_url}/inbox")
+    row = page.locator(f"[data-question-id='{question['id']}']")
+    expect(row).to_be_visible(timeout=15_000)
+    if world.answers_for(question["id"]):
+        pytest.skip("the bot answered this question itself")
+    row.locator("xpath=ancestor::article").locator("a.subject").click()
+    form = page.locator(f"[data-question-id='{question['id']}'] form")
+    form.locator("textarea").fill("Escribinos al 11 4567-8901 o a ventas@tienda.com")
+    form.locator("button").click()
+    expect(page.get_by_role("alert")).to_contain_text("reglas de Mercado Libre")
+    assert world.answers_for(question["id"]) == []
+
+
+def test_accounts_page_shows_health_truthfully(page: Page, world: World) -> None:
+    login(page, world)
+    page.goto(f"{world.app_url}/accounts")
+    row = page.locator("tr.account").first
+    expect(row).to_contain_text(world.seller["nickname"])
+    expect(row.locator(".token")).to_contain_text("Token válido")
+    expect(row.locator(".flow")).to_contain_text("Llegando")
+    # The seller revokes the app in Mercado Libre; the next call finds out and the page says so.
+    with httpx.Client(base_url=world.sandbox_url) as c:
+        r = c.delete(
+            f"/users/{world.seller['id']}/applications/{world.settings.meli_client_id}",
+            headers={"Authorization": f"Bearer {world.seller['access_token']}"},
+        )
+        assert r.status_code == 200, r.text
+    world.ask(world.items[3], "tenés stock?")
+    page.goto(f"{world.app_url}/accounts")
+    wait_for(
+        lambda: page.reload() or "revocada" in page.locator("tr.account .token").first.inner_text(),
+        timeout=20,
+    )
+    expect(page.locator("tr.account").first.get_by_role("link", name="Reconectar")).to_be_visible()
