@@ -1,0 +1,74 @@
+"""From buyer text to intents: normalise, drop courtesy, score with the model, apply the labelling rules."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from mostrador.bot.courtesy import strip_courtesy
+from mostrador.bot.intents import EXCLUSIVE_INTENTS, INTENTS
+from mostrador.bot.model import IntentModel, ModelCache
+from mostrador.bot.normalize import Lang, NormalizedText, normalize
+
+# A second or third intent must be clearly present; the strongest one is always kept.
+SECONDARY_THRESHOLD = 0.65
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """Intents of one question in the order the buyer raised them, with their calibrated scores."""
+
+    intents: list[str]
+    scores: dict[str, float]
+    text: NormalizedText
+    core: str  # folded text without greetings and sign-offs
+    complaint: bool
+
+    @property
+    def confidence(self) -> float:
+        """The weakest score among the chosen intents: the decision is only as sure as its least sure part."""
+        return min(self.scores[i] for i in self.intents)
+
+
+def _first_position(model: IntentModel, intent: str, core: str) -> int:
+    pattern = model.lexicon.patterns.get(intent)
+    match = pattern.search(core) if pattern else None
+    return match.start() if match else len(core)
+
+
+def choose_intents(scores: dict[str, float], threshold: float = SECONDARY_THRESHOLD) -> list[str]:
+    """The strongest intent plus any other above `threshold`; `greeting`/`other` only when nothing else
+    is asked (labelling rules of intents.md)."""
+    top = max(INTENTS, key=scores.__getitem__)
+    chosen = [i for i in INTENTS if i == top or scores[i] >= threshold]
+    specific = [i for i in chosen if i not in EXCLUSIVE_INTENTS]
+    return specific or [top]
+
+
+def classify_with(
+    model: IntentModel, text: str, lang: Lang | None = None, default_lang: Lang = "es"
+) -> Classification:
+    """Classify one buyer text with a given model."""
+    normalized = normalize(text, lang=lang, default_lang=default_lang)
+    core, _ = strip_courtesy(normalized.folded)
+    complaint = model.lexicon.is_complaint(normalized.folded)
+    if not core:
+        scores = dict.fromkeys(INTENTS, 0.0)
+        scores["greeting"] = 1.0
+        return Classification(["greeting"], scores, normalized, core, complaint)
+    scores = model.scores(core)
+    intents = choose_intents(scores)
+    intents.sort(key=lambda intent: _first_position(model, intent, core))
+    return Classification(intents, scores, normalized, core, complaint)
+
+
+@functools.cache
+def shared_models() -> ModelCache:
+    """Process-wide model cache, created on first use (never at import time)."""
+    return ModelCache()
+
+
+def classify(text: str, lang: Lang | None = None) -> tuple[list[str], dict[str, float]]:
+    """Intents and calibrated scores from the built-in model (for the CLI and quick checks)."""
+    result = classify_with(shared_models().get([]), text, lang)
+    return result.intents, result.scores

@@ -1,0 +1,146 @@
+"""Turns a folded question into sparse features: word 1-2 grams, character 3-5 grams, lexicon cues.
+
+Character n-grams make the model robust to the spelling buyers actually use ("despornivel", "frente"
+for "frete"); lexicon cues carry the synonyms the training phrases do not contain. Everything is plain
+Python and dicts so one text is featurised in tens of microseconds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from mostrador.bot.normalize import model_tokens
+
+LEXICON_WEIGHT = 0.5
+COMPLAINT_CUE = "complaint"
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """Compiled keyword patterns per intent plus the complaint cues."""
+
+    patterns: Mapping[str, re.Pattern[str]]  # one alternation per intent
+    complaint: re.Pattern[str]
+
+    @classmethod
+    def compile(cls, patterns: Mapping[str, Sequence[str]], complaint: Sequence[str]) -> Lexicon:
+        """Join each intent's patterns into one regular expression (one search per intent)."""
+
+        def joined(items: Sequence[str]) -> re.Pattern[str]:
+            return re.compile("|".join(f"(?:{p})" for p in items) if items else r"(?!x)x")
+
+        return cls({intent: joined(items) for intent, items in patterns.items()}, joined(complaint))
+
+    def hits(self, folded: str) -> list[str]:
+        """Intents whose patterns match the text, plus `COMPLAINT_CUE` when a complaint cue matches."""
+        found = [intent for intent, pattern in self.patterns.items() if pattern.search(folded)]
+        if self.is_complaint(folded):
+            found.append(COMPLAINT_CUE)
+        return found
+
+    def is_complaint(self, folded: str) -> bool:
+        """True when the text contains an accusation, insult or threat (handoff `complaint`)."""
+        return self.complaint.search(folded) is not None
+
+
+def token_features(token: str) -> list[str]:
+    """The word feature and, for real words, its character 3-5 grams (with word-boundary padding)."""
+    names = ["w:" + token]
+    if token.startswith("_") or token == "?":
+        return names
+    padded = f" {token} "
+    for size in (3, 4, 5):
+        names.extend("c:" + padded[start : start + size] for start in range(len(padded) - size + 1))
+    return names
+
+
+def raw_features(folded: str, lexicon: Lexicon) -> tuple[Counter[str], list[str]]:
+    """Counts of word and character n-grams, and the lexicon intents that fired."""
+    tokens = model_tokens(folded)
+    counts: Counter[str] = Counter()
+    for i, token in enumerate(tokens):
+        counts.update(token_features(token))
+        if i + 1 < len(tokens):
+            counts["b:" + token + " " + tokens[i + 1]] += 1
+    if not tokens:
+        counts["w:_empty_"] += 1
+    return counts, lexicon.hits(folded)
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """Feature index and inverse document frequencies learned from the training phrases."""
+
+    index: Mapping[str, int]
+    idf: Sequence[float]
+    lexicon_index: Mapping[str, int]
+
+    @property
+    def size(self) -> int:
+        return len(self.index) + len(self.lexicon_index)
+
+    @classmethod
+    def fit(cls, documents: Iterable[Counter[str]], intents: Sequence[str], min_df: int = 1) -> Vocabulary:
+        """Keep every feature seen in at least `min_df` documents; smooth idf like scikit-learn."""
+        df: Counter[str] = Counter()
+        n_docs = 0
+        for counts in documents:
+            n_docs += 1
+            df.update(counts.keys())
+        names = sorted(name for name, count in df.items() if count >= min_df)
+        index = {name: i for i, name in enumerate(names)}
+        idf = [math.log((1 + n_docs) / (1 + df[name])) + 1.0 for name in names]
+        lexicon_index = {intent: len(names) + i for i, intent in enumerate(intents)}
+        return cls(index=index, idf=idf, lexicon_index=lexicon_index)
+
+    def vectorize_text(
+        self, folded: str, lexicon: Lexicon, token_cache: dict[str, list[int]]
+    ) -> tuple[list[int], list[float], list[str]]:
+        """Same features as `raw_features` + `vectorize`, with per-token lookups cached (the hot path)."""
+        tokens = model_tokens(folded)
+        index = self.index
+        counts: dict[int, int] = {}
+        for i, token in enumerate(tokens):
+            positions = token_cache.get(token)
+            if positions is None:
+                positions = [p for name in token_features(token) if (p := index.get(name)) is not None]
+                if len(token_cache) < 50_000:
+                    token_cache[token] = positions
+            for position in positions:
+                counts[position] = counts.get(position, 0) + 1
+            if i + 1 < len(tokens) and (p := index.get("b:" + token + " " + tokens[i + 1])) is not None:
+                counts[p] = counts.get(p, 0) + 1
+        if not tokens and (p := index.get("w:_empty_")) is not None:
+            counts[p] = 1
+        idf = self.idf
+        indices = list(counts)
+        values = [(1.0 + math.log(c)) * idf[i] if c > 1 else idf[i] for i, c in counts.items()]
+        norm = math.sqrt(sum(v * v for v in values)) or 1.0
+        values = [v / norm for v in values]
+        hits = lexicon.hits(folded)
+        for intent in hits:
+            indices.append(self.lexicon_index[intent])
+            values.append(LEXICON_WEIGHT)
+        return indices, values, hits
+
+    def vectorize(self, counts: Counter[str], lexicon_hits: Iterable[str]) -> tuple[list[int], list[float]]:
+        """Sparse (indices, values): sublinear tf-idf, l2-normalised, then the lexicon cues."""
+        indices: list[int] = []
+        values: list[float] = []
+        index, idf = self.index, self.idf
+        for name, count in counts.items():
+            position = index.get(name)
+            if position is None:
+                continue
+            indices.append(position)
+            values.append((1.0 + math.log(count)) * idf[position])
+        norm = math.sqrt(sum(v * v for v in values)) or 1.0
+        values = [v / norm for v in values]
+        for intent in lexicon_hits:
+            indices.append(self.lexicon_index[intent])
+            values.append(LEXICON_WEIGHT)
+        return indices, values

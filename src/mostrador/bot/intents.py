@@ -1,0 +1,109 @@
+"""The fixed intent ids and the built-in training data (phrases and lexicon) shipped under bot/data."""
+
+from __future__ import annotations
+
+import functools
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+import yaml
+
+from mostrador.bot.errors import TrainingDataError
+from mostrador.bot.features import Lexicon
+from mostrador.bot.normalize import Lang
+
+INTENTS: tuple[str, ...] = (
+    "availability",
+    "variants",
+    "price",
+    "payment",
+    "shipping",
+    "pickup",
+    "invoice",
+    "warranty",
+    "authenticity",
+    "product_details",
+    "order_status",
+    "contact_request",
+    "greeting",
+    "other",
+)
+# Per intents.md: `greeting` and `other` apply only when nothing else is asked.
+EXCLUSIVE_INTENTS = frozenset({"greeting", "other"})
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingPhrase:
+    """One labelled example; `lang` None means "detect it"."""
+
+    text: str
+    intents: frozenset[str]
+    lang: Lang | None = None
+
+
+def _read_yaml(name: str) -> object:
+    return yaml.safe_load(resources.files("mostrador.bot").joinpath("data", name).read_text("utf-8"))
+
+
+def phrases_from_mapping(mapping: Mapping[str, Iterable[str]], lang: Lang | None) -> list[TrainingPhrase]:
+    """Turn {intent: [phrase, ...]} into training phrases, rejecting unknown intent ids."""
+    phrases: list[TrainingPhrase] = []
+    for intent, texts in mapping.items():
+        if intent not in INTENTS:
+            raise TrainingDataError(f"unknown intent {intent!r} in training phrases")
+        phrases.extend(TrainingPhrase(str(t), frozenset({intent}), lang) for t in texts)
+    return phrases
+
+
+@functools.cache
+def builtin_phrases() -> tuple[TrainingPhrase, ...]:
+    """The shipped Spanish and Portuguese phrases (read once per process)."""
+    phrases: list[TrainingPhrase] = []
+    for lang in ("es", "pt"):
+        data = _read_yaml(f"phrases_{lang}.yaml")
+        if not isinstance(data, dict):
+            raise TrainingDataError(f"phrases_{lang}.yaml must map intent ids to lists")
+        phrases.extend(phrases_from_mapping(data, lang))
+    return tuple(phrases)
+
+
+@functools.cache
+def builtin_lexicon() -> Lexicon:
+    """Compiled keyword patterns from data/lexicon.yaml (read once per process)."""
+    data = _read_yaml("lexicon.yaml")
+    if not isinstance(data, dict):
+        raise TrainingDataError("lexicon.yaml must hold `intents` and `complaint`")
+    patterns = {intent: list(data["intents"].get(intent, ())) for intent in INTENTS}
+    return Lexicon.compile(patterns, list(data["complaint"]))
+
+
+def combine_phrases(
+    phrases: Sequence[TrainingPhrase], count: int, seed: int
+) -> list[tuple[TrainingPhrase, int, int]]:
+    """Join pairs of single-intent phrases of the same language into multi-intent examples.
+
+    Real questions often ask two things at once ("¿Hay stock? ¿Hacen factura?"); without such examples a
+    one-vs-rest model learns that one intent excludes the others. Returns each combination with the
+    positions of its two source phrases (so calibration folds can keep them apart).
+    """
+    rng = random.Random(seed)
+    by_lang: dict[str, list[int]] = {}
+    for position, phrase in enumerate(phrases):
+        if not (phrase.intents & EXCLUSIVE_INTENTS) and phrase.lang is not None:
+            by_lang.setdefault(str(phrase.lang), []).append(position)
+    combined: list[tuple[TrainingPhrase, int, int]] = []
+    joiners = (" ", ", ", " y ", "? ")
+    for lang, group in sorted(by_lang.items()):
+        if len(group) < 2:
+            continue
+        for _ in range(count):
+            i, j = rng.sample(group, 2)
+            first, second = phrases[i], phrases[j]
+            if first.intents == second.intents:
+                continue
+            joiner = rng.choice(joiners).replace(" y ", " e " if lang == "pt" else " y ")
+            text = first.text.rstrip("?") + joiner + second.text
+            combined.append((TrainingPhrase(text, first.intents | second.intents, first.lang), i, j))
+    return combined

@@ -1,0 +1,85 @@
+"""Intent detection: a table per intent and language, multi-intent order, labelling rules, seller phrases."""
+
+from __future__ import annotations
+
+import pytest
+
+from mostrador.bot import Bot, BotConfig, classify
+from mostrador.bot.model import ModelCache
+
+TABLE = [
+    # (language, text, expected intent)
+    ("es", "¿Te queda alguno todavía?", "availability"),
+    ("pt", "Ainda tem disponível pra pronta entrega?", "availability"),
+    ("es", "¿Lo tenés en bordó?", "variants"),
+    ("pt", "Tem tamanho GG?", "variants"),
+    ("es", "¿Me hacés un precio si llevo tres?", "price"),
+    ("pt", "Quanto fica cada um?", "price"),
+    ("es", "¿Puedo pagar en 6 cuotas sin interés?", "payment"),
+    ("pt", "Dá pra pagar no pix?", "payment"),
+    ("es", "¿Cuánto tarda el envío a Rosario?", "shipping"),
+    ("pt", "Qual o prazo de entrega pra Curitiba?", "shipping"),
+    ("es", "¿Puedo pasar a retirarlo por su local?", "pickup"),
+    ("pt", "Vocês têm loja física pra retirar?", "pickup"),
+    ("es", "¿Me hacen factura A?", "invoice"),
+    ("pt", "Vocês emitem nota fiscal?", "invoice"),
+    ("es", "¿Cuántos meses de garantía tiene?", "warranty"),
+    ("pt", "Se der defeito vocês trocam?", "warranty"),
+    ("es", "¿Es original o es réplica?", "authenticity"),
+    ("pt", "O produto é lacrado?", "authenticity"),
+    ("es", "¿Es compatible con el Samsung A54?", "product_details"),
+    ("pt", "Acompanha carregador?", "product_details"),
+    ("es", "Ya lo compré, ¿cuándo me lo mandan?", "order_status"),
+    ("pt", "Já paguei e ainda não recebi o código de rastreio", "order_status"),
+    ("es", "¿Me pasás tu número de WhatsApp?", "contact_request"),
+    ("pt", "Me passa seu zap", "contact_request"),
+    ("es", "¡Muchas gracias!", "greeting"),
+    ("pt", "Valeu, vou comprar", "greeting"),
+    ("es", "¿Venden también mochilas de camping?", "other"),
+    ("pt", "Vocês vendem capinha de celular também?", "other"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "intent"), TABLE, ids=[f"{r[2]}-{r[0]}" for r in TABLE])
+def test_intent_per_language(lang: str, text: str, intent: str) -> None:
+    intents, scores = classify(text, lang)  # type: ignore[arg-type]
+    assert intent in intents, (intents, scores)
+    assert 0.0 <= scores[intent] <= 1.0
+
+
+def test_every_intent_and_both_languages_are_in_the_table() -> None:
+    from mostrador.bot import INTENTS
+
+    assert {(lang, intent) for lang, _, intent in TABLE} == {
+        (lang, i) for lang in ("es", "pt") for i in INTENTS
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("¿Hay stock? ¿Hacen factura A?", ["availability", "invoice"]),
+        ("¿Hacen factura A? ¿Hay stock?", ["invoice", "availability"]),
+        ("Tem garantia? e o frete pra SP?", ["warranty", "shipping"]),
+    ],
+)
+def test_several_intents_come_in_the_buyers_order(text: str, expected: list[str]) -> None:
+    assert classify(text)[0] == expected
+
+
+def test_greeting_is_only_chosen_when_nothing_else_is_asked() -> None:
+    assert classify("Hola, ¿tenés stock?")[0] == ["availability"]
+    assert classify("¡Hola!")[0] == ["greeting"]
+
+
+def test_seller_phrases_teach_new_wording_and_models_are_cached_per_phrase_set() -> None:
+    cache = ModelCache()
+    plain = Bot(BotConfig()).classify("¿agarrás cripto?")
+    taught_config = BotConfig(extra_phrases={"payment": ["agarrás cripto?", "agarran dólares cripto?"]})
+    taught = Bot(taught_config, models=cache).classify("¿agarrás cripto?")
+    assert plain.intents != ["payment"]
+    assert taught.intents == ["payment"]
+    assert len(cache) == 1
+    # Same phrases, different templates: the model is reused, not retrained.
+    Bot(taught_config.model_copy(update={"mode": "auto"}), models=cache)
+    assert len(cache) == 1
