@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,6 +14,8 @@ from mostrador.store import migrate
 from mostrador.store import repositories as repo
 from mostrador.store.db import transaction
 from mostrador.store.models import Account
+
+from .sandbox_grant import connected  # noqa: F401 - a fixture shared by this folder's tests
 
 SELLER_ID = 2_200_000_001
 
@@ -41,3 +44,37 @@ def account_id(ctx: AppContext) -> int:
         s.add(acc)
         s.flush()
         return acc.id
+
+
+AGENT_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def agent_email(ctx: AppContext, account_id: int) -> str:
+    """An admin of the account's workspace."""
+    from mostrador.agents.service import create_agent
+
+    create_agent(ctx.sessions, "ana@example.com", AGENT_PASSWORD, "Ana", "w1")
+    return "ana@example.com"
+
+
+@pytest.fixture
+async def web(ctx: AppContext, agent_email: str) -> Any:
+    """The app (no durable runtime) behind an ASGI client that is logged in as `agent_email`."""
+    import re
+
+    import httpx
+
+    from mostrador.web.app import create_app
+
+    app = create_app(ctx.settings, ctx, durable=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        page = await client.get("/login")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        r = await client.post(
+            "/login", data={"email": agent_email, "password": AGENT_PASSWORD, "csrf_token": csrf}
+        )
+        assert r.status_code == 303
+        client.headers["x-csrf-token"] = csrf
+        yield client

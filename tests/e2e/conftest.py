@@ -7,8 +7,7 @@ with its workers, a seller with listings connected through the real OAuth flow, 
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from mostrador.settings import Settings
 from mostrador.web.app import create_app
 
 from ..conftest import PG_URL, _drop_pg_database, _fresh_pg_database
+from ..waiting import wait_for  # noqa: F401 - re-exported for this folder's tests
 
 
 @dataclass
@@ -70,18 +70,6 @@ class World:
             r = c.post("/login", data={"email": self.login[0], "password": self.login[1], "csrf_token": csrf})
             assert r.status_code == 303, r.text
             yield c
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
-    """Poll until `predicate()` is truthy; fail with the last value after `timeout`."""
-    deadline = time.monotonic() + timeout
-    value = predicate()
-    while not value:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last value {value!r})")
-        time.sleep(interval)
-        value = predicate()
-    return value
 
 
 @pytest.fixture(scope="module")
@@ -157,3 +145,9 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
             pytest.fail(message)
         pytest.skip(message)
     return {**browser_type_launch_args, "executable_path": chromium, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def base_url() -> str | None:
+    """Pages are opened with absolute URLs; this also replaces pytest-playwright's deprecated default."""
+    return None

@@ -79,7 +79,7 @@ def test_stock_question_gets_a_grounded_bot_answer_and_shows_in_the_inbox(world:
 
 def test_duplicate_and_concurrent_notifications_answer_once(world: World) -> None:
     item = item_with_stock(world)
-    question = world.ask(item["id"], "Buenas, hay disponible?")
+    question = world.ask(item["id"], "Buenas, tenés stock?")
     same_id = str(uuid.uuid4())
     with ThreadPoolExecutor(max_workers=6) as pool:
         responses = list(
@@ -103,3 +103,54 @@ def test_buyer_text_is_escaped_in_the_inbox(world: World) -> None:
         page = wait_for(lambda: (p := inbox.get("/inbox")) and "alert(" in p.text and p, timeout=15)
     assert "<script>alert" not in page.text
     assert "&lt;script&gt;" in page.text
+
+
+def test_a_dropped_webhook_is_recovered_by_the_sweep_and_answered(world: World) -> None:
+    from mostrador.cli.demo import _hidden_inputs
+
+    item = item_with_stock(world)
+    with world.sandbox() as c:
+        c.put("/_sandbox/faults", json={"notification": {"drop_rate": 1.0}}).raise_for_status()
+        try:
+            question = world.ask(item["id"], "sigue disponible?")
+        finally:
+            c.put("/_sandbox/faults", json={}).raise_for_status()
+    assert world.answers_for(question["id"]) == []
+    with world.inbox() as inbox:
+        csrf = _hidden_inputs(inbox.get("/accounts").text)["csrf_token"]
+        assert inbox.post("/accounts/sync", data={"csrf_token": csrf}).status_code == 303
+    answers = wait_for(lambda: world.answers_for(question["id"]), timeout=20)
+    assert len(answers) == 1
+
+
+def test_forms_without_csrf_token_are_refused(world: World) -> None:
+    with world.inbox() as inbox:
+        r = inbox.post("/accounts/sync", data={})
+        assert r.status_code == 403
+        r = inbox.post("/accounts/sync", data={"csrf_token": "forged"})
+        assert r.status_code == 403
+
+
+def test_bot_try_reads_the_live_item_with_the_account_token(world: World) -> None:
+    from typer.testing import CliRunner
+
+    from mostrador.cli.bot_cmd import app
+
+    s = world.settings
+    env = {
+        "MOSTRADOR_DATA_DIR": str(s.data_dir),
+        "MOSTRADOR_MELI_API_URL": s.meli_api_url,
+        "MOSTRADOR_MELI_AUTH_URL": s.meli_auth_url,
+        "MOSTRADOR_MELI_CLIENT_ID": s.meli_client_id,
+        "MOSTRADOR_MELI_CLIENT_SECRET": s.meli_client_secret.get_secret_value(),
+        "MOSTRADOR_SECRET_KEY": s.secret_key.get_secret_value() if s.secret_key else "",
+        "MOSTRADOR_TOKEN_KEYS": json.dumps([k.get_secret_value() for k in s.token_keys]),
+    }
+    if s.database_url:
+        env["MOSTRADOR_DATABASE_URL"] = s.database_url
+    item = item_with_stock(world)
+    result = CliRunner().invoke(app, ["try", "hola, tenés stock?", "--item", item["id"]], env=env)
+    assert result.exit_code == 0, result.output
+    assert "answer" in result.output and "availability" in result.output
+    missing = CliRunner().invoke(app, ["try", "hola", "--item", "MLA0000000001"], env=env)
+    assert missing.exit_code == 2 and "could not read" in missing.output

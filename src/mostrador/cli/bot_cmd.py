@@ -66,19 +66,42 @@ def render_try(decision: Decision) -> str:
 @app.command("try")
 def try_command(
     text: Annotated[str, typer.Argument(help="the buyer's question")],
-    item_file: Annotated[Path, typer.Option("--item-file", help="item JSON (GET /items/{id})")],
+    item_file: Annotated[Path | None, typer.Option("--item-file", help="item JSON (GET /items/{id})")] = None,
+    item: Annotated[
+        str | None, typer.Option("--item", help="live item id, read through the API with a connected account")
+    ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="with --item: account nickname or user id (default: the only one)"),
+    ] = None,
     config: Annotated[Path | None, typer.Option("--config", help="BotConfig YAML")] = None,
     description_file: Annotated[
         Path | None, typer.Option("--description-file", help="plain-text description")
     ] = None,
 ) -> None:
     """Show the decision, the facts used and the composed answer for one question."""
+    if (item_file is None) == (item is None):
+        typer.echo("give exactly one of --item-file or --item", err=True)
+        raise typer.Exit(2)
     try:
-        bot_config = BotConfig.from_yaml(config.read_text("utf-8")) if config else BotConfig()
+        bot_config = BotConfig.from_yaml(config.read_text("utf-8")) if config else None
     except BotConfigError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from error
-    item = json.loads(item_file.read_text("utf-8"))
     description = description_file.read_text("utf-8") if description_file else None
-    decision = Bot(bot_config).decide(text, item=item, description=description, now=datetime.now(UTC))
+    if item is not None:
+        from mostrador.cli.live_item import LiveItemError, fetch_live_item
+
+        try:
+            item_json, account_config = fetch_live_item(item, account)
+        except LiveItemError as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(2) from error
+        bot_config = bot_config or account_config
+    else:
+        assert item_file is not None
+        item_json = json.loads(item_file.read_text("utf-8"))
+    decision = Bot(bot_config or BotConfig()).decide(
+        text, item=item_json, description=description, now=datetime.now(UTC)
+    )
     typer.echo(render_try(decision))

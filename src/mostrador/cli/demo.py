@@ -25,6 +25,22 @@ from mostrador.bot import Bot, BotConfig
 from mostrador.cli.servers import ServerThread, free_port
 from mostrador.settings import Settings
 
+# The demo seller's business facts, so the bot can answer invoices, pickup and payment questions too.
+DEMO_BOT = {
+    "mode": "auto",
+    "facts": {
+        "invoice": {"issues": True, "kind": "Factura A y B"},
+        "pickup": {"allowed": True, "area": "Palermo, CABA"},
+        "payment_methods": {
+            "es": "Aceptamos Mercado Pago: tarjetas en cuotas, débito, transferencia y efectivo.",
+            "pt": "Aceitamos todos os meios do Mercado Pago: cartão parcelado, Pix e boleto.",
+        },
+        "shipping_notes": {
+            "es": "Despachamos dentro de las 24 horas hábiles.",
+            "pt": "Enviamos em até 24 horas úteis.",
+        },
+    },
+}
 TOPICS = ["questions", "items", "orders_v2", "shipments", "messages", "post_purchase"]
 DEMO_EMAIL = "admin@demo.mostrador.test"
 
@@ -145,6 +161,7 @@ def demo(
     sim_thread: threading.Thread | None = None
     try:
         connect_seller_via_oauth(app_url, DEMO_EMAIL, password, world["seller"])
+        _configure_demo_bot(settings)
         if simulate:
             sim_thread = _start_simulator(sandbox_url, seed, stop)
         typer.echo(f"Mostrador inbox: {app_url}/inbox")
@@ -175,9 +192,22 @@ def _create_admin(settings: Settings, password: str) -> None:
     from mostrador.store import migrate
     from mostrador.store.db import make_engine, make_sessionmaker
 
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
     create_agent(make_sessionmaker(engine), DEMO_EMAIL, password, "Demo admin", "Demo", "admin")
+    engine.dispose()
+
+
+def _configure_demo_bot(settings: Settings) -> None:
+    from mostrador.bot import BotConfig
+    from mostrador.store.db import make_engine, make_sessionmaker, transaction
+    from mostrador.store.models import Account
+
+    engine = make_engine(settings.resolved_database_url)
+    with transaction(make_sessionmaker(engine)) as s:
+        for account in s.query(Account):
+            account.bot_config = BotConfig.from_data(DEMO_BOT).model_dump(mode="json")
     engine.dispose()
 
 

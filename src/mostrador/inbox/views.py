@@ -30,6 +30,7 @@ class ThreadView:
     id: int
     channel: str
     account: str
+    site_id: str
     buyer: str
     subject: str
     item_id: str | None
@@ -70,11 +71,13 @@ def _questions(conv: Conversation) -> list[QuestionView]:
     return out
 
 
-def _view(conv: Conversation, accounts: dict[int, str]) -> ThreadView:
+def _view(conv: Conversation, accounts: dict[int, tuple[str, str]]) -> ThreadView:
+    nickname, site_id = accounts.get(conv.account_id, ("?", "MLA"))
     return ThreadView(
         id=conv.id,
         channel=conv.channel,
-        account=accounts.get(conv.account_id, "?"),
+        account=nickname,
+        site_id=site_id,
         buyer=conv.contact.display_name if conv.contact else "",
         subject=conv.subject,
         item_id=conv.item_id,
@@ -90,7 +93,7 @@ def inbox_threads(
     ctx: AppContext, workspace_id: int, owner: str | None = None, limit: int = 100
 ) -> list[ThreadView]:
     with transaction(ctx.sessions) as s:
-        accounts = {a.id: a.nickname for a in repo.accounts_of(s, workspace_id)}
+        accounts = {a.id: (a.nickname, a.site_id) for a in repo.accounts_of(s, workspace_id)}
         convs = repo.conversations_page(s, workspace_id, channel="questions", limit=limit)
         views = [_view(c, accounts) for c in convs]
     if owner:
@@ -105,6 +108,6 @@ def thread(ctx: AppContext, workspace_id: int, conversation_id: int) -> tuple[Th
             return None
         account = s.get(Account, conv.account_id)
         assert account is not None
-        view = _view(conv, {account.id: account.nickname})
+        view = _view(conv, {account.id: (account.nickname, account.site_id)})
         s.expunge(account)
         return view, account

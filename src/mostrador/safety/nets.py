@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed, access_token
+from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed, call_with_token
 from mostrador.context import AppContext
 from mostrador.intake.service import accept
 from mostrador.meli import errors as meli_errors
@@ -38,11 +38,14 @@ async def reconcile_missed_feeds(ctx: AppContext) -> int:
     run_id = await asyncio.to_thread(_start, ctx, "missed_feeds", None)
     found = 0
     try:
-        token = await access_token(ctx, account_id)
         for topic in RECONCILED_TOPICS:
             for page in range(MAX_PAGES):
-                feeds = await ctx.meli.get_missed_feeds(
-                    ctx.settings.meli_client_id, token, topic=topic, offset=page * PAGE, limit=PAGE
+                feeds = await call_with_token(
+                    ctx,
+                    account_id,
+                    lambda t, topic=topic, page=page: ctx.meli.get_missed_feeds(  # type: ignore[misc]
+                        ctx.settings.meli_client_id, t, topic=topic, offset=page * PAGE, limit=PAGE
+                    ),
                 )
                 found += await asyncio.to_thread(_feed, ctx, feeds.messages)
                 if len(feeds.messages) < PAGE:
@@ -59,18 +62,21 @@ async def sweep_account(ctx: AppContext, account_id: int) -> int:
     run_id = await asyncio.to_thread(_start, ctx, "sweep_questions", account_id)
     found = 0
     try:
-        token = await access_token(ctx, account_id)
         seller_id = await asyncio.to_thread(_seller_id, ctx, account_id)
         offset = 0
         while offset < 1000:  # the search cannot page past 1,000 results (§5.1)
-            page = await ctx.meli.search_questions(
-                token,
-                seller_id=seller_id,
-                status="UNANSWERED",
-                offset=offset,
-                limit=PAGE,
-                sort_fields="date_created",
-                sort_types="ASC",
+            page = await call_with_token(
+                ctx,
+                account_id,
+                lambda t, offset=offset: ctx.meli.search_questions(  # type: ignore[misc]
+                    t,
+                    seller_id=seller_id,
+                    status="UNANSWERED",
+                    offset=offset,
+                    limit=PAGE,
+                    sort_fields="date_created",
+                    sort_types="ASC",
+                ),
             )
             ids = [q.id for q in page.questions]
             found += await asyncio.to_thread(_record_unseen_questions, ctx, seller_id, ids, run_id)

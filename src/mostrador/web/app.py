@@ -14,7 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from mostrador.context import AppContext, build_context
 from mostrador.settings import Settings
 from mostrador.store import migrate
-from mostrador.web import accounts, auth, inbox, intake
+from mostrador.web import accounts, auth, bot_settings, inbox, intake
 from mostrador.web.deps import LoginRequired, build_templates
 
 STATIC = Path(__file__).parent / "static"
@@ -67,7 +67,7 @@ def create_app(
         max_age=12 * 3600,
     )
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (intake.router, auth.router, accounts.router, inbox.router):
+    for router in (intake.router, auth.router, accounts.router, bot_settings.router, inbox.router):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)

@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from mostrador.context import AppContext
 from mostrador.store.db import transaction
 from mostrador.store.models import Agent
+from mostrador.web.formatting import local_time, money, status_label
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -21,6 +22,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))  # autoescape on for .html: buyer text is escaped
     templates.env.globals["csrf_token"] = csrf_token
+    templates.env.filters.update(local_time=local_time, money=money, status_label=status_label)
     return templates
 
 

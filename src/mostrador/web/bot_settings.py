@@ -1,0 +1,85 @@
+"""Bot settings per account: mode, and the whole configuration as YAML (edit, import, export)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import PlainTextResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
+
+from mostrador.accounts import bot_settings
+from mostrador.bot.errors import BotConfigError
+from mostrador.web.deps import CurrentAgent, current_agent, get_ctx, page, require_csrf
+
+router = APIRouter()
+MAX_UPLOAD = 256 * 1024
+
+
+async def _render(request: Request, agent: CurrentAgent, account_id: int, **extra: object) -> object:
+    try:
+        account, config = await run_in_threadpool(
+            bot_settings.load, get_ctx(request), agent.workspace_id, account_id
+        )
+    except bot_settings.UnknownAccount as exc:
+        raise HTTPException(404, "Cuenta no encontrada") from exc
+    context = {"agent": agent, "account": account, "config": config, "yaml": bot_settings.as_yaml(config)}
+    context.update(extra)
+    status = 422 if extra.get("error") else 200
+    return page(request, "bot_settings.html", status_code=status, **context)
+
+
+@router.get("/accounts/{account_id}/bot")
+async def show(request: Request, account_id: int, agent: CurrentAgent = Depends(current_agent)) -> object:
+    return await _render(request, agent, account_id, saved=request.query_params.get("saved") == "1")
+
+
+@router.get("/accounts/{account_id}/bot.yaml")
+async def export(request: Request, account_id: int, agent: CurrentAgent = Depends(current_agent)) -> object:
+    try:
+        account, config = await run_in_threadpool(
+            bot_settings.load, get_ctx(request), agent.workspace_id, account_id
+        )
+    except bot_settings.UnknownAccount as exc:
+        raise HTTPException(404, "Cuenta no encontrada") from exc
+    filename = f"mostrador-bot-{account.nickname}.yaml"
+    return PlainTextResponse(
+        bot_settings.as_yaml(config),
+        media_type="application/yaml",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.post("/accounts/{account_id}/bot", dependencies=[Depends(require_csrf)])
+async def save(
+    request: Request,
+    account_id: int,
+    yaml_text: str = Form("", alias="yaml"),
+    upload: UploadFile | None = File(None),
+    agent: CurrentAgent = Depends(current_agent),
+) -> object:
+    ctx = get_ctx(request)
+    text = yaml_text
+    try:
+        if upload is not None and upload.filename:
+            raw = await upload.read(MAX_UPLOAD + 1)
+            if len(raw) > MAX_UPLOAD:
+                raise BotConfigError("the file is larger than 256 KB")
+            text = bot_settings.parse_upload(raw)
+        await run_in_threadpool(bot_settings.save_yaml, ctx, agent.workspace_id, account_id, text)
+    except BotConfigError as exc:
+        return await _render(request, agent, account_id, error=str(exc), yaml_override=text)
+    except bot_settings.UnknownAccount as exc:
+        raise HTTPException(404, "Cuenta no encontrada") from exc
+    return RedirectResponse(f"/accounts/{account_id}/bot?saved=1", status_code=303)
+
+
+@router.post("/accounts/{account_id}/bot/mode", dependencies=[Depends(require_csrf)])
+async def mode(
+    request: Request, account_id: int, mode: str = Form(...), agent: CurrentAgent = Depends(current_agent)
+) -> object:
+    try:
+        await run_in_threadpool(bot_settings.set_mode, get_ctx(request), agent.workspace_id, account_id, mode)
+    except BotConfigError as exc:
+        return await _render(request, agent, account_id, error=str(exc))
+    except bot_settings.UnknownAccount as exc:
+        raise HTTPException(404, "Cuenta no encontrada") from exc
+    return RedirectResponse(f"/accounts/{account_id}/bot?saved=1", status_code=303)

@@ -1,0 +1,100 @@
+"""A seller connected to an app registered in a real sandbox, without the web app in between."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+import pytest
+
+from mostrador.accounts.tokens import save_new_grant
+from mostrador.context import AppContext, build_context
+from mostrador.meli import MeliClient
+from mostrador.meli.models import TokenResponse
+from mostrador.sandbox.config import SandboxConfig
+from mostrador.sandbox.testing import running_sandbox_app
+from mostrador.security.pkce import new_verifier, s256_challenge
+from mostrador.settings import Settings
+from mostrador.store import migrate
+from mostrador.store import repositories as repo
+from mostrador.store.db import transaction
+
+REDIRECT = "http://127.0.0.1:9/oauth/callback"
+
+
+def grant(
+    sandbox_url: str, topics: list[str] | None = None
+) -> tuple[dict[str, Any], dict[str, Any], TokenResponse]:
+    """Register an app, create a seller and run the authorization-code + PKCE flow by hand."""
+    with httpx.Client(base_url=sandbox_url) as c:
+        app = c.post(
+            "/_sandbox/apps",
+            json={
+                "name": "t",
+                "callback_url": "http://127.0.0.1:9/n",
+                "redirect_uri": REDIRECT,
+                "topics": topics or [],
+                "pkce": True,
+            },
+        ).json()
+        seller = c.post("/_sandbox/users", json={"nickname": "S1", "site_id": "MLA", "role": "seller"}).json()
+        verifier = new_verifier()
+        r = c.post(
+            "/authorization",
+            data={
+                "response_type": "code",
+                "client_id": str(app["client_id"]),
+                "redirect_uri": REDIRECT,
+                "state": "s1",
+                "code_challenge": s256_challenge(verifier),
+                "code_challenge_method": "S256",
+                "nickname": seller["nickname"],
+                "password": seller["password"],
+                "decision": "allow",
+            },
+        )
+        assert r.status_code in (302, 303), r.text
+        code = parse_qs(urlparse(r.headers["location"]).query)["code"][0]
+
+    async def exchange() -> TokenResponse:
+        client = MeliClient(
+            api_url=sandbox_url,
+            auth_url=sandbox_url,
+            client_id=str(app["client_id"]),
+            client_secret=app["client_secret"],
+        )
+        try:
+            return await client.exchange_code(code=code, redirect_uri=REDIRECT, code_verifier=verifier)
+        finally:
+            await client.aclose()
+
+    return app, seller, asyncio.run(exchange())
+
+
+@dataclass
+class Connected:
+    ctx: AppContext
+    sandbox: Any
+    seller: dict[str, Any]
+    account_id: int
+
+
+@pytest.fixture
+def connected(settings: Settings) -> Iterator[Connected]:
+    """An account row holding a real grant; the app's callback points at a closed port."""
+    with running_sandbox_app(SandboxConfig(seed=3)) as sandbox:
+        app, seller, tokens = grant(sandbox.url, topics=["questions"])
+        settings.meli_api_url = settings.meli_auth_url = sandbox.url
+        settings.meli_client_id = str(app["client_id"])
+        settings.meli_client_secret = app["client_secret"]
+        ctx = build_context(settings)
+        migrate.upgrade(ctx.engine)
+        with transaction(ctx.sessions) as s:
+            ws_id = repo.get_or_create_workspace(s, "w").id
+        account_id = save_new_grant(ctx, ws_id, int(seller["id"]), seller["nickname"], "MLA", tokens)
+        yield Connected(ctx, sandbox, seller, account_id)
+        ctx.engine.dispose()
