@@ -9,7 +9,6 @@ from typing import Any
 
 from mostrador.bot import Bot, BotConfig
 
-
 # A connected account answers on its own unless its owners choose draft-and-approve in the settings.
 ACCOUNT_DEFAULTS: dict[str, Any] = {"mode": "auto"}
 

@@ -27,7 +27,8 @@ def build_templates() -> Jinja2Templates:
 
 
 def get_ctx(request: Request) -> AppContext:
-    return request.app.state.ctx  # type: ignore[no-any-return]
+    ctx: AppContext = request.app.state.ctx
+    return ctx
 
 
 def csrf_token(request: Request) -> str:
