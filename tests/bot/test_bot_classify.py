@@ -67,6 +67,37 @@ def test_several_intents_come_in_the_buyers_order(text: str, expected: list[str]
     assert classify(text)[0] == expected
 
 
+@pytest.mark.parametrize(
+    ("lang", "text", "intent"),
+    [
+        ("es", "Buenas, hay disponible?", "availability"),
+        ("pt", "tem esse ainda?", "availability"),
+        ("pt", "valor?", "price"),
+        ("pt", "frete?", "shipping"),
+        ("pt", "serve no Onix 2019?", "product_details"),
+        ("es", "¿cuotas?", "payment"),
+        ("es", "¿Dónde queda su local?", "pickup"),
+        ("es", "¿Aceptan cambio si no me gusta?", "warranty"),
+    ],
+)
+def test_short_one_topic_questions_get_one_confident_intent(lang: str, text: str, intent: str) -> None:
+    # A second intent needs a lexicon cue of its own: words shared by several intents ("hay", "tem",
+    # "queda") no longer add a weak second label that would send an answerable question to an agent.
+    intents, scores = classify(text, lang)  # type: ignore[arg-type]
+    assert intents == [intent], (intents, scores)
+    assert scores[intent] >= 0.85, scores
+
+
+def test_a_secondary_intent_without_its_cue_is_dropped_but_kept_with_it() -> None:
+    from mostrador.bot.classify import choose_intents
+    from mostrador.bot.intents import INTENTS
+
+    scores = dict.fromkeys(INTENTS, 0.01) | {"availability": 0.99, "variants": 0.82}
+    assert choose_intents(scores, cues=["availability"]) == ["availability"]
+    assert choose_intents(scores, cues=["availability", "variants"]) == ["availability", "variants"]
+    assert choose_intents(scores) == ["availability", "variants"]
+
+
 def test_greeting_is_only_chosen_when_nothing_else_is_asked() -> None:
     assert classify("Hola, ¿tenés stock?")[0] == ["availability"]
     assert classify("¡Hola!")[0] == ["greeting"]

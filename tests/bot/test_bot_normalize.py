@@ -31,6 +31,11 @@ def test_fold_removes_accents_case_repeats_and_invisible_characters(raw: str, fo
         ("xq no me pasas tu wpp", "es", "porque no me pasas tu whatsapp"),
         ("mto obg", "pt", "muito obrigado"),
         ("tb tenes en azul?", "es", "tambien tenes en azul ?"),
+        ("vem c/ caixa e s/ pilha?", "pt", "vem com caixa e sem pilha ?"),
+        ("precio c/u?", "es", "precio cada uno ?"),
+        ("frete p/ bahia, vlr?", "pt", "frete para bahia , valor ?"),
+        ("kd meu pedido, qnts dias?", "pt", "cade meu pedido , quantos dias ?"),
+        ("envio 1/2 kg", "es", "envio 1/2 kg"),
     ],
 )
 def test_abbreviations_are_expanded_per_language(raw: str, lang: str, expected: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from mostrador.bot.courtesy import strip_courtesy
@@ -10,7 +11,9 @@ from mostrador.bot.intents import EXCLUSIVE_INTENTS, INTENTS
 from mostrador.bot.model import IntentModel, ModelCache
 from mostrador.bot.normalize import Lang, NormalizedText, normalize
 
-# A second or third intent must be clearly present; the strongest one is always kept.
+# A second or third intent must be clearly present: its calibrated score must reach the threshold AND one
+# of its lexicon cues must occur in the text. Without the cue rule, words shared by several intents ("tem",
+# "hay", "envio") made a one-topic question look like two and the weaker score sent it to an agent.
 SECONDARY_THRESHOLD = 0.65
 
 
@@ -36,11 +39,15 @@ def _first_position(model: IntentModel, intent: str, core: str) -> int:
     return match.start() if match else len(core)
 
 
-def choose_intents(scores: dict[str, float], threshold: float = SECONDARY_THRESHOLD) -> list[str]:
-    """The strongest intent plus any other above `threshold`; `greeting`/`other` only when nothing else
-    is asked (labelling rules of intents.md)."""
+def choose_intents(
+    scores: dict[str, float],
+    cues: Collection[str] | None = None,
+    threshold: float = SECONDARY_THRESHOLD,
+) -> list[str]:
+    """The strongest intent plus any other above `threshold` that also has a lexicon cue in `cues` (None:
+    no cue needed); `greeting`/`other` only when nothing else is asked (labelling rules of intents.md)."""
     top = max(INTENTS, key=scores.__getitem__)
-    chosen = [i for i in INTENTS if i == top or scores[i] >= threshold]
+    chosen = [i for i in INTENTS if i == top or (scores[i] >= threshold and (cues is None or i in cues))]
     specific = [i for i in chosen if i not in EXCLUSIVE_INTENTS]
     return specific or [top]
 
@@ -56,8 +63,8 @@ def classify_with(
         scores = dict.fromkeys(INTENTS, 0.0)
         scores["greeting"] = 1.0
         return Classification(["greeting"], scores, normalized, core, complaint)
-    scores = model.scores(core)
-    intents = choose_intents(scores)
+    scores, cues = model.scores_and_cues(core)
+    intents = choose_intents(scores, cues)
     intents.sort(key=lambda intent: _first_position(model, intent, core))
     return Classification(intents, scores, normalized, core, complaint)
 

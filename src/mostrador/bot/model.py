@@ -126,10 +126,14 @@ class IntentModel:
 
     def scores(self, core_folded: str) -> dict[str, float]:
         """Calibrated probability per intent for a folded, courtesy-stripped text."""
-        indices, values, _ = self.vocabulary.vectorize_text(core_folded, self.lexicon, self.token_cache)
+        return self.scores_and_cues(core_folded)[0]
+
+    def scores_and_cues(self, core_folded: str) -> tuple[dict[str, float], list[str]]:
+        """Calibrated probability per intent, and the lexicon cues found in the text."""
+        indices, values, hits = self.vocabulary.vectorize_text(core_folded, self.lexicon, self.token_cache)
         logits = np.asarray(values) @ self.weights[indices] + self.bias if indices else self.bias.copy()
         probabilities = 1.0 / (1.0 + np.exp(-(self.platt_slope * logits + self.platt_intercept)))
-        return dict(zip(INTENTS, probabilities.tolist(), strict=True))
+        return dict(zip(INTENTS, probabilities.tolist(), strict=True)), hits
 
 
 def phrases_key(extra: Sequence[TrainingPhrase]) -> str:

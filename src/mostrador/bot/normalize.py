@@ -70,6 +70,16 @@ _ABBREVIATIONS_COMMON = {
     "estock": "stock",
     "nf": "nota fiscal",
     "nfe": "nota fiscal",
+    "vlr": "valor",
+    "dispo": "disponible",
+    "orig": "original",
+    "gtia": "garantia",
+    "enbio": "envio",
+    "pzo": "prazo",
+    "qnt": "cuanto",
+    "qtd": "cantidad",
+    "unid": "unidades",
+    "und": "unidades",
 }
 _ABBREVIATIONS = {
     "es": {
@@ -91,6 +101,15 @@ _ABBREVIATIONS = {
         "mje": "mensaje",
         "dsp": "despues",
         "finde": "fin de semana",
+        "presio": "precio",
+        "enbian": "envian",
+        "oriyinal": "original",
+        "orijinal": "original",
+        "disponivle": "disponible",
+        "dispo": "disponible",
+        "qnt": "cuanto",
+        "cant": "cantidad",
+        "msi": "meses sin intereses",
     },
     "pt": {
         "vc": "voce",
@@ -134,6 +153,20 @@ _ABBREVIATIONS = {
         "vdd": "verdade",
         "pfv": "por favor",
         "tbem": "tambem",
+        "msm": "mesmo",
+        "kd": "cade",
+        "dispo": "disponivel",
+        "disponivek": "disponivel",
+        "qnt": "quanto",
+        "qnts": "quantos",
+        "qts": "quantos",
+        "qtas": "quantas",
+        "cx": "caixa",
+        "pgto": "pagamento",
+        "pgmto": "pagamento",
+        "frt": "frete",
+        "ngc": "negocio",
+        "fds": "fim de semana",
     },
 }
 
@@ -224,9 +257,20 @@ def find_amounts(folded: str) -> tuple[float, ...]:
     return tuple(amounts)
 
 
+# Slash abbreviations of both markets: "c/u" (each), "c/" (with), "s/" (without), "p/" (for).
+_SLASHED = {
+    "es": (("c/u", " cada uno "), ("c/", " con "), ("s/", " sin "), ("p/", " para ")),
+    "pt": (("c/u", " cada um "), ("c/", " com "), ("s/", " sem "), ("p/", " para ")),
+}
+_SLASH_ABBREVIATION = re.compile(r"(?<![a-z0-9])(c/u|[csp]/)(?![0-9])")
+
+
 def expand_abbreviations(folded: str, lang: Lang) -> str:
-    """Replace chat abbreviations token by token ("vc tem q" -> "voce tem que")."""
+    """Replace chat abbreviations token by token ("vc tem q" -> "voce tem que", "c/ caixa" -> "com caixa")."""
     table = _ABBREVIATIONS[lang]
+    if "/" in folded:
+        slashed = dict(_SLASHED[lang])
+        folded = _SLASH_ABBREVIATION.sub(lambda m: slashed[m.group(1)], folded)
     words = []
     for word in re.findall(r"[a-z0-9$]+(?:[.,/][0-9]+)*|[^\sa-z0-9$]", folded):
         words.append(table.get(word) or _ABBREVIATIONS_COMMON.get(word) or word)
