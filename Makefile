@@ -18,12 +18,15 @@ demo: $(BIN)/.installed
 
 test: test-sqlite test-postgres
 
+# Browser tests run in their own pytest process: Playwright's sync API keeps an event loop running
+# in the main thread for the whole session, which asyncio tests cannot share.
 test-sqlite: $(BIN)/.installed
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -m "not browser"
+	$(BIN)/pytest -q -m browser
 
 test-postgres: $(BIN)/.installed
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		scripts/with-postgres.sh $(BIN)/pytest -q $(DB_TESTS); \
+		scripts/with-postgres.sh $(BIN)/pytest -q -m "not browser" $(DB_TESTS); \
 	elif [ -n "$$CI" ]; then echo "CI needs PostgreSQL (apt-get install postgresql)"; exit 1; \
 	else echo "PostgreSQL not installed: skipping the PostgreSQL pass (CI runs it)"; fi
 

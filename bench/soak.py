@@ -25,14 +25,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cryptography.fernet import Fernet
-from pydantic import SecretStr
 
-from mostrador.cli.demo import DEMO_EMAIL, _create_admin, connect_seller_via_oauth, setup_sandbox
+from mostrador.cli.demo import (
+    DEMO_EMAIL,
+    _create_admin,
+    child_process_settings,
+    connect_seller_via_oauth,
+    setup_sandbox,
+)
 from mostrador.cli.servers import ChildApp, free_port
 from mostrador.sandbox.config import SandboxConfig
 from mostrador.sandbox.testing import running_sandbox_app
-from mostrador.settings import Settings
 
 QUESTIONS = ["Hola, tenés stock?", "hay disponible?", "Buenas, tienen stock de este?", "sigue disponible?"]
 FAULTS = {
@@ -54,28 +57,11 @@ def run(questions: int, rate: float, kills: int, faults: dict[str, Any] | None, 
         port = free_port()
         app_url = f"http://127.0.0.1:{port}"
         world = setup_sandbox(sandbox.url, app_url, "MLA")
-        secret, key = secrets.token_urlsafe(32), Fernet.generate_key().decode()
-        env = {
-            **os.environ,
-            "MOSTRADOR_DATA_DIR": f"{tmp}/data",
-            "MOSTRADOR_PUBLIC_URL": app_url,
-            "MOSTRADOR_MELI_API_URL": sandbox.url,
-            "MOSTRADOR_MELI_AUTH_URL": sandbox.url,
-            "MOSTRADOR_MELI_CLIENT_ID": str(world["app"]["client_id"]),
-            "MOSTRADOR_MELI_CLIENT_SECRET": world["app"]["client_secret"],
-            "MOSTRADOR_SECRET_KEY": secret,
-            "MOSTRADOR_TOKEN_KEYS": json.dumps([key]),
-            "MOSTRADOR_EXECUTOR_ID": "soak-slot-1",
-            "MOSTRADOR_SWEEP_INTERVAL_S": "10",
-            "MOSTRADOR_LOG_LEVEL": "ERROR",
-        }
+        extra = {"executor_id": "soak-slot-1", "sweep_interval_s": "10", "log_level": "ERROR"}
         if os.environ.get("MOSTRADOR_TEST_DATABASE_URL"):
-            env["MOSTRADOR_DATABASE_URL"] = os.environ["MOSTRADOR_TEST_DATABASE_URL"]
-        settings = Settings(
-            data_dir=Path(f"{tmp}/data"),
-            database_url=env.get("MOSTRADOR_DATABASE_URL"),
-            secret_key=SecretStr(secret),
-            token_keys=[SecretStr(key)],
+            extra["database_url"] = os.environ["MOSTRADOR_TEST_DATABASE_URL"]
+        settings, env = child_process_settings(
+            app_url, sandbox.url, world["app"], Path(f"{tmp}/data"), **extra
         )
         password = secrets.token_urlsafe(12)
         _create_admin(settings, password)

@@ -39,8 +39,14 @@ def _drop_pg_database(base_url: str, name: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Trained bot models shared by every test of the run (training costs seconds; loading, milliseconds)."""
+    return tmp_path_factory.mktemp("bot-models")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Iterator[Settings]:
+def settings(tmp_path: Path, model_cache_dir: Path) -> Iterator[Settings]:
     values: dict[str, object] = {
         "data_dir": tmp_path / "data",
         "secret_key": SecretStr("test-secret-key-" + uuid.uuid4().hex),
@@ -49,6 +55,7 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
         "meli_client_secret": SecretStr("test-client-secret"),
         "executor_id": f"test-{uuid.uuid4().hex[:8]}",
         "queue_polling_interval_s": 0.02,
+        "cache_dir": model_cache_dir,
     }
     created = None
     if PG_URL:

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from mostrador.meli import MeliClient
+from mostrador.meli import CircuitBreaker, MeliClient, RateLimiter
+from mostrador.meli.ratelimit import MESSAGING_READ, MESSAGING_WRITE
 from mostrador.security.crypto import TokenCipher
 from mostrador.settings import Settings
 from mostrador.store.db import make_engine, make_sessionmaker
@@ -39,6 +40,16 @@ def build_context(settings: Settings) -> AppContext:
         auth_url=settings.meli_auth_url,
         client_id=settings.meli_client_id,
         client_secret=settings.meli_client_secret.get_secret_value(),
+        limiter=RateLimiter(
+            budgets={
+                MESSAGING_READ: settings.meli_messaging_read_per_minute,
+                MESSAGING_WRITE: settings.meli_messaging_write_per_minute,
+            },
+            default_budget=settings.meli_default_per_minute,
+        ),
+        breaker=CircuitBreaker(
+            failure_threshold=settings.meli_breaker_failures, reset_timeout=settings.meli_breaker_reset_s
+        ),
     )
     return AppContext(
         settings=settings,
@@ -46,5 +57,5 @@ def build_context(settings: Settings) -> AppContext:
         sessions=make_sessionmaker(engine),
         cipher=cipher,
         meli=meli,
-        bots=BotCache(),
+        bots=BotCache(model_dir=settings.resolved_cache_dir),
     )

@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     dbos_database_url: str | None = Field(
         default=None, description="DBOS system database; default: beside database_url."
     )
+    cache_dir: Path | None = Field(default=None, description="Trained bot models; default data_dir/cache.")
     public_url: str = "http://127.0.0.1:8000"
 
     meli_api_url: str = "https://api.mercadolibre.com"
@@ -48,6 +49,14 @@ class Settings(BaseSettings):
     queue_polling_interval_s: float = 0.05
     worker_concurrency: int = 8
     run_workers: bool = True
+
+    # Outbound budgets per application (§10): messaging has published limits; the rest does not, so
+    # the default family is a setting (lower it if Mercado Libre answers 429 often).
+    meli_messaging_read_per_minute: int = 500
+    meli_messaging_write_per_minute: int = 500
+    meli_default_per_minute: int = 3000
+    meli_breaker_failures: int = 8
+    meli_breaker_reset_s: float = 15.0
 
     max_notification_bytes: int = 16_384
     token_refresh_margin_s: int = 300
@@ -69,6 +78,10 @@ class Settings(BaseSettings):
         if url.startswith("sqlite"):
             return f"sqlite:///{(self.data_dir / 'dbos.sqlite').resolve()}"
         return url.replace("postgresql+psycopg://", "postgresql://")
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return self.cache_dir or self.data_dir / "cache"
 
     @property
     def is_postgres(self) -> bool:

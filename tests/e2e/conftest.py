@@ -18,9 +18,9 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from mostrador.bot import Bot, BotConfig
 from mostrador.cli.demo import DEMO_EMAIL, _create_admin, connect_seller_via_oauth, setup_sandbox
 from mostrador.cli.servers import ServerThread, free_port
+from mostrador.context import build_context
 from mostrador.sandbox.config import SandboxConfig
 from mostrador.sandbox.testing import running_sandbox_app
 from mostrador.settings import Settings
@@ -73,7 +73,7 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> Iterator[World]:
     data_dir: Path = tmp_path_factory.mktemp("e2e")
     app_port = free_port()
     app_url = f"http://127.0.0.1:{app_port}"
@@ -91,14 +91,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             "token_keys": [SecretStr(Fernet.generate_key().decode())],
             "executor_id": f"e2e-{secrets.token_hex(4)}",
             "queue_polling_interval_s": 0.02,
+            "cache_dir": model_cache_dir,
         }
         if PG_URL:
             values["database_url"], created_db = _fresh_pg_database(PG_URL)
         settings = Settings(**values)
         password = secrets.token_urlsafe(12)
         _create_admin(settings, password)
-        Bot(BotConfig())  # train the shared intent model once per test process, before the app needs it
-        server = ServerThread(create_app(settings), port=app_port, name="mostrador-e2e").start()
+        context = build_context(settings)
+        context.bots.warm()  # the first question must not wait for training
+        server = ServerThread(create_app(settings, context), port=app_port, name="mostrador-e2e").start()
         try:
             connect_seller_via_oauth(app_url, DEMO_EMAIL, password, world_data["seller"])
             with httpx.Client(base_url=sandbox.url) as c:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
 import time
 from collections.abc import Iterator
@@ -12,11 +10,15 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography.fernet import Fernet
-from pydantic import SecretStr
 from sqlalchemy import select
 
-from mostrador.cli.demo import DEMO_EMAIL, _create_admin, connect_seller_via_oauth, setup_sandbox
+from mostrador.cli.demo import (
+    DEMO_EMAIL,
+    _create_admin,
+    child_process_settings,
+    connect_seller_via_oauth,
+    setup_sandbox,
+)
 from mostrador.cli.servers import ChildApp, free_port
 from mostrador.sandbox.config import SandboxConfig
 from mostrador.sandbox.testing import running_sandbox_app
@@ -31,35 +33,20 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture
-def deployment(tmp_path: Path) -> Iterator[dict[str, Any]]:
+def deployment(tmp_path: Path, model_cache_dir: Path) -> Iterator[dict[str, Any]]:
     port = free_port()
     app_url = f"http://127.0.0.1:{port}"
     created_db = None
     with running_sandbox_app(SandboxConfig(seed=5)) as sandbox:
         world = setup_sandbox(sandbox.url, app_url, "MLA")
-        secret, key = secrets.token_urlsafe(32), Fernet.generate_key().decode()
-        env = {
-            **os.environ,
-            "MOSTRADOR_DATA_DIR": str(tmp_path / "data"),
-            "MOSTRADOR_PUBLIC_URL": app_url,
-            "MOSTRADOR_MELI_API_URL": sandbox.url,
-            "MOSTRADOR_MELI_AUTH_URL": sandbox.url,
-            "MOSTRADOR_MELI_CLIENT_ID": str(world["app"]["client_id"]),
-            "MOSTRADOR_MELI_CLIENT_SECRET": world["app"]["client_secret"],
-            "MOSTRADOR_SECRET_KEY": secret,
-            "MOSTRADOR_TOKEN_KEYS": json.dumps([key]),
-            "MOSTRADOR_EXECUTOR_ID": "crash-test-slot-1",
-            "MOSTRADOR_QUEUE_POLLING_INTERVAL_S": "0.05",
+        extra = {
+            "executor_id": "crash-test-slot-1",
+            "queue_polling_interval_s": "0.05",
+            "cache_dir": str(model_cache_dir),
         }
         if PG_URL:
-            url, created_db = _fresh_pg_database(PG_URL)
-            env["MOSTRADOR_DATABASE_URL"] = url
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            database_url=env.get("MOSTRADOR_DATABASE_URL"),
-            secret_key=SecretStr(secret),
-            token_keys=[SecretStr(key)],
-        )
+            extra["database_url"], created_db = _fresh_pg_database(PG_URL)
+        settings, env = child_process_settings(app_url, sandbox.url, world["app"], tmp_path / "data", **extra)
         password = secrets.token_urlsafe(12)
         _create_admin(settings, password)
         app = ChildApp(env, port, str(tmp_path / "app.log"))

@@ -154,3 +154,25 @@ def test_bot_try_reads_the_live_item_with_the_account_token(world: World) -> Non
     assert "answer" in result.output and "availability" in result.output
     missing = CliRunner().invoke(app, ["try", "hola", "--item", "MLA0000000001"], env=env)
     assert missing.exit_code == 2 and "could not read" in missing.output
+
+
+def test_duplicated_reordered_and_delayed_webhooks_still_answer_each_question_once(world: World) -> None:
+    item = item_with_stock(world)
+    with world.sandbox() as c:
+        faults = {"notification": {"duplicate_rate": 1.0, "reorder_rate": 0.5, "delay_ms": 30}}
+        c.put("/_sandbox/faults", json=faults).raise_for_status()
+        try:
+            questions = [
+                world.ask(item["id"], text) for text in ("tenés stock?", "hay stock?", "sigue disponible?")
+            ]
+            for q in questions:
+                wait_for(lambda q=q: world.answers_for(q["id"]), timeout=20)
+            deliveries = c.get("/_sandbox/notifications").json()
+        finally:
+            c.put("/_sandbox/faults", json={}).raise_for_status()
+    ids = {q["id"] for q in questions}
+    delivered = [d for d in deliveries if d["resource"] in {f"/questions/{i}" for i in ids}]
+    assert len(delivered) > len(questions), "the sandbox must really have duplicated the webhooks"
+    for q in questions:
+        assert len(world.answers_for(q["id"])) == 1
+        assert replies_for(world, q["id"]) == 1

@@ -8,11 +8,14 @@ the model did not see (docs/bot.md shows the check against the evaluation set).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -143,22 +146,43 @@ def phrases_key(extra: Sequence[TrainingPhrase]) -> str:
 
 
 class ModelCache:
-    """Trained models keyed by the hash of the seller phrases (LRU, bounded)."""
+    """Trained models keyed by the hash of the seller phrases (LRU, bounded).
 
-    def __init__(self, max_models: int = 16) -> None:
+    With a `directory`, trained models are also kept on disk (see `model_store`), so a new process
+    loads in milliseconds what another one trained.
+    """
+
+    def __init__(self, max_models: int = 16, directory: Path | None = None) -> None:
         self._models: OrderedDict[str, IntentModel] = OrderedDict()
         self._max = max_models
+        self._directory = directory
+        self._lock = threading.Lock()
 
     def get(self, extra: Sequence[TrainingPhrase]) -> IntentModel:
-        """The model for built-in phrases plus `extra`, training it on first use."""
+        """The model for built-in phrases plus `extra`, loading or training it on first use."""
         key = phrases_key(extra)
-        model = self._models.get(key)
-        if model is None:
-            model = IntentModel.train(list(builtin_phrases()) + list(extra), builtin_lexicon())
-            self._models[key] = model
-            while len(self._models) > self._max:
-                self._models.popitem(last=False)
-        self._models.move_to_end(key)
+        with self._lock:  # one training per key, even when several threads ask at once
+            model = self._models.get(key)
+            if model is None:
+                model = self._load_or_train(key, extra)
+                self._models[key] = model
+                while len(self._models) > self._max:
+                    self._models.popitem(last=False)
+            self._models.move_to_end(key)
+            return model
+
+    def _load_or_train(self, key: str, extra: Sequence[TrainingPhrase]) -> IntentModel:
+        from mostrador.bot import model_store
+
+        path = model_store.model_path(self._directory, key) if self._directory else None
+        if path is not None and path.exists():
+            stored = model_store.load(path)
+            if isinstance(stored, IntentModel):
+                return stored
+        model = IntentModel.train(list(builtin_phrases()) + list(extra), builtin_lexicon())
+        if path is not None:
+            with contextlib.suppress(OSError):  # a read-only or full disk only costs a retrain next time
+                model_store.save(model, path)
         return model
 
     def __len__(self) -> int:

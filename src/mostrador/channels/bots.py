@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 from mostrador.bot import Bot, BotConfig
+from mostrador.bot.model import ModelCache
 
 # A connected account answers on its own unless its owners choose draft-and-approve in the settings.
 ACCOUNT_DEFAULTS: dict[str, Any] = {"mode": "auto"}
@@ -21,10 +23,12 @@ def account_config(raw: dict[str, Any] | None) -> BotConfig:
 class BotCache:
     """Training the intent model costs milliseconds to seconds: do it once per configuration."""
 
-    def __init__(self, max_entries: int = 256) -> None:
+    def __init__(self, model_dir: Path | None = None, max_entries: int = 256) -> None:
         self._bots: dict[str, Bot] = {}
         self._lock = threading.Lock()
         self._max = max_entries
+        # Trained intent models are kept in `model_dir`, so restarts load instead of retraining.
+        self._models = ModelCache(directory=model_dir)
 
     def warm(self) -> None:
         """Train the default bot now (called in a background thread at start-up)."""
@@ -38,5 +42,5 @@ class BotCache:
             if bot is None:
                 if len(self._bots) >= self._max:
                     self._bots.pop(next(iter(self._bots)))
-                bot = self._bots[key] = Bot(config)
+                bot = self._bots[key] = Bot(config, models=self._models)
             return bot

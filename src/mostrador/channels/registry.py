@@ -8,41 +8,14 @@ from __future__ import annotations
 
 from mostrador.channels.base import Channel
 from mostrador.channels.questions import QuestionsChannel
+from mostrador.meli import topics
 
 CHANNELS: dict[str, Channel] = {
     "questions": QuestionsChannel(),
 }
 
 # Known Mercado Libre topics (§4.2) that this product does not act on yet: acknowledged and counted.
-IGNORED_TOPICS: frozenset[str] = frozenset(
-    {
-        "items",
-        "items_prices",
-        "orders_v2",
-        "orders",
-        "created_orders",
-        "shipments",
-        "payments",
-        "invoices",
-        "user_products",
-        "user_products_families",
-        "stock-location",
-        "price_suggestion",
-        "catalog_item_competition_status",
-        "catalog_suggestions",
-        "fbm_stock_operations",
-        "flex-handshakes",
-        "public_offers",
-        "public_candidates",
-        "vis_leads",
-        "leads-credits",
-        "quotations",
-        "pictures",
-        "messages",
-        "post_purchase",
-        "claims",
-    }
-)
+IGNORED_TOPICS: frozenset[str] = frozenset(topics.ALL_TOPICS) - frozenset(CHANNELS)
 
 
 def channel_for(topic: str) -> Channel | None:

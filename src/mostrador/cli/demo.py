@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import secrets
 import shutil
@@ -20,9 +21,11 @@ from urllib.parse import urljoin
 
 import httpx
 import typer
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
 
-from mostrador.bot import Bot, BotConfig
 from mostrador.cli.servers import ServerThread, free_port
+from mostrador.context import build_context
 from mostrador.settings import Settings
 
 # The demo seller's business facts, so the bot can answer invoices, pickup and payment questions too.
@@ -116,6 +119,33 @@ def setup_sandbox(sandbox_url: str, app_url: str, site_id: str) -> dict[str, Any
     return {"app": app_reg.json(), "seller": seller, "items": items}
 
 
+def child_process_settings(
+    app_url: str, sandbox_url: str, app_registration: dict[str, Any], data_dir: Path, **extra: str
+) -> tuple[Settings, dict[str, str]]:
+    """Fresh secrets for an app connected to a sandbox: as `Settings`, and as the environment of a child
+    `mostrador serve`/`worker` process (crash tests and the soak benchmark run the app that way)."""
+    secret, key = secrets.token_urlsafe(32), Fernet.generate_key().decode()
+    env = {
+        **os.environ,
+        "MOSTRADOR_DATA_DIR": str(data_dir),
+        "MOSTRADOR_PUBLIC_URL": app_url,
+        "MOSTRADOR_MELI_API_URL": sandbox_url,
+        "MOSTRADOR_MELI_AUTH_URL": sandbox_url,
+        "MOSTRADOR_MELI_CLIENT_ID": str(app_registration["client_id"]),
+        "MOSTRADOR_MELI_CLIENT_SECRET": app_registration["client_secret"],
+        "MOSTRADOR_SECRET_KEY": secret,
+        "MOSTRADOR_TOKEN_KEYS": json.dumps([key]),
+        **{f"MOSTRADOR_{name.upper()}": value for name, value in extra.items()},
+    }
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=env.get("MOSTRADOR_DATABASE_URL"),
+        secret_key=SecretStr(secret),
+        token_keys=[SecretStr(key)],
+    )
+    return settings, env
+
+
 def demo(
     data_dir: Annotated[
         Path, typer.Option(help="Where the demo keeps its SQLite files (wiped at start).")
@@ -155,8 +185,9 @@ def demo(
     password = secrets.token_urlsafe(12)
     _create_admin(settings, password)
     typer.echo("training the question bot…")
-    Bot(BotConfig())  # the first answer must not wait for training
-    web = ServerThread(create_app(settings), port=app_port, name="mostrador").start()
+    context = build_context(settings)
+    context.bots.warm()  # the first answer must not wait for training
+    web = ServerThread(create_app(settings, context), port=app_port, name="mostrador").start()
     stop = threading.Event()
     sim_thread: threading.Thread | None = None
     try:

@@ -90,6 +90,7 @@ def users_create(
 
 def _mount_optional_apps() -> None:
     from mostrador.cli import demo, worker
+    from mostrador.cli.accounts_cmd import app as accounts_app
     from mostrador.cli.bot_cmd import app as bot_app
     from mostrador.cli.sandbox_cmd import app as sandbox_app
 
@@ -97,6 +98,7 @@ def _mount_optional_apps() -> None:
     app.add_typer(bot_app, name="bot", help="Try and evaluate the question bot.")
     app.command(name="demo")(demo.demo)
     app.command(name="worker")(worker.worker)
+    app.add_typer(accounts_app, name="accounts")
 
 
 def main() -> None:

@@ -64,6 +64,12 @@ class ChildApp:
         self.env, self.port, self.log_path = env, port, log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
+    def spawn_worker(self, executor_id: str) -> subprocess.Popen[bytes]:
+        """A `mostrador worker` sharing this app's settings (PostgreSQL mode)."""
+        cmd = [sys.executable, "-m", "mostrador.cli.main", "worker", "--executor-id", executor_id]
+        with open(f"{self.log_path}.{executor_id}", "ab") as out:
+            return subprocess.Popen(cmd, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
