@@ -101,15 +101,12 @@ def mark_dispatched(s: Session, notification_id: int, workflow_id: str) -> None:
 
 
 def bump_counter(s: Session, name: str, by: int = 1) -> None:
-    if insert_ignore_counter(s, name, by):
-        return
-    s.execute(update(Counter).where(Counter.name == name).values(value=Counter.value + by))
-
-
-def insert_ignore_counter(s: Session, name: str, by: int) -> bool:
+    """Atomic upsert-increment (INSERT … ON CONFLICT DO UPDATE on both dialects)."""
     module: Any = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = module.insert(Counter.__table__).values(name=name, value=by).on_conflict_do_nothing()
-    return bool(s.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    stmt = module.insert(Counter.__table__).values(name=name, value=by)
+    increment = {"value": Counter.value + stmt.excluded.value}
+    stmt = stmt.on_conflict_do_update(index_elements=["name"], set_=increment)
+    s.execute(stmt)
 
 
 def counters(s: Session) -> dict[str, int]:
