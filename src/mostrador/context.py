@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,9 @@ class AppContext:
     cipher: TokenCipher
     meli: MeliClient
     bots: Any = field(default=None)  # channels.bots.BotCache, set by build_context
+    # SQLite allows one writer; threads that collide fall into SQLite's busy handler, which sleeps in
+    # steps of up to 100 ms. Intake takes this lock instead, so its tail latency stays in milliseconds.
+    intake_lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def aclose(self) -> None:
         await self.meli.aclose()

@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Engine
 
 from mostrador.channels.registry import CHANNELS, IGNORED_TOPICS
 from mostrador.meli import topics
 from mostrador.meli.models import Notification as NotificationModel
 from mostrador.store import repositories as repo
-from mostrador.store.db import transaction
-from mostrador.store.models import Account, utcnow
+from mostrador.store.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,8 @@ class IntakeResult:
     notification_id: int | None = None
 
 
-def parse(body: bytes, max_bytes: int) -> NotificationModel:
+def parse(body: bytes, max_bytes: int) -> tuple[NotificationModel, dict[str, Any]]:
+    """The validated notification and the raw JSON object (stored as received)."""
     if len(body) > max_bytes:
         raise InvalidNotification(f"body larger than {max_bytes} bytes")
     try:
@@ -45,17 +45,17 @@ def parse(body: bytes, max_bytes: int) -> NotificationModel:
     if not isinstance(data, dict):
         raise InvalidNotification("body must be a JSON object")
     try:
-        return NotificationModel.model_validate(data)
+        return NotificationModel.model_validate(data), data
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors())
         raise InvalidNotification(f"invalid notification fields: {fields}") from exc
 
 
 def accept(
-    sessions: Any, n: NotificationModel, raw: dict[str, Any], application_id: str, source: str = "webhook"
+    engine: Engine, n: NotificationModel, raw: dict[str, Any], application_id: str, source: str = "webhook"
 ) -> IntakeResult:
-    """Decide what to do with a parsed notification and record it if it is ours."""
-    with transaction(sessions) as s:
+    """Decide what to do with a parsed notification and record it if it is ours (one short transaction)."""
+    with engine.begin() as s:
         if str(n.application_id) != str(application_id):
             repo.bump_counter(s, "intake.ignored_application")
             return IntakeResult("ignored_application")
@@ -70,8 +70,7 @@ def accept(
             repo.bump_counter(s, "intake.bad_resource")
             log.warning("rejected resource %r for topic %s", n.resource[:100], n.topic)
             return IntakeResult("bad_resource")
-        account_id = s.scalar(select(Account.id).where(Account.meli_user_id == n.user_id))
-        if account_id is None:
+        if repo.account_id_for_user(s, n.user_id) is None:
             repo.bump_counter(s, "intake.ignored_user")
             return IntakeResult("ignored_user")
         new_id = repo.record_notification(

@@ -130,7 +130,7 @@ def _feed(ctx: AppContext, entries: Iterable[Notification]) -> int:
     for entry in entries:
         raw = entry.model_dump(mode="json", by_alias=True, exclude={"request", "response"})
         if (
-            accept(ctx.sessions, entry, raw, ctx.settings.meli_client_id, source="missed_feeds").outcome
+            accept(ctx.engine, entry, raw, ctx.settings.meli_client_id, source="missed_feeds").outcome
             == "accepted"
         ):
             new += 1
@@ -168,7 +168,7 @@ def _record_unseen_questions(ctx: AppContext, seller_id: int, question_ids: list
             "received": utcnow().isoformat(),
         }
         n = Notification.model_validate(raw)
-        if accept(ctx.sessions, n, raw, ctx.settings.meli_client_id, source="sweep").outcome == "accepted":
+        if accept(ctx.engine, n, raw, ctx.settings.meli_client_id, source="sweep").outcome == "accepted":
             new += 1
     return new
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -68,10 +69,25 @@ def touch_account_notification(s: Session, account_id: int, at: datetime) -> Non
     s.execute(update(Account).where(Account.id == account_id).values(last_notification_at=at))
 
 
-# ---- notifications --------------------------------------------------------------------------------
-def record_notification(s: Session, values: dict[str, Any]) -> int | None:
+# ---- notifications (the intake hot path: Core statements built once, no ORM unit of work) ------------
+@functools.cache
+def _insert_notification(dialect: str) -> Any:
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    table = Notification.__table__
+    return module.insert(table).on_conflict_do_nothing(index_elements=["dedup_key"]).returning(table.c.id)
+
+
+_ACCOUNT_BY_USER = select(Account.id).where(Account.meli_user_id == bindparam("user_id"))
+
+
+def account_id_for_user(conn: Connection, meli_user_id: int) -> int | None:
+    return conn.execute(_ACCOUNT_BY_USER, {"user_id": meli_user_id}).scalar_one_or_none()
+
+
+def record_notification(conn: Connection, values: dict[str, Any]) -> int | None:
     """Store a notification once; None means it was a duplicate delivery."""
-    return insert_ignore(s, Notification.__table__, values, ["dedup_key"])  # type: ignore[arg-type]
+    stmt = _insert_notification(conn.dialect.name)
+    return conn.execute(stmt, values).scalar_one_or_none()
 
 
 def count_notifications_for(s: Session, topic: str, resource_id: str) -> int:
@@ -100,9 +116,10 @@ def mark_dispatched(s: Session, notification_id: int, workflow_id: str) -> None:
     )
 
 
-def bump_counter(s: Session, name: str, by: int = 1) -> None:
+def bump_counter(s: Session | Connection, name: str, by: int = 1) -> None:
     """Atomic upsert-increment (INSERT … ON CONFLICT DO UPDATE on both dialects)."""
-    module: Any = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+    bind = s if isinstance(s, Connection) else s.get_bind()
+    module: Any = postgresql if bind.dialect.name == "postgresql" else sqlite
     stmt = module.insert(Counter.__table__).values(name=name, value=by)
     increment = {"value": Counter.value + stmt.excluded.value}
     stmt = stmt.on_conflict_do_update(index_elements=["name"], set_=increment)
