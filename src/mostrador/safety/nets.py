@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -19,15 +20,16 @@ from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed, ca
 from mostrador.context import AppContext
 from mostrador.intake.service import accept
 from mostrador.meli import errors as meli_errors
-from mostrador.meli.models import Notification
+from mostrador.meli.models import Notification as NotificationEnvelope
 from mostrador.store import repositories as repo
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, Conversation, Message, SyncRun, utcnow
+from mostrador.store.models import Account, Conversation, Message, Notification, SyncRun, utcnow
 
 log = logging.getLogger(__name__)
 RECONCILED_TOPICS = ("questions",)
 PAGE = 50
 MAX_PAGES = 40  # 2,000 per topic and run; the next run continues
+IN_FLIGHT_GRACE = timedelta(minutes=15)
 
 
 async def reconcile_missed_feeds(ctx: AppContext) -> int:
@@ -125,7 +127,7 @@ def _seller_id(ctx: AppContext, account_id: int) -> int:
         return acc.meli_user_id
 
 
-def _feed(ctx: AppContext, entries: Iterable[Notification]) -> int:
+def _feed(ctx: AppContext, entries: Iterable[NotificationEnvelope]) -> int:
     new = 0
     for entry in entries:
         raw = entry.model_dump(mode="json", by_alias=True, exclude={"request", "response"})
@@ -154,6 +156,17 @@ def _record_unseen_questions(ctx: AppContext, seller_id: int, question_ids: list
                 )
             )
         )
+        # A notification already on its way (a workflow queued or running) is not "unseen": counting it
+        # would re-queue work that is merely waiting, and a backlog would feed itself.
+        seen |= set(
+            s.scalars(
+                select(Notification.resource_id).where(
+                    Notification.topic == "questions",
+                    Notification.resource_id.in_([str(i) for i in question_ids]),
+                    Notification.received_at > utcnow() - IN_FLIGHT_GRACE,
+                )
+            )
+        )
     new = 0
     for qid in question_ids:
         if str(qid) in seen:
@@ -167,7 +180,7 @@ def _record_unseen_questions(ctx: AppContext, seller_id: int, question_ids: list
             "application_id": int(ctx.settings.meli_client_id),
             "received": utcnow().isoformat(),
         }
-        n = Notification.model_validate(raw)
+        n = NotificationEnvelope.model_validate(raw)
         if accept(ctx.engine, n, raw, ctx.settings.meli_client_id, source="sweep").outcome == "accepted":
             new += 1
     return new

@@ -170,7 +170,7 @@ async def _wait_until(deadline: float, stop: asyncio.Event) -> bool:
 def register_simulate(app: typer.Typer) -> None:
     """Add `simulate`: run buyer traffic against a sandbox and print the stats as JSON."""
 
-    @app.command("simulate")
+    @app.command("simulate", help="Simulated buyers: questions, purchases, messages and claims (JSON stats).")
     def simulate(
         sandbox_url: str = typer.Option("http://127.0.0.1:8099", help="Base URL of a running sandbox."),
         seed: int = typer.Option(0, help="Same seed, same buyers, same events in the same order."),
