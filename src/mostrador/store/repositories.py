@@ -108,10 +108,10 @@ def pending_notifications(
     return s.scalars(stmt.order_by(Notification.id).limit(limit)).all()
 
 
-def mark_dispatched(s: Session, notification_id: int, workflow_id: str) -> None:
+def mark_dispatched(s: Session, notification_ids: list[int], workflow_id: str) -> None:
     s.execute(
         update(Notification)
-        .where(Notification.id == notification_id)
+        .where(Notification.id.in_(notification_ids))
         .values(status="dispatched", workflow_id=workflow_id)
     )
 

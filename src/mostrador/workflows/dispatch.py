@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from dbos import SetEnqueueOptions, SetWorkflowID
 from sqlalchemy import func, select
@@ -20,7 +21,7 @@ from mostrador.channels.registry import channel_for
 from mostrador.context import AppContext
 from mostrador.store import repositories as repo
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, Notification, utcnow
+from mostrador.store.models import Account, Notification
 from mostrador.workflows import runtime
 from mostrador.workflows.conversations import handle_resource
 
@@ -55,50 +56,83 @@ class Dispatcher:
                 log.exception("dispatching notifications failed")
                 await asyncio.sleep(1.0)
 
-    async def dispatch_pending(self, limit: int = 200) -> int:
-        rows = await asyncio.to_thread(_pending, self.ctx, limit)
-        for row_id, topic, resource_id, account_id, seq in rows:
-            channel = channel_for(topic)
-            if channel is None or account_id is None:
-                await asyncio.to_thread(_mark, self.ctx, row_id, "")
+    async def dispatch_pending(self, limit: int = 500) -> int:
+        """Enqueue one workflow per resource for everything recorded and not yet dispatched.
+
+        Several pending notifications about one resource (redeliveries with new ids, a question and its
+        answer, a burst of changes) are coalesced: the workflow re-reads the resource's current state,
+        so one run after all of them is what they ask for, and a backlog shrinks instead of growing.
+        """
+        batches = await asyncio.to_thread(_pending, self.ctx, limit)
+        for batch in batches:
+            channel = channel_for(batch.topic)
+            if channel is None or batch.account_id is None:
+                await asyncio.to_thread(_mark, self.ctx, batch.row_ids, "")
                 continue
-            key = channel.workflow_key(resource_id)
-            workflow_id = key if seq <= 1 else f"{key}:{seq}"
+            key = channel.workflow_key(batch.resource_id)
+            workflow_id = key if batch.seq <= 1 else f"{key}:{batch.seq}"
             with (
                 SetWorkflowID(workflow_id),
                 SetEnqueueOptions(
-                    queue_partition_key=channel.partition_key(account_id, resource_id),
-                    priority=min(row_id, MAX_PRIORITY),  # FIFO per key on SQLite (DBOS-NOTES edge 1)
+                    queue_partition_key=channel.partition_key(batch.account_id, batch.resource_id),
+                    priority=min(batch.last_row_id, MAX_PRIORITY),  # FIFO per key on SQLite (DBOS-NOTES 1)
                 ),
             ):
-                await runtime.queue().enqueue_async(handle_resource, topic, account_id, resource_id)
-            await asyncio.to_thread(_mark, self.ctx, row_id, workflow_id)
-        return len(rows)
-
-
-def _pending(ctx: AppContext, limit: int) -> list[tuple[int, str, str, int | None, int]]:
-    with transaction(ctx.sessions) as s:
-        out = []
-        for n in repo.pending_notifications(s, limit=limit):
-            account_id = s.scalar(select(Account.id).where(Account.meli_user_id == n.meli_user_id))
-            seq = s.scalar(
-                select(func.count()).where(
-                    Notification.topic == n.topic,
-                    Notification.resource_id == n.resource_id,
-                    Notification.id <= n.id,
-                    Notification.status.in_(("accepted", "dispatched")),
+                await runtime.queue().enqueue_async(
+                    handle_resource, batch.topic, batch.account_id, batch.resource_id
                 )
-            )
-            out.append((n.id, n.topic, n.resource_id or "", account_id, int(seq or 1)))
-            if account_id is not None:
-                repo.touch_account_notification(s, account_id, n.received_at)
-        return out
+            await asyncio.to_thread(_mark, self.ctx, batch.row_ids, workflow_id)
+        return sum(len(b.row_ids) for b in batches)
 
 
-def _mark(ctx: AppContext, row_id: int, workflow_id: str) -> None:
+@dataclass
+class Batch:
+    """Pending notifications about one resource."""
+
+    topic: str
+    resource_id: str
+    account_id: int | None
+    row_ids: list[int] = field(default_factory=list)
+    seq: int = 1  # deterministic for the same rows: re-dispatching after a crash reuses the workflow id
+
+    @property
+    def last_row_id(self) -> int:
+        return self.row_ids[-1]
+
+
+def _pending(ctx: AppContext, limit: int) -> list[Batch]:
     with transaction(ctx.sessions) as s:
-        repo.mark_dispatched(s, row_id, workflow_id)
+        accounts: dict[int | None, int | None] = {}
+        batches: dict[tuple[str, str], Batch] = {}
+        last_seen: dict[int, datetime] = {}
+        for n in repo.pending_notifications(s, limit=limit):
+            if n.meli_user_id not in accounts:
+                accounts[n.meli_user_id] = s.scalar(
+                    select(Account.id).where(Account.meli_user_id == n.meli_user_id)
+                )
+            account_id = accounts[n.meli_user_id]
+            key = (n.topic, n.resource_id or "")
+            batch = batches.setdefault(key, Batch(n.topic, n.resource_id or "", account_id))
+            batch.row_ids.append(n.id)
+            if account_id is not None:
+                last_seen[account_id] = max(last_seen.get(account_id, n.received_at), n.received_at)
+        for batch in batches.values():
+            batch.seq = int(
+                s.scalar(
+                    select(func.count()).where(
+                        Notification.topic == batch.topic,
+                        Notification.resource_id == batch.resource_id,
+                        Notification.id <= batch.last_row_id,
+                        Notification.status.in_(("accepted", "dispatched")),
+                    )
+                )
+                or 1
+            )
+        for account_id, at in last_seen.items():
+            repo.touch_account_notification(s, account_id, at)
+        return list(batches.values())
 
 
-def stale_cutoff(seconds: int = 30) -> object:
-    return utcnow() - timedelta(seconds=seconds)
+def _mark(ctx: AppContext, row_ids: list[int], workflow_id: str) -> None:
+    with transaction(ctx.sessions) as s:
+        repo.mark_dispatched(s, row_ids, workflow_id)
