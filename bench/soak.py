@@ -34,6 +34,7 @@ from mostrador.cli.demo import (
     setup_sandbox,
 )
 from mostrador.cli.servers import ChildApp, free_port
+from mostrador.context import build_context
 from mostrador.sandbox.config import SandboxConfig
 from mostrador.sandbox.testing import running_sandbox_app
 
@@ -65,6 +66,7 @@ def run(questions: int, rate: float, kills: int, faults: dict[str, Any] | None, 
         )
         password = secrets.token_urlsafe(12)
         _create_admin(settings, password)
+        build_context(settings).bots.warm()  # trained once into the data dir: restarts load it in ms
         app = ChildApp(env, port, f"{tmp}/app.log")
         app.start()
         connect_seller_via_oauth(app_url, DEMO_EMAIL, password, world["seller"])
