@@ -60,14 +60,9 @@ def test_agent_answers_a_handed_off_question(page: Page, world: World) -> None:
 
 def test_agent_answer_with_contact_data_is_blocked(page: Page, world: World) -> None:
     login(page, world)
-    question = world.ask(
-        world.items[2], "Puedo pagar en efectivo cuando lo retiro en mano mañana a la tarde?"
-    )
-    page.goto(f"{world.app_url}/inbox")
+    question = world.ask(world.items[2], HANDOFF_QUESTION)
     row = page.locator(f"[data-question-id='{question['id']}']")
-    expect(row).to_be_visible(timeout=15_000)
-    if world.answers_for(question["id"]):
-        pytest.skip("the bot answered this question itself")
+    expect(row).to_contain_text("Sin responder", timeout=15_000)
     row.locator("xpath=ancestor::article").locator("a.subject").click()
     form = page.locator(f"[data-question-id='{question['id']}'] form")
     form.locator("textarea").fill("Escribinos al 11 4567-8901 o a ventas@tienda.com")

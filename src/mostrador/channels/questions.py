@@ -46,9 +46,13 @@ class QuestionsChannel:
         if question.seller_id != account.meli_user_id or not question.item_id:
             return Plan("skipped", detail="question is not addressed to this account")
         item_id = question.item_id
-        item = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_item(item_id, t))
+        item: Item | None = None
+        if question.is_unanswered or not await asyncio.to_thread(_thread_exists, ctx, account_id, question):
+            # The live listing grounds the bot; an answered question in a known thread needs no item read
+            # (one call fewer per answer notification, which matters inside Mercado Libre's budgets).
+            item = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_item(item_id, t))
         decision = None
-        if question.is_unanswered:
+        if question.is_unanswered and item is not None:
             item_json = item.model_dump(mode="json", by_alias=True)
             # In a thread: a first use may train the intent model, which must not block the event loop.
             decision = await asyncio.to_thread(
@@ -101,15 +105,33 @@ def _account(ctx: AppContext, account_id: int) -> Account:
         return acc
 
 
-def _thread_for(s: Any, account: Account, question: Question, item: Item) -> Any:
+def _thread_key(question: Question) -> conv.ThreadKey:
+    return conv.ThreadKey("questions", f"{question.item_id}:{question.asker_id or 'unknown'}")
+
+
+def _thread_exists(ctx: AppContext, account_id: int, question: Question) -> bool:
+    with transaction(ctx.sessions) as s:
+        key = _thread_key(question)
+        return repo.conversation_exists(s, account_id, key.channel, key.external_key)
+
+
+def _thread_for(s: Any, account: Account, question: Question, item: Item | None) -> Any:
     buyer = str(question.asker_id or "unknown")
-    key = conv.ThreadKey("questions", f"{question.item_id}:{buyer}")
+    subject = item.title or "" if item is not None else ""
     return conv.open_thread(
-        s, account, key, buyer, f"Comprador {buyer}", subject=item.title or "", item_id=question.item_id
+        s,
+        account,
+        _thread_key(question),
+        buyer,
+        f"Comprador {buyer}",
+        subject=subject,
+        item_id=question.item_id,
     )
 
 
-def _record(ctx: AppContext, account_id: int, question: Question, item: Item, decision: Any | None) -> Plan:
+def _record(
+    ctx: AppContext, account_id: int, question: Question, item: Item | None, decision: Any | None
+) -> Plan:
     with transaction(ctx.sessions) as s:
         account = s.get(Account, account_id)
         assert account is not None

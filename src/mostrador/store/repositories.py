@@ -213,6 +213,15 @@ def upsert_message(
     return msg
 
 
+def conversation_exists(s: Session, account_id: int, channel: str, external_key: str) -> bool:
+    stmt = select(Conversation.id).where(
+        Conversation.account_id == account_id,
+        Conversation.channel == channel,
+        Conversation.external_key == external_key,
+    )
+    return s.scalar(stmt) is not None
+
+
 def conversations_page(
     s: Session, workspace_id: int, channel: str | None = None, status: str | None = None, limit: int = 100
 ) -> Sequence[Conversation]:
