@@ -10,7 +10,8 @@ if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then
   exit 3
 fi
 
-ROOT=$(mktemp -d "${TMPDIR:-/tmp}/mostrador-pg.XXXXXX")
+# Under /tmp, not $TMPDIR: the `postgres` user must be able to reach it (a private TMPDIR is 0700).
+ROOT=$(mktemp -d "${MOSTRADOR_PG_TMP_BASE:-/tmp}/mostrador-pg.XXXXXX")
 DATA=$ROOT/data
 PASSWORD=mostrador-test
 if [ "$(id -u)" = 0 ]; then
