@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from sqlalchemy import delete
@@ -47,8 +48,6 @@ def _take_state(ctx: AppContext, state: str, workspace_id: int) -> str:
 
 async def complete(ctx: AppContext, workspace_id: int, code: str, state: str) -> int:
     """Exchange the code, identify the seller with /users/me, store encrypted tokens."""
-    import asyncio
-
     verifier = await asyncio.to_thread(_take_state, ctx, state, workspace_id)
     tokens = await ctx.meli.exchange_code(
         code=code, redirect_uri=ctx.settings.redirect_uri, code_verifier=verifier

@@ -20,7 +20,7 @@ from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import Item, Question
 from mostrador.store import repositories as repo
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, Reply, utcnow
+from mostrador.store.models import Account, Message, Reply, utcnow
 
 ANSWER_LIMIT = 2000  # §5.4
 
@@ -194,8 +194,6 @@ def _record_remote_answer(s: Any, thread: Any, question: Question) -> None:
 
 
 def _author_of(s: Any, message_id: int) -> str:
-    from mostrador.store.models import Message
-
     msg = s.get(Message, message_id)
     return msg.author if msg is not None else "seller"
 
@@ -252,8 +250,6 @@ def _fail(ctx: AppContext, reply_id: int, reason: str, detail: str) -> str:
 
 
 def _update_outbound(s: Any, reply: Reply, status: str) -> Any:
-    from mostrador.store.models import Message
-
     if reply.message_id is None:
         return None
     msg = s.get(Message, reply.message_id)

@@ -8,6 +8,7 @@ a seller with realistic listings is created, and the seller is connected through
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import os
 import re
@@ -52,20 +53,14 @@ class DemoError(RuntimeError):
     """The demo could not be set up."""
 
 
-def _hidden_inputs(html: str) -> dict[str, str]:
+def _hidden_inputs(page: str) -> dict[str, str]:
     fields = {}
-    for tag in re.findall(r"<input[^>]*>", html):
+    for tag in re.findall(r"<input[^>]*>", page):
         name = re.search(r'name="([^"]+)"', tag)
         value = re.search(r'value="([^"]*)"', tag)
         if name and 'type="hidden"' in tag:
-            fields[name.group(1)] = _unescape(value.group(1) if value else "")
+            fields[name.group(1)] = html.unescape(value.group(1) if value else "")
     return fields
-
-
-def _unescape(value: str) -> str:
-    import html
-
-    return html.unescape(value)
 
 
 def connect_seller_via_oauth(app_url: str, email: str, password: str, seller: dict[str, Any]) -> None:

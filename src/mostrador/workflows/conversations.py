@@ -10,6 +10,7 @@ from typing import Any
 
 from dbos import DBOS
 
+from mostrador.accounts.tokens import TokenRefreshFailed
 from mostrador.channels.registry import channel_for
 from mostrador.meli import errors as meli_errors
 from mostrador.workflows.runtime import context
@@ -17,8 +18,6 @@ from mostrador.workflows.runtime import context
 
 def _transient(exc: BaseException) -> bool:
     """Retry what may succeed later: network trouble, 429 and 5xx; never a 4xx."""
-    from mostrador.accounts.tokens import TokenRefreshFailed
-
     return isinstance(
         exc,
         meli_errors.TransportError | meli_errors.RateLimited | meli_errors.ServerError | TokenRefreshFailed,
