@@ -102,8 +102,3 @@ def hand_off(s: Session, conv: Conversation, reason: str) -> None:
     conv.status = "open"
     conv.handoff_reason = reason[:120]
     repo.add_event(s, conv.workspace_id, "handoff", conv.id, {"reason": reason})
-
-
-def resolve(s: Session, conv: Conversation) -> None:
-    conv.status = "closed"
-    repo.add_event(s, conv.workspace_id, "resolved", conv.id, {})

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, or_, select, update
+from sqlalchemy import Connection, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -90,21 +90,8 @@ def record_notification(conn: Connection, values: dict[str, Any]) -> int | None:
     return conn.execute(stmt, values).scalar_one_or_none()
 
 
-def count_notifications_for(s: Session, topic: str, resource_id: str) -> int:
-    stmt = select(func.count()).where(
-        Notification.topic == topic,
-        Notification.resource_id == resource_id,
-        Notification.status.in_(("accepted", "dispatched")),
-    )
-    return int(s.scalar(stmt) or 0)
-
-
-def pending_notifications(
-    s: Session, older_than: datetime | None = None, limit: int = 500
-) -> Sequence[Notification]:
+def pending_notifications(s: Session, limit: int = 500) -> Sequence[Notification]:
     stmt = select(Notification).where(Notification.status == "accepted")
-    if older_than is not None:
-        stmt = stmt.where(Notification.received_at < older_than)
     return s.scalars(stmt.order_by(Notification.id).limit(limit)).all()
 
 
@@ -279,20 +266,6 @@ def add_event(
     s: Session, workspace_id: int, kind: str, conversation_id: int | None, data: dict[str, Any]
 ) -> None:
     s.add(Event(workspace_id=workspace_id, kind=kind, conversation_id=conversation_id, data=data))
-
-
-def events_after(s: Session, workspace_id: int, after_id: int, limit: int = 100) -> Sequence[Event]:
-    stmt = (
-        select(Event)
-        .where(Event.workspace_id == workspace_id, Event.id > after_id)
-        .order_by(Event.id)
-        .limit(limit)
-    )
-    return s.scalars(stmt).all()
-
-
-def last_event_id(s: Session, workspace_id: int) -> int:
-    return int(s.scalar(select(func.max(Event.id)).where(Event.workspace_id == workspace_id)) or 0)
 
 
 def start_sync_run(s: Session, kind: str, account_id: int | None) -> SyncRun:
