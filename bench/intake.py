@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing as mp
+import os
 import statistics
 import sys
 import tempfile
@@ -55,6 +56,19 @@ def serve(data_dir: str, port: int, ready: Any) -> None:
     server = uvicorn.Server(config)
     ready.set()
     server.run()
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of the server process (Linux): its cost per request, which noise barely moves."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pid: int, url: str, method: str, rate: int, seconds: float, body: bool) -> dict[str, Any]:
+    before = cpu_seconds(pid)
+    result = asyncio.run(load(url, method, rate, seconds, body))
+    result["server_cpu_ms_per_request"] = round(1000 * (cpu_seconds(pid) - before) / result["requests"], 3)
+    return result
 
 
 def notification(i: int) -> bytes:
@@ -160,8 +174,9 @@ def main() -> None:
                     sys.exit("server did not start")
                 time.sleep(0.1)
         asyncio.run(load(f"{base}/healthz", "GET", 200, 1, body=False))  # warm-up
-        bare = asyncio.run(load(f"{base}/healthz", "GET", args.rate, args.seconds, body=False))
-        intake = asyncio.run(load(f"{base}/notifications", "POST", args.rate, args.seconds, body=True))
+        assert proc.pid is not None
+        bare = measured(proc.pid, f"{base}/healthz", "GET", args.rate, args.seconds, body=False)
+        intake = measured(proc.pid, f"{base}/notifications", "POST", args.rate, args.seconds, body=True)
         proc.terminate()
         proc.join(10)
     print(

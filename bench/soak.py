@@ -52,7 +52,26 @@ def _ts(value: str) -> float:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
 
 
-def run(questions: int, rate: float, kills: int, faults: dict[str, Any] | None, seed: int) -> dict[str, Any]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process (Linux): a cost per question that machine noise barely moves."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _answers(api: httpx.Client) -> dict[int, list[dict[str, Any]]]:
+    """Every answer the sandbox received, per question (a second entry means answered twice)."""
+    answers: dict[int, list[dict[str, Any]]] = {}
+    for entry in api.get("/_sandbox/log", params={"kind": "answers"}).json():
+        answers.setdefault(int(entry["question_id"]), []).append(entry)
+    return answers
+
+
+def run(
+    questions: int, rate: float, kills: int, faults: dict[str, Any] | None, seed: int, stall_s: float
+) -> dict[str, Any]:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp, running_sandbox_app(SandboxConfig(seed=seed)) as sandbox:
         port = free_port()
@@ -91,6 +110,7 @@ def run(questions: int, rate: float, kills: int, faults: dict[str, Any] | None, 
         if faults:
             api.put("/_sandbox/faults", json=faults).raise_for_status()
         asked: list[int] = []
+        app_cpu = 0.0
         kill_at = sorted(rng.sample(range(questions // 10, questions), kills)) if kills else []
         started = time.monotonic()
         for n in range(questions):
@@ -114,28 +134,33 @@ def run(questions: int, rate: float, kills: int, faults: dict[str, Any] | None, 
             asked.append(int(r.json()["id"]))
             if kill_at and n == kill_at[0]:
                 kill_at.pop(0)
+                app_cpu += _cpu_seconds(app.proc.pid)
                 app.kill()
                 app.start()
-        deadline = time.monotonic() + max(180.0, questions / 10)
+        asked_all_at = time.monotonic()
+        # Wait for the backlog to drain: give up only when answers stop coming for `stall_s`.
         answers: dict[int, list[dict[str, Any]]] = {}
-        while time.monotonic() < deadline:
-            answers = {}
-            for entry in api.get("/_sandbox/log", params={"kind": "answers"}).json():
-                answers.setdefault(int(entry["question_id"]), []).append(entry)
-            if all(q in answers for q in asked):
+        last_progress, answered_count = time.monotonic(), -1
+        while time.monotonic() - last_progress < stall_s:
+            answers = _answers(api)
+            count = sum(1 for q in asked if q in answers)
+            if count == len(asked):
                 break
+            if count > answered_count:
+                last_progress, answered_count = time.monotonic(), count
             time.sleep(2)
+        drained_s = time.monotonic() - asked_all_at
         time.sleep(3)  # let any late duplicate land before counting
-        answers = {}
-        for entry in api.get("/_sandbox/log", params={"kind": "answers"}).json():
-            answers.setdefault(int(entry["question_id"]), []).append(entry)
+        answers = _answers(api)
         api.put("/_sandbox/faults", json={})
+        app_cpu += _cpu_seconds(app.proc.pid)
         app.stop()
         api.close()
+    asked_set = set(asked)
     waits = sorted(
         (_ts(v[0]["answered_at"]) - _ts(v[0]["question_created_at"])) * 1000
         for q, v in answers.items()
-        if q in set(asked)
+        if q in asked_set
     )
     return {
         "questions": len(asked),
@@ -145,6 +170,10 @@ def run(questions: int, rate: float, kills: int, faults: dict[str, Any] | None, 
         "p50_ms": round(statistics.median(waits), 1) if waits else None,
         "p99_ms": round(waits[max(0, int(len(waits) * 0.99) - 1)], 1) if waits else None,
         "wall_s": round(time.monotonic() - started, 1),
+        "drain_after_last_question_s": round(drained_s, 1),
+        "answers_per_s": round(len(waits) / (time.monotonic() - started), 2),
+        "app_cpu_s": round(app_cpu, 1),
+        "app_cpu_ms_per_question": round(1000 * app_cpu / len(asked), 1) if asked else None,
     }
 
 
@@ -157,9 +186,12 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=3)
     parser.add_argument("--baseline-questions", type=int, default=200)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--stall-s", type=float, default=120.0, help="stop waiting when no answer arrived for this long"
+    )
     args = parser.parse_args()
-    baseline = run(args.baseline_questions, args.rate, 0, None, args.seed)
-    soak = run(args.questions, args.rate, args.kills, FAULTS, args.seed + 1)
+    baseline = run(args.baseline_questions, args.rate, 0, None, args.seed, args.stall_s)
+    soak = run(args.questions, args.rate, args.kills, FAULTS, args.seed + 1, args.stall_s)
     result = {
         "benchmark": "soak",
         "faults": FAULTS,

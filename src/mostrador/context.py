@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,9 +23,6 @@ class AppContext:
     cipher: TokenCipher
     meli: MeliClient
     bots: Any = field(default=None)  # channels.bots.BotCache, set by build_context
-    # SQLite allows one writer; threads that collide fall into SQLite's busy handler, which sleeps in
-    # steps of up to 100 ms. Intake takes this lock instead, so its tail latency stays in milliseconds.
-    intake_lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def aclose(self) -> None:
         await self.meli.aclose()

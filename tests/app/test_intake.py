@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -9,10 +10,15 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
-from mostrador.context import AppContext
+from mostrador.context import AppContext, build_context
+from mostrador.intake.service import screen
+from mostrador.intake.writer import IntakeWriter
+from mostrador.meli.models import Notification as NotificationModel
+from mostrador.settings import Settings
 from mostrador.store import repositories as repo
-from mostrador.store.db import transaction
+from mostrador.store.db import make_engine, transaction
 from mostrador.store.models import Notification
 from mostrador.web.app import create_app
 
@@ -131,3 +137,48 @@ async def test_real_question_payloads_are_accepted(
     with transaction(ctx.sessions) as s:
         row = s.scalars(select(Notification)).one()
     assert row.topic == "questions" and row.resource_id and row.resource_id.isdigit()
+
+
+async def test_concurrent_deliveries_in_one_group_commit_keep_each_outcome(
+    client: httpx.AsyncClient, ctx: AppContext
+) -> None:
+    """Requests that arrive together share one transaction; each still gets its own answer."""
+    bodies = [
+        envelope(),
+        envelope(),  # the same delivery twice in the same batch
+        envelope(_id="other-1", resource="/questions/22"),
+        envelope(_id="other-2", application_id=999),
+        envelope(_id="other-3", user_id=42),
+        envelope(_id="other-4", resource="/questions/x"),
+        *(envelope(_id=f"many-{i}", resource=f"/questions/{1000 + i}") for i in range(60)),
+    ]
+    replies = await asyncio.gather(*(client.post("/notifications", json=b) for b in bodies))
+    outcomes = [r.json()["status"] for r in replies]
+    assert sorted(outcomes[:2]) == ["accepted", "duplicate"]
+    assert outcomes[2:6] == ["accepted", "ignored_application", "ignored_user", "bad_resource"]
+    assert outcomes[6:] == ["accepted"] * 60
+    assert stored(ctx) == 62
+    assert counter(ctx, "intake.duplicate") == 1
+    assert counter(ctx, "intake.ignored_user") == 1
+
+
+async def test_a_batch_that_cannot_be_recorded_is_not_acknowledged(tmp_path: Path) -> None:
+    """No table to write to: the writer raises and the webhook gets a 503 (Mercado Libre redelivers)."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    writer = IntakeWriter(engine)
+    try:
+        notification = NotificationModel.model_validate(envelope())
+        with pytest.raises(OperationalError):
+            await writer.submit(screen(notification, envelope(), "1234567890123456"))
+    finally:
+        await writer.stop()
+        engine.dispose()
+    unmigrated = build_context(
+        Settings(data_dir=tmp_path / "fresh", meli_client_id="1234567890123456").ensure_secrets()
+    )
+    app = create_app(unmigrated.settings, unmigrated, durable=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        r = await c.post("/notifications", json=envelope())
+    assert r.status_code == 503
+    assert "retry" in r.json()["message"]
+    unmigrated.engine.dispose()

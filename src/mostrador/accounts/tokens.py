@@ -47,13 +47,20 @@ def _now() -> datetime:
 
 async def access_token(ctx: AppContext, account_id: int) -> str:
     """A valid access token for the account, refreshing it first if it expires within the margin."""
+    token, _version = await _usable_token(ctx, account_id)
+    return token
+
+
+async def _usable_token(ctx: AppContext, account_id: int) -> tuple[str, int]:
     acc = await asyncio.to_thread(_load, ctx, account_id)
     if acc.status in ("revoked", "disconnected"):
         raise AccountUnavailable(f"account {acc.nickname} is {acc.status}")
     margin = timedelta(seconds=ctx.settings.token_refresh_margin_s)
     if acc.token_expires_at and acc.token_expires_at - margin > _now():
-        return ctx.cipher.decrypt(acc.access_token_enc)
-    return await refresh(ctx, account_id, seen_version=acc.token_version)
+        return ctx.cipher.decrypt(acc.access_token_enc), acc.token_version
+    token = await refresh(ctx, account_id, seen_version=acc.token_version)
+    current = await asyncio.to_thread(_load, ctx, account_id)  # rare: only after a refresh
+    return token, current.token_version
 
 
 async def call_with_token(ctx: AppContext, account_id: int, call: Callable[[str], Awaitable[T]]) -> T:
@@ -61,12 +68,11 @@ async def call_with_token(ctx: AppContext, account_id: int, call: Callable[[str]
 
     If the refresh is refused too, the account is marked revoked and `AccountUnavailable` is raised.
     """
-    acc = await asyncio.to_thread(_load, ctx, account_id)
-    token = await access_token(ctx, account_id)
+    token, version = await _usable_token(ctx, account_id)
     try:
         return await call(token)
     except meli_errors.Unauthorized:
-        fresh = await refresh(ctx, account_id, seen_version=acc.token_version)
+        fresh = await refresh(ctx, account_id, seen_version=version)
         return await call(fresh)
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from mostrador.channels.registry import CHANNELS, IGNORED_TOPICS
 from mostrador.meli import topics
@@ -32,6 +34,7 @@ class InvalidNotification(ValueError):
 class IntakeResult:
     outcome: str  # accepted | duplicate | ignored_application | ignored_user | ignored_topic | ...
     notification_id: int | None = None
+    topic: str | None = None  # for ignored topics: which one (counted per topic)
 
 
 def parse(body: bytes, max_bytes: int) -> tuple[NotificationModel, dict[str, Any]]:
@@ -51,45 +54,102 @@ def parse(body: bytes, max_bytes: int) -> tuple[NotificationModel, dict[str, Any
         raise InvalidNotification(f"invalid notification fields: {fields}") from exc
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A notification that passed the checks that need no database: ready to be recorded."""
+
+    notification: NotificationModel
+    raw: dict[str, Any]
+    resource_id: str
+    source: str = "webhook"
+
+    def row(self) -> dict[str, Any]:
+        n = self.notification
+        return {
+            "dedup_key": n.dedupe_key[:200],
+            "topic": n.topic,
+            "resource": n.resource[:200],
+            "resource_id": self.resource_id,
+            "meli_user_id": n.user_id,
+            "application_id": int(n.application_id) if n.application_id is not None else None,
+            "attempts": n.attempts or 1,
+            "source": self.source,
+            "status": "accepted",
+            "payload": self.raw,
+            "received_at": utcnow(),
+        }
+
+
+def screen(
+    n: NotificationModel, raw: dict[str, Any], application_id: str, source: str = "webhook"
+) -> Candidate | IntakeResult:
+    """The checks that need no database: application, topic registry, resource shape.
+
+    Returns a `Candidate` to record, or the `IntakeResult` of a rejection (counted by `record`).
+    """
+    if str(n.application_id) != str(application_id):
+        return IntakeResult("ignored_application")
+    if n.topic not in CHANNELS:
+        known = n.topic in IGNORED_TOPICS
+        if not known:
+            log.warning("unsupported notification topic %r", n.topic)
+        return IntakeResult("ignored_topic" if known else "unsupported_topic", topic=n.topic)
+    resource_id = topics.resource_id(n.topic, n.resource)
+    if resource_id is None:
+        log.warning("rejected resource %r for topic %s", n.resource[:100], n.topic)
+        return IntakeResult("bad_resource")
+    return Candidate(n, raw, resource_id, source)
+
+
+def _counter(result: IntakeResult) -> str:
+    if result.outcome == "ignored_topic":
+        return f"intake.ignored_topic.{result.topic}"
+    return f"intake.{result.outcome}"
+
+
+def record(
+    conn: Connection,
+    items: Sequence[Candidate | IntakeResult],
+    known_accounts: Callable[[Connection, set[int]], set[int]] | None = None,
+) -> list[IntakeResult]:
+    """Record a batch in the caller's transaction: one multi-row insert-or-ignore, one counter upsert
+    per outcome. Results are in the order of `items`; the first of several copies of one delivery in
+    the batch is `accepted`, the others `duplicate`."""
+    lookup = known_accounts or repo.known_account_users
+    users = {i.notification.user_id for i in items if isinstance(i, Candidate)}
+    known = lookup(conn, users) if users else set()
+    results: list[IntakeResult | None] = []
+    rows: dict[str, dict[str, Any]] = {}
+    for item in items:
+        if isinstance(item, IntakeResult):
+            results.append(item)
+        elif item.notification.user_id not in known:
+            results.append(IntakeResult("ignored_user"))
+        else:
+            results.append(None)  # decided below, by the insert
+            row = item.row()
+            rows.setdefault(row["dedup_key"], row)
+    inserted = repo.record_notifications(conn, list(rows.values())) if rows else {}
+    claimed: set[str] = set()
+    for index, item in enumerate(items):
+        if results[index] is not None or not isinstance(item, Candidate):
+            continue
+        key = item.notification.dedupe_key[:200]
+        if key in inserted and key not in claimed:
+            claimed.add(key)
+            results[index] = IntakeResult("accepted", inserted[key])
+        else:
+            results[index] = IntakeResult("duplicate")
+    final = [r for r in results if r is not None]
+    tally = Counter(_counter(r) for r in final if r.outcome != "accepted")
+    for name, count in sorted(tally.items()):
+        repo.bump_counter(conn, name, count)
+    return final
+
+
 def accept(
     engine: Engine, n: NotificationModel, raw: dict[str, Any], application_id: str, source: str = "webhook"
 ) -> IntakeResult:
-    """Decide what to do with a parsed notification and record it if it is ours (one short transaction)."""
-    with engine.begin() as s:
-        if str(n.application_id) != str(application_id):
-            repo.bump_counter(s, "intake.ignored_application")
-            return IntakeResult("ignored_application")
-        if n.topic not in CHANNELS:
-            known = n.topic in IGNORED_TOPICS
-            repo.bump_counter(s, f"intake.ignored_topic.{n.topic}" if known else "intake.unsupported_topic")
-            if not known:
-                log.warning("unsupported notification topic %r", n.topic)
-            return IntakeResult("ignored_topic" if known else "unsupported_topic")
-        resource_id = topics.resource_id(n.topic, n.resource)
-        if resource_id is None:
-            repo.bump_counter(s, "intake.bad_resource")
-            log.warning("rejected resource %r for topic %s", n.resource[:100], n.topic)
-            return IntakeResult("bad_resource")
-        if repo.account_id_for_user(s, n.user_id) is None:
-            repo.bump_counter(s, "intake.ignored_user")
-            return IntakeResult("ignored_user")
-        new_id = repo.record_notification(
-            s,
-            {
-                "dedup_key": n.dedupe_key[:200],
-                "topic": n.topic,
-                "resource": n.resource[:200],
-                "resource_id": resource_id,
-                "meli_user_id": n.user_id,
-                "application_id": int(n.application_id) if n.application_id is not None else None,
-                "attempts": n.attempts or 1,
-                "source": source,
-                "status": "accepted",
-                "payload": raw,
-                "received_at": utcnow(),
-            },
-        )
-        if new_id is None:
-            repo.bump_counter(s, "intake.duplicate")
-            return IntakeResult("duplicate")
-        return IntakeResult("accepted", new_id)
+    """Screen and record one notification in its own short transaction (safety nets; tests)."""
+    with engine.begin() as conn:
+        return record(conn, [screen(n, raw, application_id, source)])[0]

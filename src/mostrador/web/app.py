@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from mostrador.context import AppContext, build_context
+from mostrador.intake.writer import IntakeWriter
 from mostrador.settings import Settings
 from mostrador.store import migrate
 from mostrador.web import accounts, auth, bot_settings, inbox, intake
@@ -50,6 +51,7 @@ def create_app(
         finally:
             if dispatcher is not None:
                 await dispatcher.stop()
+            await writer.stop()
             await context.aclose()
             if durable:
                 runtime.shutdown()
@@ -66,8 +68,11 @@ def create_app(
         https_only=settings.public_url.startswith("https://"),
         max_age=12 * 3600,
     )
+    # Added last, so it runs first: the webhook skips sessions and routing (see web/intake.py).
+    writer = IntakeWriter(context.engine, in_thread=settings.is_postgres)
+    app.add_middleware(intake.IntakeEndpoint, ctx=context, writer=writer, wake=lambda: _wake_dispatcher(app))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (intake.router, auth.router, accounts.router, bot_settings.router, inbox.router):
+    for router in (auth.router, accounts.router, bot_settings.router, inbox.router):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)
@@ -79,3 +84,9 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     return app
+
+
+def _wake_dispatcher(app: FastAPI) -> None:
+    dispatcher = getattr(app.state, "dispatcher", None)
+    if dispatcher is not None:
+        dispatcher.wake.set()
