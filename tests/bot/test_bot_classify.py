@@ -114,3 +114,53 @@ def test_seller_phrases_teach_new_wording_and_models_are_cached_per_phrase_set()
     # Same phrases, different templates: the model is reused, not retrained.
     Bot(taught_config.model_copy(update={"mode": "auto"}), models=cache)
     assert len(cache) == 1
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"), [("pt", "tem?"), ("pt", "Tem"), ("pt", "tem ai?"), ("es", "hay?"), ("es", "tenés?")]
+)
+def test_a_bare_have_verb_asks_for_stock_not_for_a_variant(lang: str, text: str) -> None:
+    # "tem?" shares every word feature with "tem na cor preta?"; the start/end bigrams tell them apart.
+    intents, scores = classify(text, lang)  # type: ignore[arg-type]
+    assert intents == ["availability"], scores
+    assert scores["availability"] - scores["variants"] >= 0.3, scores
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "not_intent"),
+    [
+        ("pt", "funciona no cabo usb do celular? gasta muita bateria do telefone?", "contact_request"),
+        ("pt", "da pra ligar direto numa bateria de carro?", "contact_request"),
+        ("pt", "ja tentei entrar em contato com o mercado livre e nada, cade meu pedido?", "contact_request"),
+        ("pt", "essa merda nao funciona", "product_details"),
+    ],
+)
+def test_words_shared_with_another_intent_do_not_add_it(lang: str, text: str, not_intent: str) -> None:
+    intents, scores = classify(text, lang)  # type: ignore[arg-type]
+    assert not_intent not in intents, (intents, scores)
+
+
+def test_a_remark_keeps_other_unless_a_specific_intent_is_clearly_present() -> None:
+    from mostrador.bot.classify import EXCLUSIVE_TOP_THRESHOLD, choose_intents
+    from mostrador.bot.intents import INTENTS
+
+    weak = dict.fromkeys(INTENTS, 0.01) | {"other": 0.95, "product_details": EXCLUSIVE_TOP_THRESHOLD - 0.05}
+    strong = weak | {"product_details": EXCLUSIVE_TOP_THRESHOLD + 0.05}
+    assert choose_intents(weak, cues=["product_details"]) == ["other"]
+    assert choose_intents(strong, cues=["product_details"]) == ["product_details"]
+
+
+def test_training_phrases_can_carry_two_intents_but_never_with_other() -> None:
+    from mostrador.bot.errors import TrainingDataError
+    from mostrador.bot.intents import phrases_from_mapping
+
+    [phrase] = phrases_from_mapping({"price+shipping": ["quanto fica com frete pro cep 01310-100?"]}, "pt")
+    assert phrase.intents == {"price", "shipping"}
+    with pytest.raises(TrainingDataError, match="haggling"):
+        phrases_from_mapping({"price+haggling": ["x"]}, "pt")
+    with pytest.raises(TrainingDataError, match="never combined"):
+        phrases_from_mapping({"other+price": ["x"]}, "pt")
+
+
+def test_price_and_shipping_in_one_sentence_get_both() -> None:
+    assert set(classify("quanto fica com o frete pro cep 88010-000?", "pt")[0]) == {"price", "shipping"}

@@ -15,6 +15,10 @@ from mostrador.bot.normalize import Lang, NormalizedText, normalize
 # of its lexicon cues must occur in the text. Without the cue rule, words shared by several intents ("tem",
 # "hay", "envio") made a one-topic question look like two and the weaker score sent it to an agent.
 SECONDARY_THRESHOLD = 0.65
+# When the strongest intent is `other` or `greeting` (a remark, a review, an insult), a specific intent
+# replaces it only if clearly present: "essa merda nao funciona" must not become product_details because
+# "funciona" is one of its cues.
+EXCLUSIVE_TOP_THRESHOLD = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,8 @@ def choose_intents(
     """The strongest intent plus any other above `threshold` that also has a lexicon cue in `cues` (None:
     no cue needed); `greeting`/`other` only when nothing else is asked (labelling rules of intents.md)."""
     top = max(INTENTS, key=scores.__getitem__)
+    if top in EXCLUSIVE_INTENTS:
+        threshold = max(threshold, EXCLUSIVE_TOP_THRESHOLD)
     chosen = [i for i in INTENTS if i == top or (scores[i] >= threshold and (cues is None or i in cues))]
     specific = [i for i in chosen if i not in EXCLUSIVE_INTENTS]
     return specific or [top]
@@ -63,7 +69,7 @@ def classify_with(
         scores = dict.fromkeys(INTENTS, 0.0)
         scores["greeting"] = 1.0
         return Classification(["greeting"], scores, normalized, core, complaint)
-    scores, cues = model.scores_and_cues(core)
+    scores, cues = model.scores_and_cues(core, normalized.lang)
     intents = choose_intents(scores, cues)
     intents.sort(key=lambda intent: _first_position(model, intent, core))
     return Classification(intents, scores, normalized, core, complaint)

@@ -1,8 +1,11 @@
 """Turns a folded question into sparse features: word 1-2 grams, character 3-5 grams, lexicon cues.
 
 Character n-grams make the model robust to the spelling buyers actually use ("despornivel", "frente"
-for "frete"); lexicon cues carry the synonyms the training phrases do not contain. Everything is plain
-Python and dicts so one text is featurised in tens of microseconds.
+for "frete"); lexicon cues carry the synonyms the training phrases do not contain. Word and bigram
+features also come in a copy tagged with the text's language ("pt|w:tem"): Spanish and Portuguese share
+most spellings but not their meaning ("tem?" asks for stock, "tiene?" rarely stands alone), and the
+copies let the model learn a per-language weight on top of the shared one without splitting the data.
+Everything is plain Python and dicts so one text is featurised in tens of microseconds.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 
 from mostrador.bot.normalize import model_tokens
 
-LEXICON_WEIGHT = 0.5
+LEXICON_WEIGHT = 0.25
 COMPLAINT_CUE = "complaint"
 
 
@@ -47,9 +50,12 @@ class Lexicon:
         return self.complaint.search(folded) is not None
 
 
-def token_features(token: str) -> list[str]:
-    """The word feature and, for real words, its character 3-5 grams (with word-boundary padding)."""
+def token_features(token: str, lang: str | None = None) -> list[str]:
+    """The word feature (also tagged with the language when known) and, for real words, its character
+    3-5 grams (with word-boundary padding)."""
     names = ["w:" + token]
+    if lang is not None:
+        names.append(lang + "|w:" + token)
     if token.startswith("_") or token == "?":
         return names
     padded = f" {token} "
@@ -58,14 +64,28 @@ def token_features(token: str) -> list[str]:
     return names
 
 
-def raw_features(folded: str, lexicon: Lexicon) -> tuple[Counter[str], list[str]]:
+def pair_features(tokens: Sequence[str], lang: str | None = None) -> list[str]:
+    """Word bigrams, with the start and end of the text as tokens of their own.
+
+    The edges tell a bare "tem?" (availability) from "tem na cor X?" (variants): both share every word
+    and character n-gram, only the bigram "^ tem" followed by "? $" says the question ends there.
+    """
+    if not tokens:
+        return []
+    edged = ["^", *tokens, "$"]
+    names = ["b:" + edged[i] + " " + edged[i + 1] for i in range(len(edged) - 1)]
+    if lang is not None:
+        names.extend([lang + "|" + name for name in names])
+    return names
+
+
+def raw_features(folded: str, lexicon: Lexicon, lang: str | None = None) -> tuple[Counter[str], list[str]]:
     """Counts of word and character n-grams, and the lexicon intents that fired."""
     tokens = model_tokens(folded)
     counts: Counter[str] = Counter()
-    for i, token in enumerate(tokens):
-        counts.update(token_features(token))
-        if i + 1 < len(tokens):
-            counts["b:" + token + " " + tokens[i + 1]] += 1
+    for token in tokens:
+        counts.update(token_features(token, lang))
+    counts.update(pair_features(tokens, lang))
     if not tokens:
         counts["w:_empty_"] += 1
     return counts, lexicon.hits(folded)
@@ -98,21 +118,23 @@ class Vocabulary:
         return cls(index=index, idf=idf, lexicon_index=lexicon_index)
 
     def vectorize_text(
-        self, folded: str, lexicon: Lexicon, token_cache: dict[str, list[int]]
+        self, folded: str, lexicon: Lexicon, token_cache: dict[str, list[int]], lang: str | None = None
     ) -> tuple[list[int], list[float], list[str]]:
         """Same features as `raw_features` + `vectorize`, with per-token lookups cached (the hot path)."""
         tokens = model_tokens(folded)
         index = self.index
         counts: dict[int, int] = {}
-        for i, token in enumerate(tokens):
-            positions = token_cache.get(token)
+        for token in tokens:
+            key = token if lang is None else lang + "|" + token
+            positions = token_cache.get(key)
             if positions is None:
-                positions = [p for name in token_features(token) if (p := index.get(name)) is not None]
+                positions = [p for name in token_features(token, lang) if (p := index.get(name)) is not None]
                 if len(token_cache) < 50_000:
-                    token_cache[token] = positions
+                    token_cache[key] = positions
             for position in positions:
                 counts[position] = counts.get(position, 0) + 1
-            if i + 1 < len(tokens) and (p := index.get("b:" + token + " " + tokens[i + 1])) is not None:
+        for name in pair_features(tokens, lang):
+            if (p := index.get(name)) is not None:
                 counts[p] = counts.get(p, 0) + 1
         if not tokens and (p := index.get("w:_empty_")) is not None:
             counts[p] = 1

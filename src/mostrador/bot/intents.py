@@ -48,12 +48,20 @@ def _read_yaml(name: str) -> object:
 
 
 def phrases_from_mapping(mapping: Mapping[str, Iterable[str]], lang: Lang | None) -> list[TrainingPhrase]:
-    """Turn {intent: [phrase, ...]} into training phrases, rejecting unknown intent ids."""
+    """Turn {intent: [phrase, ...]} into training phrases, rejecting unknown intent ids.
+
+    A key may join several intents with "+" ("price+shipping") for phrases that ask two things in one
+    sentence ("quanto fica com frete pro CEP X?"), which the generated combinations never produce.
+    """
     phrases: list[TrainingPhrase] = []
-    for intent, texts in mapping.items():
-        if intent not in INTENTS:
-            raise TrainingDataError(f"unknown intent {intent!r} in training phrases")
-        phrases.extend(TrainingPhrase(str(t), frozenset({intent}), lang) for t in texts)
+    for key, texts in mapping.items():
+        intents = frozenset(key.split("+"))
+        unknown = sorted(intents - set(INTENTS))
+        if unknown:
+            raise TrainingDataError(f"unknown intent {', '.join(map(repr, unknown))} in training phrases")
+        if len(intents) > 1 and intents & EXCLUSIVE_INTENTS:
+            raise TrainingDataError(f"{key!r}: greeting and other are never combined with another intent")
+        phrases.extend(TrainingPhrase(str(t), intents, lang) for t in texts)
     return phrases
 
 

@@ -28,15 +28,17 @@ from mostrador.bot.features import COMPLAINT_CUE, Lexicon, Vocabulary, raw_featu
 from mostrador.bot.intents import INTENTS, TrainingPhrase, builtin_lexicon, builtin_phrases, combine_phrases
 from mostrador.bot.normalize import normalize
 
-REGULARISATION_C = 8.0
+REGULARISATION_C = 16.0
 CALIBRATION_FOLDS = 3
 COMBINED_PER_LANGUAGE = 700
 
 
-def _prepare(phrase: TrainingPhrase) -> str:
+def _prepare(phrase: TrainingPhrase) -> tuple[str, str]:
+    """The folded, courtesy-stripped text and its language (detected when the phrase does not say, as
+    for a seller's own phrases, so they train the same language-tagged features buyers' texts use)."""
     normalized = normalize(phrase.text, lang=phrase.lang)
     core, _ = strip_courtesy(normalized.folded)
-    return core or normalized.folded
+    return core or normalized.folded, normalized.lang
 
 
 def _fit_binary(matrix: sparse.csr_matrix, target: np.ndarray) -> tuple[np.ndarray, float]:
@@ -100,7 +102,7 @@ class IntentModel:
             raise TrainingDataError("no training phrases")
         combined = combine_phrases(phrases, COMBINED_PER_LANGUAGE, seed)
         examples = list(phrases) + [c for c, _, _ in combined]
-        featurised = [raw_features(_prepare(p), lexicon) for p in examples]
+        featurised = [raw_features(text, lexicon, lang) for text, lang in map(_prepare, examples)]
         vocabulary = Vocabulary.fit((counts for counts, _ in featurised), (*INTENTS, COMPLAINT_CUE))
         rows, cols, vals = [], [], []
         for row, (counts, hits) in enumerate(featurised):
@@ -127,13 +129,18 @@ class IntentModel:
             slope[j], intercept[j] = _fit_platt(np.concatenate(held_scores), np.concatenate(held_targets))
         return cls(vocabulary, lexicon, weights, bias, slope, intercept)
 
-    def scores(self, core_folded: str) -> dict[str, float]:
+    def scores(self, core_folded: str, lang: str | None = None) -> dict[str, float]:
         """Calibrated probability per intent for a folded, courtesy-stripped text."""
-        return self.scores_and_cues(core_folded)[0]
+        return self.scores_and_cues(core_folded, lang)[0]
 
-    def scores_and_cues(self, core_folded: str) -> tuple[dict[str, float], list[str]]:
-        """Calibrated probability per intent, and the lexicon cues found in the text."""
-        indices, values, hits = self.vocabulary.vectorize_text(core_folded, self.lexicon, self.token_cache)
+    def scores_and_cues(
+        self, core_folded: str, lang: str | None = None
+    ) -> tuple[dict[str, float], list[str]]:
+        """Calibrated probability per intent, and the lexicon cues found in the text (`lang` adds the
+        language's own word features to the shared ones)."""
+        indices, values, hits = self.vocabulary.vectorize_text(
+            core_folded, self.lexicon, self.token_cache, lang
+        )
         logits = np.asarray(values) @ self.weights[indices] + self.bias if indices else self.bias.copy()
         probabilities = 1.0 / (1.0 + np.exp(-(self.platt_slope * logits + self.platt_intercept)))
         return dict(zip(INTENTS, probabilities.tolist(), strict=True)), hits
