@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
-
 from typing import Any
 
 from dbos import DBOS, DBOSConfig, Queue
