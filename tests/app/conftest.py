@@ -78,3 +78,122 @@ async def web(ctx: AppContext, agent_email: str) -> Any:
         assert r.status_code == 303
         client.headers["x-csrf-token"] = csrf
         yield client
+
+
+# ---- post-sale: a seller subscribed to messages and claims, and the marketplace that plays the buyer ----
+POSTSALE_TOPICS = ["questions", "messages", "post_purchase"]
+
+
+@pytest.fixture
+def postsale(settings: Settings) -> Iterator[Any]:
+    """Like `connected`, for an app subscribed to post-sale topics too; its callback is a closed port,
+    so every webhook fails (tests drive ingest themselves, or recover through missed feeds and sweeps)."""
+    from mostrador.accounts.tokens import save_new_grant
+    from mostrador.sandbox.config import SandboxConfig
+    from mostrador.sandbox.testing import running_sandbox_app
+
+    from .sandbox_grant import Connected, grant
+
+    with running_sandbox_app(SandboxConfig(seed=5)) as sandbox:
+        app, seller, tokens = grant(sandbox.url, topics=POSTSALE_TOPICS)
+        settings.meli_api_url = settings.meli_auth_url = sandbox.url
+        settings.meli_client_id = str(app["client_id"])
+        settings.meli_client_secret = app["client_secret"]
+        ctx = build_context(settings)
+        migrate.upgrade(ctx.engine)
+        with transaction(ctx.sessions) as s:
+            ws_id = repo.get_or_create_workspace(s, "w").id
+        account_id = save_new_grant(ctx, ws_id, int(seller["id"]), seller["nickname"], "MLA", tokens)
+        yield Connected(ctx, sandbox, seller, account_id)
+        ctx.engine.dispose()
+
+
+class Market:
+    """The marketplace side of a post-sale test, through the sandbox's public and control APIs."""
+
+    def __init__(self, sandbox_url: str, seller: dict[str, Any]) -> None:
+        import httpx
+
+        self.http = httpx.Client(base_url=sandbox_url, timeout=10)
+        self.seller = seller
+
+    def close(self) -> None:
+        self.http.close()
+
+    def sale(self, title: str = "Mate de calabaza", nickname: str = "COMPRADOR") -> dict[str, Any]:
+        """A listing, a buyer and a paid order: the order (with `pack_id`), plus `buyer` and `title`."""
+        auth = {"Authorization": f"Bearer {self.seller['access_token']}"}
+        item = self.http.post(
+            "/items",
+            json={
+                "title": title,
+                "category_id": "MLA1",
+                "price": 9000,
+                "currency_id": "ARS",
+                "available_quantity": 5,
+                "buying_mode": "buy_it_now",
+                "listing_type_id": "gold_special",
+                "condition": "new",
+            },
+            headers=auth,
+        )
+        item.raise_for_status()
+        buyer = self.http.post(
+            "/_sandbox/users", json={"nickname": nickname, "site_id": "MLA", "role": "buyer"}
+        )
+        buyer.raise_for_status()
+        order = self.http.post(
+            "/_sandbox/orders", json={"buyer_id": buyer.json()["id"], "item_id": item.json()["id"]}
+        )
+        order.raise_for_status()
+        return {**order.json(), "buyer": buyer.json(), "title": title}
+
+    def pack_of(self, order: dict[str, Any]) -> int:
+        return int(order["pack_id"] or order["id"])
+
+    def buyer_writes(
+        self, order: dict[str, Any], text: str, attachments: list[str] | None = None
+    ) -> dict[str, Any]:
+        r = self.http.post(
+            f"/_sandbox/packs/{self.pack_of(order)}/buyer_messages",
+            json={"text": text, "attachments": attachments or []},
+        )
+        r.raise_for_status()
+        return r.json()  # type: ignore[no-any-return]
+
+    def buyer_uploads(self, order: dict[str, Any], name: str, data: bytes) -> str:
+        r = self.http.post(
+            "/_sandbox/attachments", params={"pack_id": self.pack_of(order)}, files={"file": (name, data)}
+        )
+        r.raise_for_status()
+        return str(r.json()["id"])
+
+    def open_claim(self, order: dict[str, Any], reason_id: str = "PDD9944") -> dict[str, Any]:
+        r = self.http.post("/_sandbox/claims", json={"order_id": order["id"], "reason_id": reason_id})
+        r.raise_for_status()
+        return r.json()  # type: ignore[no-any-return]
+
+    def advance_claim(self, claim_id: int, **change: Any) -> dict[str, Any]:
+        r = self.http.post(f"/_sandbox/claims/{claim_id}/advance", json=change)
+        r.raise_for_status()
+        return r.json()  # type: ignore[no-any-return]
+
+    def buyer_writes_in_claim(self, claim_id: int, text: str) -> dict[str, Any]:
+        r = self.http.post(f"/_sandbox/claims/{claim_id}/buyer_messages", json={"text": text})
+        r.raise_for_status()
+        return r.json()  # type: ignore[no-any-return]
+
+    def log(self, kind: str) -> list[dict[str, Any]]:
+        body = self.http.get("/_sandbox/log", params={"kind": kind}).json()
+        return body if isinstance(body, list) else body.get("entries", body.get("results", []))  # type: ignore[no-any-return]
+
+    def drop_webhooks(self, on: bool = True) -> None:
+        faults = {"notification": {"drop_rate": 1.0}} if on else {}
+        self.http.put("/_sandbox/faults", json=faults).raise_for_status()
+
+
+@pytest.fixture
+def market(postsale: Any) -> Iterator[Market]:
+    m = Market(postsale.sandbox.url, postsale.seller)
+    yield m
+    m.close()

@@ -102,3 +102,52 @@ def hand_off(s: Session, conv: Conversation, reason: str) -> None:
     conv.status = "open"
     conv.handoff_reason = reason[:120]
     repo.add_event(s, conv.workspace_id, "handoff", conv.id, {"reason": reason})
+
+
+# ---- state of the thing a conversation is about (a pack's chat status, a claim's stage and deadline) ----
+STATE_AUTHOR = "system"
+
+
+def record_state(s: Session, conv: Conversation, key: str, summary: str, state: dict[str, Any]) -> bool:
+    """Keep the current state of what the thread is about as one system message; True if it changed.
+
+    Like Chatwoot's activity messages: it lives with the conversation (so no channel column is needed
+    on conversations) and is updated in place, never duplicated (`state:<key>` is its external id).
+    """
+    external_id = f"state:{key}"
+    current = repo.message_by_external_id(s, conv.id, "in", external_id)
+    if current is not None and current.meta == state and current.text == summary:
+        return False
+    repo.upsert_message(
+        s,
+        conv.id,
+        "in",
+        external_id,
+        author=STATE_AUTHOR,
+        text=summary,
+        status="state",
+        meta=state,
+        created_at=conv.created_at,
+    )
+    repo.add_event(s, conv.workspace_id, "state", conv.id, {"key": key})
+    return True
+
+
+def state_of(conv: Conversation, key: str) -> dict[str, Any]:
+    """The state recorded by `record_state`, or an empty dict (reads the loaded `conv.messages`)."""
+    external_id = f"state:{key}"
+    for m in conv.messages:
+        if m.direction == "in" and m.external_id == external_id:
+            return dict(m.meta or {})
+    return {}
+
+
+def is_state(msg: Message) -> bool:
+    return msg.author == STATE_AUTHOR
+
+
+def close(s: Session, conv: Conversation, reason: str) -> None:
+    """Nothing left to do in the thread (a claim closed at Mercado Libre)."""
+    if conv.status != "closed":
+        conv.status = "closed"
+        repo.add_event(s, conv.workspace_id, "closed", conv.id, {"reason": reason})

@@ -1,15 +1,23 @@
-"""What an agent does in the inbox: answer a question, approve or edit a bot draft.
+"""What an agent does in the inbox: answer a question, approve or edit a bot draft, write in a
+post-sale chat or a claim.
 
-The text passes the same guard as the bot's (no contact data, 2,000 characters, §5.4); the reply is
-recorded before a workflow sends it, exactly like the bot's.
+The text passes the same guard as the bot's (no contact data; 2,000 characters for answers, §5.4;
+350 for post-sale and claim messages, §8.3); the reply is recorded before a workflow sends it, exactly
+like the bot's.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
+from dataclasses import dataclass
+
 from dbos import SetEnqueueOptions, SetWorkflowID
 
 from mostrador.bot import guard
+from mostrador.channels import claims as claims_channel
 from mostrador.context import AppContext
+from mostrador.conversations import replies
 from mostrador.conversations import service as conv
 from mostrador.store import repositories as repo
 from mostrador.store.db import transaction
@@ -17,6 +25,17 @@ from mostrador.workflows import runtime
 from mostrador.workflows.conversations import send_reply
 
 ANSWER_LIMIT = 2000
+POST_SALE_LIMIT = 350  # §8.3; claims use the same (§9.6 documents none)
+REPLY_KEY = re.compile(r"[0-9a-f]{16}")
+# Which notification topic's channel sends each conversation channel's replies.
+SEND_TOPICS = {"messages": "messages", "claims": "post_purchase"}
+BLOCKED_LABELS = {
+    "blocked_by_mediation": "hay una mediación abierta",
+    "blocked_by_buyer": "el comprador bloqueó los mensajes",
+    "blocked_by_time": "pasaron 30 días sin mensajes",
+    "blocked_by_fulfillment": "la venta Full todavía no se entregó",
+    "blocked_by_payment": "la venta todavía no está pagada",
+}
 
 
 class ReplyRejected(ValueError):
@@ -59,6 +78,76 @@ def record_agent_answer(
             reply_id = repo.claim_reply(s, thread.account_id, "questions", question_id, text, out.id).id
         thread.owner = "agent"
         return reply_id, out.id
+
+
+@dataclass(frozen=True)
+class RecordedReply:
+    """An agent's post-sale reply, recorded and ready for the send workflow."""
+
+    reply_id: int
+    message_id: int
+    topic: str
+    partition_key: str
+
+
+def new_reply_key() -> str:
+    """Put in each reply form: a double submit of the same form records (and sends) one reply."""
+    return secrets.token_hex(8)
+
+
+def _rules_explained(text: str, limit: int) -> str | None:
+    checked = guard(text, limit=limit)
+    if checked.ok:
+        return None
+    reasons = "; ".join(f"{v.kind}: {v.detail}" for v in checked.violations)
+    return f"El mensaje no cumple las reglas de Mercado Libre ({reasons})."
+
+
+def record_agent_reply(
+    ctx: AppContext,
+    workspace_id: int,
+    agent_id: int,
+    conversation_id: int,
+    text: str,
+    reply_key: str,
+) -> RecordedReply:
+    """Record an agent's message in a post-sale chat or a claim; the send workflow posts it once."""
+    text = text.strip()
+    if not text:
+        raise ReplyRejected("El mensaje está vacío.")
+    explained = _rules_explained(text, POST_SALE_LIMIT)
+    if explained:
+        raise ReplyRejected(explained)
+    if not REPLY_KEY.fullmatch(reply_key or ""):
+        reply_key = new_reply_key()
+    with transaction(ctx.sessions) as s:
+        thread = repo.conversation_in_workspace(s, workspace_id, conversation_id)
+        if thread is None or thread.channel not in SEND_TOPICS:
+            raise ReplyRejected("Conversación desconocida.")
+        if thread.channel == "messages":
+            state = conv.state_of(thread, "pack")
+            if state.get("status") == "blocked":
+                why = BLOCKED_LABELS.get(state.get("substatus") or "", state.get("substatus") or "sin motivo")
+                raise ReplyRejected(f"Mercado Libre no deja escribir en esta conversación ahora: {why}.")
+            buyer = repo.contact_external_id(s, thread.account_id, "messages", thread.contact_id)
+            meta = {"to_user_id": buyer}
+            partition = f"pack:{thread.external_key}"
+        else:
+            if conv.state_of(thread, claims_channel.STATE_KEY).get("status") == "closed":
+                raise ReplyRejected("El reclamo está cerrado: ya no admite mensajes.")
+            meta = {}
+            partition = claims_channel.partition_key(thread.external_key)
+        reply, out = replies.record_agent_reply(s, thread, reply_key, text, agent_id, meta)
+        return RecordedReply(reply.id, out.id, SEND_TOPICS[thread.channel], partition)
+
+
+async def send_reply_now(recorded: RecordedReply) -> None:
+    """Enqueue the send on the thread's partition; the id makes a double click harmless."""
+    with (
+        SetWorkflowID(f"reply:{recorded.reply_id}:{recorded.message_id}"),
+        SetEnqueueOptions(queue_partition_key=recorded.partition_key),
+    ):
+        await runtime.queue().enqueue_async(send_reply, recorded.topic, recorded.reply_id)
 
 
 async def send_now(reply_id: int, question_id: str, message_id: int) -> None:

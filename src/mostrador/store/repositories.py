@@ -294,3 +294,99 @@ def recent_sync_runs(s: Session, account_ids: Sequence[int], limit: int = 20) ->
     )
     stmt = select(SyncRun).where(scope).order_by(SyncRun.id.desc()).limit(limit)
     return s.scalars(stmt).all()
+
+
+# ---- post-sale channels and their sweeps -----------------------------------------------------------
+def message_by_external_id(
+    s: Session, conversation_id: int, direction: str, external_id: str
+) -> Message | None:
+    return s.scalars(
+        select(Message).where(
+            Message.conversation_id == conversation_id,
+            Message.direction == direction,
+            Message.external_id == external_id,
+        )
+    ).first()
+
+
+def messages_of(s: Session, conversation_id: int) -> Sequence[Message]:
+    stmt = select(Message).where(Message.conversation_id == conversation_id)
+    return s.scalars(stmt.order_by(Message.created_at, Message.id)).all()
+
+
+def conversation_by_key(s: Session, account_id: int, channel: str, external_key: str) -> Conversation | None:
+    return s.scalars(
+        select(Conversation).where(
+            Conversation.account_id == account_id,
+            Conversation.channel == channel,
+            Conversation.external_key == external_key,
+        )
+    ).first()
+
+
+def contact_external_id(s: Session, account_id: int, channel: str, contact_id: int) -> str | None:
+    """The contact's id in one channel of one account (e.g. the buyer's Mercado Libre user id)."""
+    return s.scalar(
+        select(ContactIdentity.external_id).where(
+            ContactIdentity.account_id == account_id,
+            ContactIdentity.channel == channel,
+            ContactIdentity.contact_id == contact_id,
+        )
+    )
+
+
+def recorded_external_ids(
+    s: Session, account_id: int, channel: str, direction: str, external_ids: Sequence[str]
+) -> set[str]:
+    """Which of these channel message ids are already recorded for the account."""
+    if not external_ids:
+        return set()
+    stmt = (
+        select(Message.external_id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.account_id == account_id,
+            Conversation.channel == channel,
+            Message.direction == direction,
+            Message.external_id.in_(list(external_ids)),
+        )
+    )
+    return set(s.scalars(stmt))
+
+
+def conversation_states(
+    s: Session, account_id: int, channel: str, external_keys: Sequence[str], key: str
+) -> dict[str, dict[str, Any]]:
+    """The `state:<key>` system message's data per conversation external key (see conversations.service)."""
+    if not external_keys:
+        return {}
+    stmt = (
+        select(Conversation.external_key, Message.meta)
+        .join(Message, Message.conversation_id == Conversation.id)
+        .where(
+            Conversation.account_id == account_id,
+            Conversation.channel == channel,
+            Conversation.external_key.in_(list(external_keys)),
+            Message.direction == "in",
+            Message.external_id == f"state:{key}",
+        )
+    )
+    return {external_key: dict(meta or {}) for external_key, meta in s.execute(stmt)}
+
+
+def latest_notifications(
+    s: Session, topics: Sequence[str], resource_ids: Sequence[str], since: datetime
+) -> dict[str, datetime]:
+    """When each resource was last notified (any of `topics`), for notifications received after `since`."""
+    if not resource_ids:
+        return {}
+    stmt = (
+        select(Notification.resource_id, Notification.received_at)
+        .where(
+            Notification.topic.in_(list(topics)),
+            Notification.resource_id.in_(list(resource_ids)),
+            Notification.received_at > since,
+        )
+        .order_by(Notification.received_at)
+    )
+    return {resource_id: at for resource_id, at in s.execute(stmt) if resource_id is not None}

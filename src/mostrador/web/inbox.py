@@ -1,4 +1,5 @@
-"""The agent inbox: question threads per buyer per item, with the listing beside them."""
+"""The agent inbox: questions (per buyer per item, with the listing beside them), post-sale chats
+(per pack) and claims, one tab each."""
 
 from __future__ import annotations
 
@@ -22,14 +23,31 @@ async def home() -> RedirectResponse:
     return RedirectResponse("/inbox", status_code=303)
 
 
+CHANNEL_LABELS = {"questions": "Preguntas", "messages": "Mensajes", "claims": "Reclamos"}
+
+
 @router.get("/inbox")
 async def inbox(
-    request: Request, owner: str | None = None, agent: CurrentAgent = Depends(current_agent)
+    request: Request,
+    owner: str | None = None,
+    channel: str = "questions",
+    agent: CurrentAgent = Depends(current_agent),
 ) -> object:
     owner = owner if owner in ("bot", "agent") else None
-    threads = await run_in_threadpool(views.inbox_threads, get_ctx(request), agent.workspace_id, owner)
+    channel = channel if channel in CHANNEL_LABELS else "questions"
+    threads = await run_in_threadpool(
+        views.inbox_threads, get_ctx(request), agent.workspace_id, owner, 100, channel
+    )
     template = "_threads.html" if request.headers.get("hx-request") else "inbox.html"
-    return page(request, template, agent=agent, threads=threads, owner=owner)
+    return page(
+        request,
+        template,
+        agent=agent,
+        threads=threads,
+        owner=owner,
+        channel=channel,
+        channels=CHANNEL_LABELS,
+    )
 
 
 @router.get("/inbox/{conversation_id}")
@@ -42,7 +60,54 @@ async def conversation(
         raise HTTPException(404, "Conversación no encontrada")
     thread, account = found
     listing = await _listing(ctx, account.id, thread.item_id)
-    return page(request, "conversation.html", agent=agent, thread=thread, listing=listing, error=None)
+    return _conversation_page(request, agent, thread, listing)
+
+
+def _conversation_page(
+    request: Request,
+    agent: CurrentAgent,
+    thread: views.ThreadView,
+    listing: dict[str, Any] | None,
+    error: str | None = None,
+    draft: str = "",
+    status_code: int = 200,
+) -> object:
+    return page(
+        request,
+        "conversation.html",
+        status_code=status_code,
+        agent=agent,
+        thread=thread,
+        listing=listing,
+        error=error,
+        draft=draft,
+        reply_key=actions.new_reply_key(),
+        channels=CHANNEL_LABELS,
+        reply_limit=actions.POST_SALE_LIMIT,
+    )
+
+
+@router.post("/inbox/{conversation_id}/reply", dependencies=[Depends(require_csrf)])
+async def reply(
+    request: Request,
+    conversation_id: int,
+    text: str = Form(...),
+    reply_key: str = Form(""),
+    agent: CurrentAgent = Depends(current_agent),
+) -> object:
+    """An agent writes in a post-sale chat or a claim; the send workflow posts it once."""
+    ctx = get_ctx(request)
+    try:
+        recorded = await run_in_threadpool(
+            actions.record_agent_reply, ctx, agent.workspace_id, agent.id, conversation_id, text, reply_key
+        )
+    except actions.ReplyRejected as exc:
+        found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
+        if found is None:
+            raise HTTPException(404, "Conversación no encontrada") from exc
+        return _conversation_page(request, agent, found[0], None, error=str(exc), draft=text, status_code=422)
+    await actions.send_reply_now(recorded)
+    return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
 
 @router.post("/inbox/{conversation_id}/answer", dependencies=[Depends(require_csrf)])
@@ -62,15 +127,7 @@ async def answer(
         found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
         if found is None:
             raise HTTPException(404, "Conversación no encontrada") from exc
-        return page(
-            request,
-            "conversation.html",
-            status_code=422,
-            agent=agent,
-            thread=found[0],
-            listing=None,
-            error=str(exc),
-        )
+        return _conversation_page(request, agent, found[0], None, error=str(exc), status_code=422)
     await actions.send_now(reply_id, question_id, message_id)
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
