@@ -12,7 +12,7 @@ from mostrador.meli import CircuitBreaker, MeliClient, RateLimiter
 from mostrador.meli.ratelimit import MESSAGING_READ, MESSAGING_WRITE
 from mostrador.security.crypto import TokenCipher
 from mostrador.settings import Settings
-from mostrador.store.db import make_engine, make_sessionmaker
+from mostrador.store.db import WalCheckpointer, make_engine, make_sessionmaker
 
 
 @dataclass
@@ -23,8 +23,11 @@ class AppContext:
     cipher: TokenCipher
     meli: MeliClient
     bots: Any = field(default=None)  # channels.bots.BotCache, set by build_context
+    checkpointer: WalCheckpointer | None = None  # started by long-running processes (serve, worker)
 
     async def aclose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
         await self.meli.aclose()
         self.engine.dispose()
 
@@ -58,4 +61,5 @@ def build_context(settings: Settings) -> AppContext:
         cipher=cipher,
         meli=meli,
         bots=BotCache(model_dir=settings.resolved_cache_dir),
+        checkpointer=WalCheckpointer(engine),
     )

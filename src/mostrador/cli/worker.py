@@ -42,6 +42,8 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     await runtime.launch(ctx, consume=True)
+    if ctx.checkpointer is not None:
+        ctx.checkpointer.start()
     dispatcher = Dispatcher(ctx)  # also picks up notifications a crashed web process left behind
     dispatcher.start()
     try:

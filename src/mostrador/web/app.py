@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,8 +36,8 @@ def create_app(
 
         if auto_migrate:
             migrate.upgrade(context.engine)
-        import threading
-
+        if context.checkpointer is not None:
+            context.checkpointer.start()
         # Training the intent model takes seconds: do it now, off the event loop, not on the first question.
         threading.Thread(target=context.bots.warm, name="bot-warm-up", daemon=True).start()
         dispatcher = None
