@@ -76,8 +76,10 @@ def test_two_workers_share_questions_and_answer_each_once(web_only: dict[str, An
         executors = set(
             conn.execute(
                 text(
+                    # A workflow still waiting in the queue carries its enqueuer's id (the web process);
+                    # a worker's id replaces it when the worker claims it.
                     "select distinct executor_id from dbos.workflow_status"
-                    " where name = 'conversation_resource'"
+                    " where name = 'conversation_resource' and status <> 'ENQUEUED'"
                 )
             ).scalars()
         )
