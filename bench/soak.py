@@ -20,11 +20,13 @@ import secrets
 import statistics
 import tempfile
 import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import create_engine, text
 
 from mostrador.cli.demo import (
     DEMO_EMAIL,
@@ -37,6 +39,7 @@ from mostrador.cli.servers import ChildApp, free_port
 from mostrador.context import build_context
 from mostrador.sandbox.config import SandboxConfig
 from mostrador.sandbox.testing import running_sandbox_app
+from mostrador.settings import normalise_db_url
 
 QUESTIONS = ["Hola, tenés stock?", "hay disponible?", "Buenas, tienen stock de este?", "sigue disponible?"]
 FAULTS = {
@@ -69,8 +72,24 @@ def _answers(api: httpx.Client) -> dict[int, list[dict[str, Any]]]:
     return answers
 
 
+def _fresh_pg_database(base_url: str) -> str:
+    """A new database on the PostgreSQL server, so the baseline and the soak never share rows."""
+    name = f"soak_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalise_db_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return f"{normalise_db_url(base_url).rpartition('/')[0]}/{name}"
+
+
 def run(
-    questions: int, rate: float, kills: int, faults: dict[str, Any] | None, seed: int, stall_s: float
+    questions: int,
+    rate: float,
+    kills: int,
+    faults: dict[str, Any] | None,
+    seed: int,
+    stall_s: float,
+    workers: int = 0,
 ) -> dict[str, Any]:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp, running_sandbox_app(SandboxConfig(seed=seed)) as sandbox:
@@ -79,7 +98,7 @@ def run(
         world = setup_sandbox(sandbox.url, app_url, "MLA")
         extra = {"executor_id": "soak-slot-1", "sweep_interval_s": "10", "log_level": "ERROR"}
         if os.environ.get("MOSTRADOR_TEST_DATABASE_URL"):
-            extra["database_url"] = os.environ["MOSTRADOR_TEST_DATABASE_URL"]
+            extra["database_url"] = _fresh_pg_database(os.environ["MOSTRADOR_TEST_DATABASE_URL"])
         settings, env = child_process_settings(
             app_url, sandbox.url, world["app"], Path(f"{tmp}/data"), **extra
         )
@@ -88,6 +107,8 @@ def run(
         build_context(settings).bots.warm()  # trained once into the data dir: restarts load it in ms
         app = ChildApp(env, port, f"{tmp}/app.log")
         app.start()
+        # PostgreSQL mode: extra `mostrador worker` processes share the queue with the web process.
+        extra_workers = [app.spawn_worker(f"soak-worker-{i}") for i in range(workers)]
         connect_seller_via_oauth(app_url, DEMO_EMAIL, password, world["seller"])
         api = httpx.Client(base_url=sandbox.url, timeout=30)
         seller_auth = {"Authorization": f"Bearer {world['seller']['access_token']}"}
@@ -154,6 +175,10 @@ def run(
         answers = _answers(api)
         api.put("/_sandbox/faults", json={})
         app_cpu += _cpu_seconds(app.proc.pid)
+        for proc in extra_workers:
+            app_cpu += _cpu_seconds(proc.pid)
+            proc.terminate()
+            proc.wait(timeout=30)
         app.stop()
         api.close()
     asked_set = set(asked)
@@ -187,15 +212,25 @@ def main() -> None:
     parser.add_argument("--baseline-questions", type=int, default=200)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="extra `mostrador worker` processes (needs MOSTRADOR_TEST_DATABASE_URL: PostgreSQL)",
+    )
+    parser.add_argument(
         "--stall-s", type=float, default=120.0, help="stop waiting when no answer arrived for this long"
     )
     args = parser.parse_args()
-    baseline = run(args.baseline_questions, args.rate, 0, None, args.seed, args.stall_s)
-    soak = run(args.questions, args.rate, args.kills, FAULTS, args.seed + 1, args.stall_s)
+    if args.workers and not os.environ.get("MOSTRADOR_TEST_DATABASE_URL"):
+        parser.error("--workers needs PostgreSQL: set MOSTRADOR_TEST_DATABASE_URL (scripts/with-postgres.sh)")
+    baseline = run(args.baseline_questions, args.rate, 0, None, args.seed, args.stall_s, args.workers)
+    soak = run(args.questions, args.rate, args.kills, FAULTS, args.seed + 1, args.stall_s, args.workers)
     result = {
         "benchmark": "soak",
         "faults": FAULTS,
         "kills": args.kills,
+        "database": "postgresql" if os.environ.get("MOSTRADOR_TEST_DATABASE_URL") else "sqlite",
+        "extra_workers": args.workers,
         "baseline_no_faults": baseline,
         "soak": soak,
         "ratio_p50": round(soak["p50_ms"] / baseline["p50_ms"], 2)
