@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from mostrador.accounts.tokens import call_with_token
-from mostrador.bot import guard
+from mostrador.channels import agent_replies
 from mostrador.channels.base import Plan
 from mostrador.context import AppContext
 from mostrador.conversations import replies
@@ -93,7 +93,7 @@ class ClaimsChannel:
         return await asyncio.to_thread(_record, ctx, account_id, view, sale)
 
     async def send(self, ctx: AppContext, reply_id: int) -> str:
-        reply = await asyncio.to_thread(_load, ctx, reply_id)
+        reply = await agent_replies.load(ctx, reply_id)
         if reply.status in ("sent", "superseded", "failed"):
             return reply.status
         claim_id = reply.thread_key
@@ -105,16 +105,15 @@ class ClaimsChannel:
             )
             if await asyncio.to_thread(_settle_from_messages, ctx, reply, messages):
                 return "sent"
-        checked = guard(reply.text, limit=MESSAGE_LIMIT)
-        if not checked.ok:
-            detail = "; ".join(f"{v.kind}: {v.detail}" for v in checked.violations)
-            return await asyncio.to_thread(_fail, ctx, reply_id, "guard_blocked", detail)
+        refused = await agent_replies.refused_by_guard(ctx, reply, MESSAGE_LIMIT)
+        if refused is not None:
+            return refused
         claim = await call_with_token(ctx, reply.account_id, lambda t: ctx.meli.get_claim(claim_id, t))
         receiver = receiver_role(claim)
         if receiver is None:
             detail = f"claim is {claim.status} in stage {claim.stage}: no message action for the seller"
-            return await asyncio.to_thread(_fail, ctx, reply_id, "not_allowed", detail)
-        await asyncio.to_thread(_count_attempt, ctx, reply_id)
+            return await agent_replies.fail(ctx, reply_id, "not_allowed", detail)
+        await agent_replies.count_attempt(ctx, reply_id)
         try:
             await call_with_token(
                 ctx,
@@ -122,7 +121,7 @@ class ClaimsChannel:
                 lambda t: ctx.meli.send_claim_message(claim_id, receiver, reply.text, t),
             )
         except REFUSED as exc:
-            return await asyncio.to_thread(_fail, ctx, reply_id, "rejected", str(exc))
+            return await agent_replies.fail(ctx, reply_id, "rejected", str(exc))
         return await asyncio.to_thread(_mark_sent, ctx, reply_id)
 
 
@@ -320,21 +319,6 @@ def _record_messages(s: Any, conversation: Conversation, messages: list[ClaimMes
         elif row.external_status != m.status or row.meta != meta:
             row.external_status, row.meta = m.status, meta
     return new_inbound
-
-
-def _load(ctx: AppContext, reply_id: int) -> replies.PendingReply:
-    with transaction(ctx.sessions) as s:
-        return replies.load(s, reply_id)
-
-
-def _count_attempt(ctx: AppContext, reply_id: int) -> None:
-    with transaction(ctx.sessions) as s:
-        replies.count_attempt(s, reply_id)
-
-
-def _fail(ctx: AppContext, reply_id: int, reason: str, detail: str) -> str:
-    with transaction(ctx.sessions) as s:
-        return replies.fail(s, reply_id, reason, detail)
 
 
 def _mark_sent(ctx: AppContext, reply_id: int) -> str:

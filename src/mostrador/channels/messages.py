@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from mostrador.accounts.tokens import call_with_token
-from mostrador.bot import guard
+from mostrador.channels import agent_replies
 from mostrador.channels.base import Plan
 from mostrador.context import AppContext
 from mostrador.conversations import replies
@@ -91,7 +91,7 @@ class MessagesChannel:
         return await asyncio.to_thread(_record, ctx, account_id, thread, sale)
 
     async def send(self, ctx: AppContext, reply_id: int) -> str:
-        reply = await asyncio.to_thread(_load, ctx, reply_id)
+        reply = await agent_replies.load(ctx, reply_id)
         if reply.status in ("sent", "superseded", "failed"):
             return reply.status
         pack_id = reply.thread_key
@@ -100,14 +100,13 @@ class MessagesChannel:
             thread = await read_pack(ctx, reply.account_id, pack_id, reply.seller_id)
             if await asyncio.to_thread(_settle_from_thread, ctx, reply, thread):
                 return "sent"
-        checked = guard(reply.text, limit=SELLER_LIMIT)
-        if not checked.ok:
-            detail = "; ".join(f"{v.kind}: {v.detail}" for v in checked.violations)
-            return await asyncio.to_thread(_fail, ctx, reply_id, "guard_blocked", detail)
+        refused = await agent_replies.refused_by_guard(ctx, reply, SELLER_LIMIT)
+        if refused is not None:
+            return refused
         buyer = reply.meta.get("to_user_id")
         if not buyer:
-            return await asyncio.to_thread(_fail, ctx, reply_id, "no_recipient", "buyer unknown")
-        await asyncio.to_thread(_count_attempt, ctx, reply_id)
+            return await agent_replies.fail(ctx, reply_id, "no_recipient", "buyer unknown")
+        await agent_replies.count_attempt(ctx, reply_id)
         try:
             sent = await call_with_token(
                 ctx,
@@ -115,7 +114,7 @@ class MessagesChannel:
                 lambda t: ctx.meli.send_message(pack_id, reply.seller_id, buyer, reply.text, t),
             )
         except REFUSED as exc:
-            return await asyncio.to_thread(_fail, ctx, reply_id, "rejected", str(exc))
+            return await agent_replies.fail(ctx, reply_id, "rejected", str(exc))
         return await asyncio.to_thread(_mark_sent, ctx, reply_id, sent)
 
 
@@ -284,21 +283,6 @@ def _record_seller_message(s: Any, conversation: Conversation, m: MeliMessage, r
     merged = {**(row.meta or {}), **meta}
     if row.external_status != m.status or row.meta != merged:
         row.external_status, row.meta = m.status, merged
-
-
-def _load(ctx: AppContext, reply_id: int) -> replies.PendingReply:
-    with transaction(ctx.sessions) as s:
-        return replies.load(s, reply_id)
-
-
-def _count_attempt(ctx: AppContext, reply_id: int) -> None:
-    with transaction(ctx.sessions) as s:
-        replies.count_attempt(s, reply_id)
-
-
-def _fail(ctx: AppContext, reply_id: int, reason: str, detail: str) -> str:
-    with transaction(ctx.sessions) as s:
-        return replies.fail(s, reply_id, reason, detail)
 
 
 def _mark_sent(ctx: AppContext, reply_id: int, sent: MeliMessage) -> str:

@@ -15,9 +15,11 @@ Each run is recorded in `sync_runs` and shown on the accounts page.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -47,6 +49,27 @@ CLAIM_TOPICS = tuple(topic for topic, channel in CHANNELS.items() if channel.nam
 SWEEP_ERRORS = (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed)
 
 
+@dataclass
+class _Run:
+    id: int
+    found: int = 0
+
+
+@contextlib.asynccontextmanager
+async def _recorded_run(ctx: AppContext, kind: str, account_id: int | None) -> AsyncIterator[_Run]:
+    """A `sync_runs` row around one safety-net run: what it found, and how it ended.
+
+    A run per account that ends well also stamps the account's last sync.
+    """
+    run = _Run(await asyncio.to_thread(_start, ctx, kind, account_id))
+    try:
+        yield run
+    except SWEEP_ERRORS as exc:
+        await asyncio.to_thread(_finish, ctx, run.id, run.found, "failed", str(exc))
+        raise
+    await asyncio.to_thread(_finish, ctx, run.id, run.found, "ok", None, account_id)
+
+
 def reconciled_topics() -> tuple[str, ...]:
     """Every topic a channel handles: what missed feeds must give back (§4.5)."""
     return tuple(CHANNELS)
@@ -57,9 +80,7 @@ async def reconcile_missed_feeds(ctx: AppContext) -> int:
     account_id = await asyncio.to_thread(_any_active_account, ctx)
     if account_id is None:
         return 0
-    run_id = await asyncio.to_thread(_start, ctx, "missed_feeds", None)
-    found = 0
-    try:
+    async with _recorded_run(ctx, "missed_feeds", None) as run:
         for topic in reconciled_topics():
             for page in range(MAX_PAGES):
                 feeds = await call_with_token(
@@ -69,21 +90,15 @@ async def reconcile_missed_feeds(ctx: AppContext) -> int:
                         ctx.settings.meli_client_id, t, topic=topic, offset=page * PAGE, limit=PAGE
                     ),
                 )
-                found += await asyncio.to_thread(_feed, ctx, feeds.messages)
+                run.found += await asyncio.to_thread(_feed, ctx, feeds.messages)
                 if len(feeds.messages) < PAGE:
                     break
-    except SWEEP_ERRORS as exc:
-        await asyncio.to_thread(_finish, ctx, run_id, found, "failed", str(exc))
-        raise
-    await asyncio.to_thread(_finish, ctx, run_id, found, "ok", None)
-    return found
+    return run.found
 
 
 async def sweep_account(ctx: AppContext, account_id: int) -> int:
     """Record unanswered questions we never saw; returns how many were new to us."""
-    run_id = await asyncio.to_thread(_start, ctx, "sweep_questions", account_id)
-    found = 0
-    try:
+    async with _recorded_run(ctx, "sweep_questions", account_id) as run:
         seller_id = await asyncio.to_thread(_seller_id, ctx, account_id)
         offset = 0
         while offset < 1000:  # the search cannot page past 1,000 results (§5.1)
@@ -101,22 +116,16 @@ async def sweep_account(ctx: AppContext, account_id: int) -> int:
                 ),
             )
             ids = [q.id for q in page.questions]
-            found += await asyncio.to_thread(_record_unseen_questions, ctx, seller_id, ids, run_id)
+            run.found += await asyncio.to_thread(_record_unseen_questions, ctx, seller_id, ids, run.id)
             offset += PAGE
             if len(page.questions) < PAGE:
                 break
-    except SWEEP_ERRORS as exc:
-        await asyncio.to_thread(_finish, ctx, run_id, found, "failed", str(exc))
-        raise
-    await asyncio.to_thread(_finish, ctx, run_id, found, "ok", None, account_id)
-    return found
+    return run.found
 
 
 async def sweep_unread_packs(ctx: AppContext, account_id: int) -> int:
     """Record post-sale threads with buyer messages we never saw; returns how many threads."""
-    run_id = await asyncio.to_thread(_start, ctx, "sweep_messages", account_id)
-    found = 0
-    try:
+    async with _recorded_run(ctx, "sweep_messages", account_id) as run:
         seller_id = await asyncio.to_thread(_seller_id, ctx, account_id)
         unread = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_unread(t, role="seller"))
         for entry in unread.results:
@@ -129,21 +138,15 @@ async def sweep_unread_packs(ctx: AppContext, account_id: int) -> int:
                 for m in sorted(thread.messages, key=messages_channel.message_date)
                 if m.sender_id != seller_id
             ]
-            found += await asyncio.to_thread(
-                _record_unseen_pack, ctx, account_id, seller_id, buyer_messages, run_id
+            run.found += await asyncio.to_thread(
+                _record_unseen_pack, ctx, account_id, seller_id, buyer_messages, run.id
             )
-    except SWEEP_ERRORS as exc:
-        await asyncio.to_thread(_finish, ctx, run_id, found, "failed", str(exc))
-        raise
-    await asyncio.to_thread(_finish, ctx, run_id, found, "ok", None, account_id)
-    return found
+    return run.found
 
 
 async def sweep_open_claims(ctx: AppContext, account_id: int) -> int:
     """Record open claims we never saw, or saw in an older state; returns how many claims."""
-    run_id = await asyncio.to_thread(_start, ctx, "sweep_claims", account_id)
-    found = 0
-    try:
+    async with _recorded_run(ctx, "sweep_claims", account_id) as run:
         seller_id = await asyncio.to_thread(_seller_id, ctx, account_id)
         offset = 0
         while offset <= MAX_CLAIMS_OFFSET:
@@ -160,17 +163,13 @@ async def sweep_open_claims(ctx: AppContext, account_id: int) -> int:
                     sort="date_created:asc",
                 ),
             )
-            found += await asyncio.to_thread(
-                _record_unseen_claims, ctx, account_id, seller_id, page.data, run_id
+            run.found += await asyncio.to_thread(
+                _record_unseen_claims, ctx, account_id, seller_id, page.data, run.id
             )
             offset += len(page.data)
             if len(page.data) < CLAIMS_PAGE or offset >= page.paging.total:
                 break
-    except SWEEP_ERRORS as exc:
-        await asyncio.to_thread(_finish, ctx, run_id, found, "failed", str(exc))
-        raise
-    await asyncio.to_thread(_finish, ctx, run_id, found, "ok", None, account_id)
-    return found
+    return run.found
 
 
 ACCOUNT_SWEEPS = (sweep_account, sweep_unread_packs, sweep_open_claims)
