@@ -88,24 +88,10 @@ POSTSALE_TOPICS = ["questions", "messages", "post_purchase"]
 def postsale(settings: Settings) -> Iterator[Any]:
     """Like `connected`, for an app subscribed to post-sale topics too; its callback is a closed port,
     so every webhook fails (tests drive ingest themselves, or recover through missed feeds and sweeps)."""
-    from mostrador.accounts.tokens import save_new_grant
-    from mostrador.sandbox.config import SandboxConfig
-    from mostrador.sandbox.testing import running_sandbox_app
+    from .sandbox_grant import connected_seller
 
-    from .sandbox_grant import Connected, grant
-
-    with running_sandbox_app(SandboxConfig(seed=5)) as sandbox:
-        app, seller, tokens = grant(sandbox.url, topics=POSTSALE_TOPICS)
-        settings.meli_api_url = settings.meli_auth_url = sandbox.url
-        settings.meli_client_id = str(app["client_id"])
-        settings.meli_client_secret = app["client_secret"]
-        ctx = build_context(settings)
-        migrate.upgrade(ctx.engine)
-        with transaction(ctx.sessions) as s:
-            ws_id = repo.get_or_create_workspace(s, "w").id
-        account_id = save_new_grant(ctx, ws_id, int(seller["id"]), seller["nickname"], "MLA", tokens)
-        yield Connected(ctx, sandbox, seller, account_id)
-        ctx.engine.dispose()
+    with connected_seller(settings, POSTSALE_TOPICS, seed=5) as c:
+        yield c
 
 
 class Market:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -83,11 +84,12 @@ class Connected:
     account_id: int
 
 
-@pytest.fixture
-def connected(settings: Settings) -> Iterator[Connected]:
-    """An account row holding a real grant; the app's callback points at a closed port."""
-    with running_sandbox_app(SandboxConfig(seed=3)) as sandbox:
-        app, seller, tokens = grant(sandbox.url, topics=["questions"])
+@contextlib.contextmanager
+def connected_seller(settings: Settings, topics: list[str], seed: int) -> Iterator[Connected]:
+    """A sandbox, an app subscribed to `topics` whose callback is a closed port, and a seller who
+    granted it, stored as an account in a migrated database."""
+    with running_sandbox_app(SandboxConfig(seed=seed)) as sandbox:
+        app, seller, tokens = grant(sandbox.url, topics=topics)
         settings.meli_api_url = settings.meli_auth_url = sandbox.url
         settings.meli_client_id = str(app["client_id"])
         settings.meli_client_secret = app["client_secret"]
@@ -98,3 +100,23 @@ def connected(settings: Settings) -> Iterator[Connected]:
         account_id = save_new_grant(ctx, ws_id, int(seller["id"]), seller["nickname"], "MLA", tokens)
         yield Connected(ctx, sandbox, seller, account_id)
         ctx.engine.dispose()
+
+
+def run_in_worker_context(connected: Connected, job: Callable[[AppContext], Awaitable[Any]]) -> Any:
+    """Run channel or safety-net work the way a workflow step does: its own loop and client."""
+
+    async def go() -> Any:
+        ctx = build_context(connected.ctx.settings)
+        try:
+            return await job(ctx)
+        finally:
+            await ctx.aclose()
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def connected(settings: Settings) -> Iterator[Connected]:
+    """An account row holding a real grant; the app's callback points at a closed port."""
+    with connected_seller(settings, ["questions"], seed=3) as c:
+        yield c

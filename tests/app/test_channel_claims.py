@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,35 +10,26 @@ from sqlalchemy import func, select
 
 from mostrador.channels.claims import ClaimsChannel
 from mostrador.channels.registry import CHANNELS
-from mostrador.context import AppContext, build_context
+from mostrador.context import AppContext
 from mostrador.conversations import service as conv
 from mostrador.inbox import actions, views
 from mostrador.store.db import transaction
 from mostrador.store.models import Conversation, Message, Reply
 
 from .conftest import Market
-from .sandbox_grant import Connected
+from .sandbox_grant import Connected, run_in_worker_context
 
 CHANNEL = ClaimsChannel("post_purchase")
 
 
-def run(postsale: Connected, job: Callable[[AppContext], Awaitable[Any]]) -> Any:
-    async def go() -> Any:
-        ctx = build_context(postsale.ctx.settings)
-        try:
-            return await job(ctx)
-        finally:
-            await ctx.aclose()
-
-    return asyncio.run(go())
-
-
 def ingest(postsale: Connected, claim_id: int) -> Any:
-    return run(postsale, lambda ctx: CHANNEL.ingest(ctx, postsale.account_id, str(claim_id)))
+    return run_in_worker_context(
+        postsale, lambda ctx: CHANNEL.ingest(ctx, postsale.account_id, str(claim_id))
+    )
 
 
 def send(postsale: Connected, reply_id: int) -> str:
-    return run(postsale, lambda ctx: CHANNEL.send(ctx, reply_id))  # type: ignore[no-any-return]
+    return run_in_worker_context(postsale, lambda ctx: CHANNEL.send(ctx, reply_id))  # type: ignore[no-any-return]
 
 
 def claim_thread(postsale: Connected, claim_id: int) -> tuple[Conversation, list[Message], dict[str, Any]]:
@@ -169,7 +158,7 @@ def test_a_claim_send_that_reached_mercado_libre_before_a_crash_is_not_posted_ag
         token = await access_token(ctx, postsale.account_id)
         await ctx.meli.send_claim_message(claim["id"], "complainant", text, token)
 
-    run(postsale, first_attempt_then_crash)
+    run_in_worker_context(postsale, first_attempt_then_crash)
     assert send(postsale, recorded.reply_id) == "sent"
     posted = [e for e in market.log("claim_messages") if int(e["claim_id"]) == claim["id"]]
     assert [e["text"] for e in posted] == [text]

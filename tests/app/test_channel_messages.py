@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from mostrador.channels.messages import MessagesChannel
-from mostrador.context import AppContext, build_context
+from mostrador.context import AppContext
 from mostrador.conversations import service as conv
 from mostrador.inbox import actions, views
 from mostrador.store.db import transaction
 from mostrador.store.models import Conversation, Message, Reply
 
 from .conftest import Market
-from .sandbox_grant import Connected
+from .sandbox_grant import Connected, run_in_worker_context
 
 CHANNEL = MessagesChannel()
 
 
-def run(postsale: Connected, job: Callable[[AppContext], Awaitable[Any]]) -> Any:
-    """Run channel work the way a workflow step does: its own loop and client."""
-
-    async def go() -> Any:
-        ctx = build_context(postsale.ctx.settings)
-        try:
-            return await job(ctx)
-        finally:
-            await ctx.aclose()
-
-    return asyncio.run(go())
-
-
 def ingest(postsale: Connected, message_id: str) -> Any:
-    return run(postsale, lambda ctx: CHANNEL.ingest(ctx, postsale.account_id, message_id))
+    return run_in_worker_context(postsale, lambda ctx: CHANNEL.ingest(ctx, postsale.account_id, message_id))
 
 
 def send(postsale: Connected, reply_id: int) -> str:
-    return run(postsale, lambda ctx: CHANNEL.send(ctx, reply_id))  # type: ignore[no-any-return]
+    return run_in_worker_context(postsale, lambda ctx: CHANNEL.send(ctx, reply_id))  # type: ignore[no-any-return]
 
 
 def pack_thread(postsale: Connected, pack_id: int) -> tuple[Conversation, list[Message]]:
@@ -144,7 +129,7 @@ def test_a_send_that_reached_mercado_libre_before_a_crash_is_settled_not_posted_
         buyer = order["buyer"]["id"]
         await ctx.meli.send_message(pack_id, postsale.seller["id"], buyer, text, token)
 
-    run(postsale, first_attempt_then_crash)
+    run_in_worker_context(postsale, first_attempt_then_crash)
     assert send(postsale, recorded.reply_id) == "sent"
     assert [e["text"] for e in seller_posts(market, pack_id)] == [text]
     with transaction(postsale.ctx.sessions) as s:

@@ -4,32 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 import httpx
 from sqlalchemy import select
 
 from mostrador.channels.registry import CHANNELS, channel_for
-from mostrador.context import AppContext, build_context
 from mostrador.safety import nets
 from mostrador.store.db import transaction
 from mostrador.store.models import Conversation, Notification, SyncRun
 
 from ..waiting import wait_for
 from .conftest import AGENT_PASSWORD, Market
-from .sandbox_grant import Connected
-
-
-def run(postsale: Connected, job: Callable[[AppContext], Awaitable[Any]]) -> Any:
-    async def go() -> Any:
-        ctx = build_context(postsale.ctx.settings)
-        try:
-            return await job(ctx)
-        finally:
-            await ctx.aclose()
-
-    return asyncio.run(go())
+from .sandbox_grant import Connected, run_in_worker_context
 
 
 def notifications(postsale: Connected, topic: str) -> list[Notification]:
@@ -46,7 +32,9 @@ def work_through(postsale: Connected, rows: list[Notification]) -> None:
     for row in rows:
         channel = channel_for(row.topic)
         assert channel is not None and row.resource_id
-        run(postsale, lambda ctx, c=channel, r=row: c.ingest(ctx, postsale.account_id, r.resource_id))
+        run_in_worker_context(
+            postsale, lambda ctx, c=channel, r=row: c.ingest(ctx, postsale.account_id, r.resource_id)
+        )
 
 
 def runs(postsale: Connected, kind: str) -> list[tuple[str, int]]:
@@ -70,16 +58,16 @@ def test_a_message_whose_webhook_was_dropped_is_recovered_by_the_unread_packs_sw
     latest = market.buyer_writes(order, "Estoy en Palermo")
     sweep = lambda ctx: nets.sweep_unread_packs(ctx, postsale.account_id)  # noqa: E731
 
-    assert run(postsale, sweep) == 1  # one pack with unseen messages
+    assert run_in_worker_context(postsale, sweep) == 1  # one pack with unseen messages
     [row] = notifications(postsale, "messages")
     assert (row.source, row.resource_id) == ("sweep", latest["id"])
-    assert run(postsale, sweep) == 0, "a notification on its way is not unseen"
+    assert run_in_worker_context(postsale, sweep) == 0, "a notification on its way is not unseen"
     work_through(postsale, [row])
     assert sorted(recorded_texts(postsale, "messages")) == [
         "Estoy en Palermo",
         "Hola, ¿lo puedo retirar hoy?",
     ]
-    assert run(postsale, sweep) == 0, (
+    assert run_in_worker_context(postsale, sweep) == 0, (
         "everything in the pack is recorded now (and still unread for the seller)"
     )
     assert runs(postsale, "sweep_messages") == [("ok", 1), ("ok", 0), ("ok", 0)]
@@ -93,18 +81,18 @@ def test_an_opened_claim_whose_webhook_was_dropped_is_recovered_by_the_open_clai
     claim = market.open_claim(order, reason_id="PNR9501")
     sweep = lambda ctx: nets.sweep_open_claims(ctx, postsale.account_id)  # noqa: E731
 
-    assert run(postsale, sweep) == 1
+    assert run_in_worker_context(postsale, sweep) == 1
     [row] = notifications(postsale, "post_purchase")
     assert (row.source, row.resource_id) == ("sweep", str(claim["id"]))
     work_through(postsale, [row])
-    assert run(postsale, sweep) == 0, "recorded as it is now"
+    assert run_in_worker_context(postsale, sweep) == 0, "recorded as it is now"
 
     # A buyer message in the claim whose claims_actions webhook was dropped changes the claim: swept again.
     market.buyer_writes_in_claim(claim["id"], "¿Y mi paquete?")
     with transaction(postsale.ctx.sessions) as s:  # the earlier notification is long done
         for n in s.scalars(select(Notification)):
             n.received_at = n.received_at.replace(year=n.received_at.year - 1)
-    assert run(postsale, sweep) == 1
+    assert run_in_worker_context(postsale, sweep) == 1
     work_through(postsale, notifications(postsale, "post_purchase")[1:])
     assert recorded_texts(postsale, "claims") == ["¿Y mi paquete?"]
     assert [status for status, _ in runs(postsale, "sweep_claims")] == ["ok", "ok", "ok"]
@@ -123,10 +111,10 @@ def test_missed_feeds_recovers_a_messages_notification_that_never_got_a_200(
         return any(v["status"] == "missed" for v in views)
 
     wait_for(missed, timeout=30, interval=0.05)
-    assert run(postsale, nets.reconcile_missed_feeds) == 1
+    assert run_in_worker_context(postsale, nets.reconcile_missed_feeds) == 1
     [row] = notifications(postsale, "messages")
     assert (row.source, row.resource_id) == ("missed_feeds", message["id"])
-    assert run(postsale, nets.reconcile_missed_feeds) == 0
+    assert run_in_worker_context(postsale, nets.reconcile_missed_feeds) == 0
 
 
 def test_every_sweep_is_recorded_and_shown_with_a_spanish_label(postsale: Connected, market: Market) -> None:
@@ -134,7 +122,7 @@ def test_every_sweep_is_recorded_and_shown_with_a_spanish_label(postsale: Connec
     order = market.sale()
     market.buyer_writes(order, "hola")
     market.open_claim(market.sale(nickname="OTRO_COMPRADOR"))
-    totals = run(postsale, nets.run_all)
+    totals = run_in_worker_context(postsale, nets.run_all)
     assert totals["failed"] == 0 and totals["swept"] == 2
     page = asyncio.run(_accounts_page(postsale))
     for label in ("Avisos perdidos", "Preguntas sin responder", "Mensajes sin leer", "Reclamos abiertos"):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -15,7 +14,6 @@ from sqlalchemy import select
 from mostrador.accounts.tokens import save_new_grant
 from mostrador.agents.service import create_agent
 from mostrador.channels.registry import channel_for
-from mostrador.context import AppContext, build_context
 from mostrador.inbox import actions, views
 from mostrador.safety import nets
 from mostrador.security.pkce import new_verifier, s256_challenge
@@ -25,18 +23,7 @@ from mostrador.store.models import Conversation, Notification
 from mostrador.web.app import create_app
 
 from .conftest import AGENT_PASSWORD, Market
-from .sandbox_grant import REDIRECT, Connected
-
-
-def run(postsale: Connected, job: Callable[[AppContext], Awaitable[Any]]) -> Any:
-    async def go() -> Any:
-        ctx = build_context(postsale.ctx.settings)
-        try:
-            return await job(ctx)
-        finally:
-            await ctx.aclose()
-
-    return asyncio.run(go())
+from .sandbox_grant import REDIRECT, Connected, run_in_worker_context
 
 
 def connect_second_seller(postsale: Connected, workspace: str) -> tuple[dict[str, Any], int]:
@@ -60,7 +47,7 @@ def connect_second_seller(postsale: Connected, workspace: str) -> tuple[dict[str
             },
         )
         code = parse_qs(urlparse(r.headers["location"]).query)["code"][0]
-    tokens = run(
+    tokens = run_in_worker_context(
         postsale, lambda ctx: ctx.meli.exchange_code(code=code, redirect_uri=REDIRECT, code_verifier=verifier)
     )
     with transaction(postsale.ctx.sessions) as s:
@@ -71,7 +58,7 @@ def connect_second_seller(postsale: Connected, workspace: str) -> tuple[dict[str
 def ingest(postsale: Connected, topic: str, account_id: int, resource_id: str) -> Any:
     channel = channel_for(topic)
     assert channel is not None
-    return run(postsale, lambda ctx: channel.ingest(ctx, account_id, resource_id))
+    return run_in_worker_context(postsale, lambda ctx: channel.ingest(ctx, account_id, resource_id))
 
 
 def workspace_of(postsale: Connected, name: str) -> int:
@@ -149,7 +136,7 @@ def test_sweeps_of_one_account_never_pick_up_another_seller_s_packs_or_claims(
     postsale: Connected, two_workspaces: dict[str, Any]
 ) -> None:
     # The second seller's pack is unread and its claim open; the first account's sweeps must not see them.
-    assert run(postsale, lambda ctx: nets.sweep_unread_packs(ctx, postsale.account_id)) == 0
-    assert run(postsale, lambda ctx: nets.sweep_open_claims(ctx, postsale.account_id)) == 0
+    assert run_in_worker_context(postsale, lambda ctx: nets.sweep_unread_packs(ctx, postsale.account_id)) == 0
+    assert run_in_worker_context(postsale, lambda ctx: nets.sweep_open_claims(ctx, postsale.account_id)) == 0
     with transaction(postsale.ctx.sessions) as s:
         assert s.scalars(select(Notification).where(Notification.source == "sweep")).all() == []

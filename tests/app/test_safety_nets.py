@@ -2,33 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 
-from mostrador.context import AppContext, build_context
 from mostrador.safety import nets
 from mostrador.store.db import transaction
 from mostrador.store.models import Notification, SyncRun
 
 from ..waiting import wait_for
-from .sandbox_grant import Connected
-
-
-def run(connected: Connected, job: Callable[[AppContext], Awaitable[Any]]) -> Any:
-    """Run a safety net the way a worker does: its own loop and client."""
-
-    async def go() -> Any:
-        ctx = build_context(connected.ctx.settings)
-        try:
-            return await job(ctx)
-        finally:
-            await ctx.aclose()
-
-    return asyncio.run(go())
+from .sandbox_grant import Connected, run_in_worker_context
 
 
 def ask(connected: Connected, text: str) -> dict[str, Any]:
@@ -74,10 +58,12 @@ def test_notifications_that_never_got_a_200_are_recovered_from_missed_feeds(conn
             return any(v["status"] == "missed" for v in views)
 
         wait_for(missed, timeout=30, interval=0.05)
-    assert run(connected, nets.reconcile_missed_feeds) == 1
+    assert run_in_worker_context(connected, nets.reconcile_missed_feeds) == 1
     rows = recorded(connected, question["id"])
     assert [(r.source, r.status) for r in rows] == [("missed_feeds", "accepted")]
-    assert run(connected, nets.reconcile_missed_feeds) == 0, "a second pass must not record it again"
+    assert run_in_worker_context(connected, nets.reconcile_missed_feeds) == 0, (
+        "a second pass must not record it again"
+    )
     with transaction(connected.ctx.sessions) as s:
         runs = s.scalars(select(SyncRun).where(SyncRun.kind == "missed_feeds")).all()
         assert [(r.status, r.found) for r in runs] == [("ok", 1), ("ok", 0)]
@@ -87,7 +73,7 @@ def test_sweep_records_unanswered_questions_no_webhook_announced(connected: Conn
     with httpx.Client(base_url=connected.sandbox.url) as c:
         c.put("/_sandbox/faults", json={"notification": {"drop_rate": 1.0}}).raise_for_status()
     question = ask(connected, "tenés en azul?")
-    assert run(connected, lambda ctx: nets.sweep_account(ctx, connected.account_id)) == 1
+    assert run_in_worker_context(connected, lambda ctx: nets.sweep_account(ctx, connected.account_id)) == 1
     rows = recorded(connected, question["id"])
     assert [(r.source, r.topic) for r in rows] == [("sweep", "questions")]
     with transaction(connected.ctx.sessions) as s:
