@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,10 +63,14 @@ class Candidate:
     resource_id: str
     source: str = "webhook"
 
+    @property
+    def dedup_key(self) -> str:
+        return self.notification.dedupe_key[:200]
+
     def row(self) -> dict[str, Any]:
         n = self.notification
         return {
-            "dedup_key": n.dedupe_key[:200],
+            "dedup_key": self.dedup_key,
             "topic": n.topic,
             "resource": n.resource[:200],
             "resource_id": self.resource_id,
@@ -107,17 +111,12 @@ def _counter(result: IntakeResult) -> str:
     return f"intake.{result.outcome}"
 
 
-def record(
-    conn: Connection,
-    items: Sequence[Candidate | IntakeResult],
-    known_accounts: Callable[[Connection, set[int]], set[int]] | None = None,
-) -> list[IntakeResult]:
+def record(conn: Connection, items: Sequence[Candidate | IntakeResult]) -> list[IntakeResult]:
     """Record a batch in the caller's transaction: one multi-row insert-or-ignore, one counter upsert
     per outcome. Results are in the order of `items`; the first of several copies of one delivery in
     the batch is `accepted`, the others `duplicate`."""
-    lookup = known_accounts or repo.known_account_users
     users = {i.notification.user_id for i in items if isinstance(i, Candidate)}
-    known = lookup(conn, users) if users else set()
+    known = repo.known_account_users(conn, users) if users else set()
     results: list[IntakeResult | None] = []
     rows: dict[str, dict[str, Any]] = {}
     for item in items:
@@ -127,14 +126,13 @@ def record(
             results.append(IntakeResult("ignored_user"))
         else:
             results.append(None)  # decided below, by the insert
-            row = item.row()
-            rows.setdefault(row["dedup_key"], row)
+            rows.setdefault(item.dedup_key, item.row())
     inserted = repo.record_notifications(conn, list(rows.values())) if rows else {}
     claimed: set[str] = set()
     for index, item in enumerate(items):
         if results[index] is not None or not isinstance(item, Candidate):
             continue
-        key = item.notification.dedupe_key[:200]
+        key = item.dedup_key
         if key in inserted and key not in claimed:
             claimed.add(key)
             results[index] = IntakeResult("accepted", inserted[key])
