@@ -1,5 +1,5 @@
-"""The send steps of the channels agents answer in (post-sale messages, claims): each call is one
-transaction in a worker thread around `conversations.replies`."""
+"""The bookkeeping of every channel's send step (load, count the attempt, mark sent or failed): each
+call is one transaction in a worker thread around `conversations.replies`."""
 
 from __future__ import annotations
 
@@ -22,6 +22,14 @@ async def count_attempt(ctx: AppContext, reply_id: int) -> None:
 
 async def fail(ctx: AppContext, reply_id: int, reason: str, detail: str) -> str:
     return str(await asyncio.to_thread(_in_transaction, ctx, replies.fail, reply_id, reason, detail))
+
+
+async def mark_sent(
+    ctx: AppContext, reply_id: int, remote_id: str | None = None, remote_status: str | None = None
+) -> str:
+    return str(
+        await asyncio.to_thread(_in_transaction, ctx, replies.mark_sent, reply_id, remote_id, remote_status)
+    )
 
 
 async def refused_by_guard(ctx: AppContext, reply: replies.PendingReply, limit: int) -> str | None:

@@ -122,7 +122,7 @@ class ClaimsChannel:
             )
         except REFUSED as exc:
             return await agent_replies.fail(ctx, reply_id, "rejected", str(exc))
-        return await asyncio.to_thread(_mark_sent, ctx, reply_id)
+        return await agent_replies.mark_sent(ctx, reply_id)
 
 
 def partition_key(claim_id: str) -> str:
@@ -319,11 +319,6 @@ def _record_messages(s: Any, conversation: Conversation, messages: list[ClaimMes
         elif row.external_status != m.status or row.meta != meta:
             row.external_status, row.meta = m.status, meta
     return new_inbound
-
-
-def _mark_sent(ctx: AppContext, reply_id: int) -> str:
-    with transaction(ctx.sessions) as s:
-        return replies.mark_sent(s, reply_id, None)
 
 
 def _settle_from_messages(ctx: AppContext, reply: replies.PendingReply, messages: list[ClaimMessage]) -> bool:

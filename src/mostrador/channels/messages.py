@@ -115,7 +115,7 @@ class MessagesChannel:
             )
         except REFUSED as exc:
             return await agent_replies.fail(ctx, reply_id, "rejected", str(exc))
-        return await asyncio.to_thread(_mark_sent, ctx, reply_id, sent)
+        return await agent_replies.mark_sent(ctx, reply_id, sent.id, sent.status)
 
 
 async def read_pack(ctx: AppContext, account_id: int, pack_id: str | int, seller_id: int) -> PackThread:
@@ -283,11 +283,6 @@ def _record_seller_message(s: Any, conversation: Conversation, m: MeliMessage, r
     merged = {**(row.meta or {}), **meta}
     if row.external_status != m.status or row.meta != merged:
         row.external_status, row.meta = m.status, merged
-
-
-def _mark_sent(ctx: AppContext, reply_id: int, sent: MeliMessage) -> str:
-    with transaction(ctx.sessions) as s:
-        return replies.mark_sent(s, reply_id, sent.id, sent.status)
 
 
 def _settle_from_thread(ctx: AppContext, reply: replies.PendingReply, thread: PackThread) -> bool:

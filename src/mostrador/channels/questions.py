@@ -13,6 +13,7 @@ from typing import Any
 
 from mostrador.accounts.tokens import call_with_token
 from mostrador.bot import guard
+from mostrador.channels import agent_replies
 from mostrador.channels.base import Plan
 from mostrador.context import AppContext
 from mostrador.conversations import service as conv
@@ -76,19 +77,17 @@ class QuestionsChannel:
                 return await asyncio.to_thread(_settle_from_remote, ctx, reply_id, current)
         checked = guard(reply.text, limit=ANSWER_LIMIT)
         if not checked.ok:
-            return await asyncio.to_thread(_fail, ctx, reply_id, "guard_blocked", _violations(checked))
-        await asyncio.to_thread(_count_attempt, ctx, reply_id)
+            return await agent_replies.fail(ctx, reply_id, "guard_blocked", _violations(checked))
+        await agent_replies.count_attempt(ctx, reply_id)
         try:
             # A 401 was refused before anything happened, so retrying it after a refresh is safe.
-            answered = await call_with_token(
-                ctx, account.id, lambda t: ctx.meli.post_answer(question_id, reply.text, t)
-            )
+            await call_with_token(ctx, account.id, lambda t: ctx.meli.post_answer(question_id, reply.text, t))
         except meli_errors.BadRequest as exc:
             current = await fetch_question()
             if not current.is_unanswered:
                 return await asyncio.to_thread(_settle_from_remote, ctx, reply_id, current)
-            return await asyncio.to_thread(_fail, ctx, reply_id, "rejected", str(exc))
-        return await asyncio.to_thread(_mark_sent, ctx, reply_id, answered)
+            return await agent_replies.fail(ctx, reply_id, "rejected", str(exc))
+        return await agent_replies.mark_sent(ctx, reply_id)
 
 
 # ---- synchronous parts -------------------------------------------------------------------------
@@ -209,22 +208,6 @@ def _reply_and_account(ctx: AppContext, reply_id: int) -> tuple[Reply, Account]:
         return reply, account
 
 
-def _count_attempt(ctx: AppContext, reply_id: int) -> None:
-    with transaction(ctx.sessions) as s:
-        reply = s.get(Reply, reply_id)
-        assert reply is not None
-        reply.attempts += 1
-
-
-def _mark_sent(ctx: AppContext, reply_id: int, answered: Question) -> str:
-    with transaction(ctx.sessions) as s:
-        reply = s.get(Reply, reply_id)
-        assert reply is not None
-        reply.status, reply.sent_at = "sent", utcnow()
-        _update_outbound(s, reply, "sent")
-    return "sent"
-
-
 def _settle_from_remote(ctx: AppContext, reply_id: int, current: Question) -> str:
     """Already answered remotely: ours if the text matches (a crash after posting), else superseded."""
     with transaction(ctx.sessions) as s:
@@ -236,17 +219,6 @@ def _settle_from_remote(ctx: AppContext, reply_id: int, current: Question) -> st
         reply.sent_at = utcnow() if status == "sent" else None
         _update_outbound(s, reply, status)
         return status
-
-
-def _fail(ctx: AppContext, reply_id: int, reason: str, detail: str) -> str:
-    with transaction(ctx.sessions) as s:
-        reply = s.get(Reply, reply_id)
-        assert reply is not None
-        reply.status, reply.last_error = "failed", f"{reason}: {detail}"[:1000]
-        msg = _update_outbound(s, reply, "failed")
-        if msg is not None:
-            conv.hand_off(s, msg.conversation, f"send_failed:{reason}")
-    return "failed"
 
 
 def _update_outbound(s: Any, reply: Reply, status: str) -> Any:
