@@ -35,7 +35,7 @@ def serve(data_dir: str, port: int, ready: Any) -> None:
     from mostrador.context import build_context
     from mostrador.settings import Settings
     from mostrador.store import migrate
-    from mostrador.store import repositories as repo
+    from mostrador.store import people as people_store
     from mostrador.store.db import make_engine, make_sessionmaker, transaction
     from mostrador.store.models import Account
     from mostrador.web.app import create_app
@@ -44,7 +44,7 @@ def serve(data_dir: str, port: int, ready: Any) -> None:
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
     with transaction(make_sessionmaker(engine)) as s:
-        ws = repo.get_or_create_workspace(s, "bench")
+        ws = people_store.get_or_create_workspace(s, "bench")
         s.add(Account(workspace_id=ws.id, meli_user_id=SELLER, nickname="BENCH", site_id="MLA"))
     engine.dispose()
     # Intake only: the dispatcher and workflows are measured by bench/soak.py. The bot is trained

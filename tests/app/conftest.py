@@ -11,7 +11,7 @@ import pytest
 from mostrador.context import AppContext, build_context
 from mostrador.settings import Settings
 from mostrador.store import migrate
-from mostrador.store import repositories as repo
+from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account
 
@@ -31,7 +31,7 @@ def ctx(settings: Settings) -> Iterator[AppContext]:
 @pytest.fixture
 def account_id(ctx: AppContext) -> int:
     with transaction(ctx.sessions) as s:
-        ws = repo.get_or_create_workspace(s, "w1")
+        ws = people_store.get_or_create_workspace(s, "w1")
         acc = Account(
             workspace_id=ws.id,
             meli_user_id=SELLER_ID,
@@ -52,7 +52,7 @@ AGENT_PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def agent_email(ctx: AppContext, account_id: int) -> str:
     """An admin of the account's workspace."""
-    from mostrador.agents.service import create_agent
+    from mostrador.users.service import create_agent
 
     create_agent(ctx.sessions, "ana@example.com", AGENT_PASSWORD, "Ana", "w1")
     return "ana@example.com"

@@ -21,7 +21,7 @@ from mostrador.sandbox.testing import running_sandbox_app
 from mostrador.security.pkce import new_verifier, s256_challenge
 from mostrador.settings import Settings
 from mostrador.store import migrate
-from mostrador.store import repositories as repo
+from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 
 REDIRECT = "http://127.0.0.1:9/oauth/callback"
@@ -96,7 +96,7 @@ def connected_seller(settings: Settings, topics: list[str], seed: int) -> Iterat
         ctx = build_context(settings)
         migrate.upgrade(ctx.engine)
         with transaction(ctx.sessions) as s:
-            ws_id = repo.get_or_create_workspace(s, "w").id
+            ws_id = people_store.get_or_create_workspace(s, "w").id
         account_id = save_new_grant(ctx, ws_id, int(seller["id"]), seller["nickname"], "MLA", tokens)
         yield Connected(ctx, sandbox, seller, account_id)
         ctx.engine.dispose()

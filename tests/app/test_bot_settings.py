@@ -6,7 +6,7 @@ import httpx
 import yaml
 
 from mostrador.context import AppContext
-from mostrador.store import repositories as repo
+from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account
 
@@ -70,7 +70,7 @@ async def test_another_workspace_cannot_see_or_change_the_account(
     web: httpx.AsyncClient, ctx: AppContext
 ) -> None:
     with transaction(ctx.sessions) as s:
-        other = repo.get_or_create_workspace(s, "someone else")
+        other = people_store.get_or_create_workspace(s, "someone else")
         acc = Account(workspace_id=other.id, meli_user_id=99, nickname="OTHER", site_id="MLB")
         s.add(acc)
         s.flush()

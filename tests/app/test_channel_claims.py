@@ -47,7 +47,7 @@ def claim_thread(postsale: Connected, claim_id: int) -> tuple[Conversation, list
 
 @pytest.fixture
 def agent(postsale: Connected) -> int:
-    from mostrador.agents.service import create_agent
+    from mostrador.users.service import create_agent
 
     return create_agent(postsale.ctx.sessions, "ana@example.com", "correct horse battery staple", "Ana", "w")
 

@@ -44,7 +44,7 @@ def pack_thread(postsale: Connected, pack_id: int) -> tuple[Conversation, list[M
 @pytest.fixture
 def agent(postsale: Connected) -> int:
     """An agent of the seller's workspace."""
-    from mostrador.agents.service import create_agent
+    from mostrador.users.service import create_agent
 
     return create_agent(postsale.ctx.sessions, "ana@example.com", "correct horse battery staple", "Ana", "w")
 

@@ -17,7 +17,7 @@ from mostrador.intake.service import screen
 from mostrador.intake.writer import IntakeWriter
 from mostrador.meli.models import Notification as NotificationModel
 from mostrador.settings import Settings
-from mostrador.store import repositories as repo
+from mostrador.store import notifications as notifications_store
 from mostrador.store.db import make_engine, transaction
 from mostrador.store.models import Notification
 from mostrador.web.app import create_app
@@ -57,7 +57,7 @@ def stored(ctx: AppContext) -> int:
 
 def counter(ctx: AppContext, name: str) -> int:
     with transaction(ctx.sessions) as s:
-        return repo.counters(s).get(name, 0)
+        return notifications_store.counters(s).get(name, 0)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import httpx
 from sqlalchemy import select
 
 from mostrador.channels.registry import CHANNELS, channel_for
-from mostrador.safety import nets
+from mostrador.reconciliation import sweeps as nets
 from mostrador.store.db import transaction
 from mostrador.store.models import Conversation, Notification, SyncRun
 
@@ -134,7 +134,7 @@ def test_every_sweep_is_recorded_and_shown_with_a_spanish_label(postsale: Connec
 
 
 async def _accounts_page(postsale: Connected) -> str:
-    from mostrador.agents.service import create_agent
+    from mostrador.users.service import create_agent
     from mostrador.web.app import create_app
 
     create_agent(postsale.ctx.sessions, "ana@example.com", AGENT_PASSWORD, "Ana", "w")

@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from mostrador.accounts.tokens import save_new_grant
-from mostrador.agents.service import create_agent
 from mostrador.channels.registry import channel_for
 from mostrador.inbox import actions, views
-from mostrador.safety import nets
+from mostrador.reconciliation import sweeps as nets
 from mostrador.security.pkce import new_verifier, s256_challenge
-from mostrador.store import repositories as repo
+from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Conversation, Notification
+from mostrador.users.service import create_agent
 from mostrador.web.app import create_app
 
 from .conftest import AGENT_PASSWORD, Market
@@ -51,7 +51,7 @@ def connect_second_seller(postsale: Connected, workspace: str) -> tuple[dict[str
         postsale, lambda ctx: ctx.meli.exchange_code(code=code, redirect_uri=REDIRECT, code_verifier=verifier)
     )
     with transaction(postsale.ctx.sessions) as s:
-        ws_id = repo.get_or_create_workspace(s, workspace).id
+        ws_id = people_store.get_or_create_workspace(s, workspace).id
     return seller, save_new_grant(postsale.ctx, ws_id, int(seller["id"]), seller["nickname"], "MLA", tokens)
 
 
@@ -63,7 +63,7 @@ def ingest(postsale: Connected, topic: str, account_id: int, resource_id: str) -
 
 def workspace_of(postsale: Connected, name: str) -> int:
     with transaction(postsale.ctx.sessions) as s:
-        return repo.get_or_create_workspace(s, name).id
+        return people_store.get_or_create_workspace(s, name).id
 
 
 @pytest.fixture

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mostrador.context import AppContext
-from mostrador.store import repositories as repo
+from mostrador.store import accounts as accounts_store
+from mostrador.store import operations as operations_store
 from mostrador.store.db import transaction
 from mostrador.store.models import utcnow
 
@@ -39,7 +40,7 @@ def account_health(ctx: AppContext, workspace_id: int) -> list[AccountHealth]:
     now = utcnow()
     out = []
     with transaction(ctx.sessions) as s:
-        for a in repo.accounts_of(s, workspace_id):
+        for a in accounts_store.accounts_of(s, workspace_id):
             if a.last_notification_at is None:
                 flow = "none"
             else:
@@ -76,8 +77,8 @@ class RunView:
 def recent_runs(ctx: AppContext, workspace_id: int, limit: int = 15) -> list[RunView]:
     """Recent safety-net runs for this workspace's accounts (app-wide missed-feeds runs included)."""
     with transaction(ctx.sessions) as s:
-        accounts = {a.id: a.nickname for a in repo.accounts_of(s, workspace_id)}
-        runs = repo.recent_sync_runs(s, list(accounts), limit=limit)
+        accounts = {a.id: a.nickname for a in accounts_store.accounts_of(s, workspace_id)}
+        runs = operations_store.recent_sync_runs(s, list(accounts), limit=limit)
         return [
             RunView(
                 r.kind,

@@ -29,7 +29,7 @@ from mostrador.conversations import replies
 from mostrador.conversations import service as conv
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import Claim, ClaimMessage, ClaimReason, ClaimReputation
-from mostrador.store import repositories as repo
+from mostrador.store import conversations as conversations_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Conversation, utcnow
 
@@ -199,8 +199,8 @@ def _seller_and_state(ctx: AppContext, account_id: int, claim_id: str) -> tuple[
         acc = s.get(Account, account_id)
         if acc is None:
             raise LookupError(f"unknown account {account_id}")
-        states = repo.conversation_states(s, account_id, CHANNEL, [claim_id], STATE_KEY)
-        exists = repo.conversation_exists(s, account_id, CHANNEL, claim_id)
+        states = conversations_store.conversation_states(s, account_id, CHANNEL, [claim_id], STATE_KEY)
+        exists = conversations_store.conversation_exists(s, account_id, CHANNEL, claim_id)
         return acc.meli_user_id, (states.get(claim_id, {}) if exists else None)
 
 
@@ -256,7 +256,9 @@ def _record(ctx: AppContext, account_id: int, view: ClaimView, sale: Sale | None
             subject=subject if sale is not None else "",
             item_id=sale.item_id if sale else None,
         )
-        known_state = repo.conversation_states(s, account_id, CHANNEL, [key], STATE_KEY).get(key, {})
+        known_state = conversations_store.conversation_states(s, account_id, CHANNEL, [key], STATE_KEY).get(
+            key, {}
+        )
         is_new = not known_state
         new_inbound = _record_messages(s, conversation, view.messages)
         state = facts(view, known_state)
@@ -277,7 +279,7 @@ def _record(ctx: AppContext, account_id: int, view: ClaimView, sale: Sale | None
 
 def _record_messages(s: Any, conversation: Conversation, messages: list[ClaimMessage]) -> int:
     """Record each claim message once; returns how many new ones came from the buyer or the mediator."""
-    known = {(m.direction, m.external_id): m for m in repo.messages_of(s, conversation.id)}
+    known = {(m.direction, m.external_id): m for m in conversations_store.messages_of(s, conversation.id)}
     new_inbound = 0
     for m in sorted(messages, key=lambda m: m.date_created or m.message_date or utcnow()):
         key = message_key(m)
@@ -324,10 +326,12 @@ def _record_messages(s: Any, conversation: Conversation, messages: list[ClaimMes
 def _settle_from_messages(ctx: AppContext, reply: replies.PendingReply, messages: list[ClaimMessage]) -> bool:
     """True if the claim already holds this reply (then it is marked sent, never posted again)."""
     with transaction(ctx.sessions) as s:
-        conversation = repo.conversation_by_key(s, reply.account_id, CHANNEL, reply.thread_key)
+        conversation = conversations_store.conversation_by_key(s, reply.account_id, CHANNEL, reply.thread_key)
         if conversation is None:
             return False
-        linked = {m.external_id for m in repo.messages_of(s, conversation.id) if m.direction == "out"}
+        linked = {
+            m.external_id for m in conversations_store.messages_of(s, conversation.id) if m.direction == "out"
+        }
         for m in messages:
             key = message_key(m)
             if m.sender_role != "respondent" or key in linked or m.message != reply.text:

@@ -27,7 +27,7 @@ from mostrador.conversations import service as conv
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import ConversationStatus
 from mostrador.meli.models import Message as MeliMessage
-from mostrador.store import repositories as repo
+from mostrador.store import conversations as conversations_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Conversation, utcnow
 
@@ -174,7 +174,7 @@ def _seller_id(ctx: AppContext, account_id: int) -> int:
 
 def _known(ctx: AppContext, account_id: int, pack_id: str) -> bool:
     with transaction(ctx.sessions) as s:
-        return repo.conversation_exists(s, account_id, CHANNEL, pack_id)
+        return conversations_store.conversation_exists(s, account_id, CHANNEL, pack_id)
 
 
 def attachments_meta(m: MeliMessage) -> list[dict[str, Any]]:
@@ -232,7 +232,7 @@ def _record(ctx: AppContext, account_id: int, thread: PackThread, sale: Sale | N
             subject=subject if sale is not None else "",
             item_id=sale.item_id if sale else None,
         )
-        known = {(m.direction, m.external_id): m for m in repo.messages_of(s, conversation.id)}
+        known = {(m.direction, m.external_id): m for m in conversations_store.messages_of(s, conversation.id)}
         new_inbound: set[str] = set()
         ordered = sorted(thread.messages, key=message_date)
         for m in ordered:
@@ -288,10 +288,12 @@ def _record_seller_message(s: Any, conversation: Conversation, m: MeliMessage, r
 def _settle_from_thread(ctx: AppContext, reply: replies.PendingReply, thread: PackThread) -> bool:
     """True if the thread already holds this reply (then it is marked sent, never posted again)."""
     with transaction(ctx.sessions) as s:
-        conversation = repo.conversation_by_key(s, reply.account_id, CHANNEL, thread.pack_id)
+        conversation = conversations_store.conversation_by_key(s, reply.account_id, CHANNEL, thread.pack_id)
         if conversation is None:
             return False
-        linked = {m.external_id for m in repo.messages_of(s, conversation.id) if m.direction == "out"}
+        linked = {
+            m.external_id for m in conversations_store.messages_of(s, conversation.id) if m.direction == "out"
+        }
         for m in sorted(thread.messages, key=message_date):
             if m.sender_id != reply.seller_id or m.id in linked or m.text != reply.text:
                 continue

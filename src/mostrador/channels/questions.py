@@ -19,7 +19,9 @@ from mostrador.context import AppContext
 from mostrador.conversations import service as conv
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import Item, Question
-from mostrador.store import repositories as repo
+from mostrador.store import conversations as conversations_store
+from mostrador.store import operations as operations_store
+from mostrador.store import outbox as outbox_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Message, Reply, utcnow
 
@@ -111,7 +113,7 @@ def _thread_key(question: Question) -> conv.ThreadKey:
 def _thread_exists(ctx: AppContext, account_id: int, question: Question) -> bool:
     with transaction(ctx.sessions) as s:
         key = _thread_key(question)
-        return repo.conversation_exists(s, account_id, key.channel, key.external_key)
+        return conversations_store.conversation_exists(s, account_id, key.channel, key.external_key)
 
 
 def _thread_for(s: Any, account: Account, question: Question, item: Item | None) -> Any:
@@ -142,7 +144,7 @@ def _record(
         if not question.is_unanswered:
             _record_remote_answer(s, thread, question)
             return Plan("recorded", detail=f"question is {question.status}")
-        existing = repo.reply_for(s, account_id, "questions", str(question.id))
+        existing = outbox_store.reply_for(s, account_id, "questions", str(question.id))
         if existing is not None:
             return Plan("reply_pending" if existing.status == "pending" else "recorded", reply_id=existing.id)
         assert decision is not None
@@ -165,7 +167,9 @@ def _record(
         outbound = conv.record_outbound(
             s, thread, f"answer:{question.id}", decision.text, "bot", "pending_send", meta=meta
         )
-        reply = repo.claim_reply(s, account_id, "questions", str(question.id), decision.text, outbound.id)
+        reply = outbox_store.claim_reply(
+            s, account_id, "questions", str(question.id), decision.text, outbound.id
+        )
         return Plan("reply_pending", reply_id=reply.id)
 
 
@@ -173,7 +177,7 @@ def _record_remote_answer(s: Any, thread: Any, question: Question) -> None:
     """The question was answered (by us earlier, or in Mercado Libre's own UI): show it."""
     if question.answer is None:
         return
-    mine = repo.reply_for(s, thread.account_id, "questions", str(question.id))
+    mine = outbox_store.reply_for(s, thread.account_id, "questions", str(question.id))
     author = "seller"
     if (
         mine is not None
@@ -229,7 +233,9 @@ def _update_outbound(s: Any, reply: Reply, status: str) -> Any:
         msg.status = status
         if status == "sent":
             msg.sent_at = utcnow()
-        repo.add_event(s, msg.conversation.workspace_id, "message", msg.conversation_id, {"status": status})
+        operations_store.add_event(
+            s, msg.conversation.workspace_id, "message", msg.conversation_id, {"status": status}
+        )
     return msg
 
 

@@ -214,9 +214,9 @@ def demo(
 
 
 def _create_admin(settings: Settings, password: str) -> None:
-    from mostrador.agents.service import create_agent
     from mostrador.store import migrate
     from mostrador.store.db import make_engine, make_sessionmaker
+    from mostrador.users.service import create_agent
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)

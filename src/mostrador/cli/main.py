@@ -69,10 +69,10 @@ def users_create(
     data_dir: Annotated[Path | None, typer.Option(help="Data directory.")] = None,
 ) -> None:
     """Create an inbox login (password hashed with Argon2id)."""
-    from mostrador.agents.service import AgentExists, InvalidEmail, create_agent
     from mostrador.security.passwords import WeakPassword
     from mostrador.store import migrate as store_migrate
     from mostrador.store.db import make_engine, make_sessionmaker
+    from mostrador.users.service import AgentExists, InvalidEmail, create_agent
 
     if role not in ("admin", "agent"):
         raise typer.BadParameter("role must be admin or agent")

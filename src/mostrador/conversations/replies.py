@@ -18,7 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mostrador.conversations import service as conv
-from mostrador.store import repositories as repo
+from mostrador.store import conversations as conversations_store
+from mostrador.store import operations as operations_store
+from mostrador.store import outbox as outbox_store
 from mostrador.store.models import Account, Conversation, Message, Reply, utcnow
 
 REPLY_PREFIX = "reply:"
@@ -53,7 +55,7 @@ def record_agent_reply(
 ) -> tuple[Reply, Message]:
     """Record an agent's reply once per `reply_key` (a double submit returns the first one)."""
     target_id = f"{thread.external_key}:{reply_key}"
-    existing = repo.reply_for(s, thread.account_id, thread.channel, target_id)
+    existing = outbox_store.reply_for(s, thread.account_id, thread.channel, target_id)
     if existing is not None and existing.message_id is not None:
         msg = s.get(Message, existing.message_id)
         assert msg is not None
@@ -61,7 +63,7 @@ def record_agent_reply(
     out = conv.record_outbound(
         s, thread, f"{REPLY_PREFIX}{reply_key}", text, "agent", "pending_send", agent_id=agent_id, meta=meta
     )
-    reply = repo.claim_reply(s, thread.account_id, thread.channel, target_id, text, out.id)
+    reply = outbox_store.claim_reply(s, thread.account_id, thread.channel, target_id, text, out.id)
     thread.owner = "agent"
     return reply, out
 
@@ -104,7 +106,7 @@ def mark_sent(s: Session, reply_id: int, remote_id: str | None, remote_status: s
     if msg is None:
         return "sent"
     if remote_id and msg.external_id != remote_id:
-        twin = repo.message_by_external_id(s, msg.conversation_id, "out", remote_id)
+        twin = conversations_store.message_by_external_id(s, msg.conversation_id, "out", remote_id)
         if twin is not None and _unowned(s, twin):
             s.delete(twin)  # an ingest recorded the same message before we knew it was ours
             s.flush()
@@ -114,7 +116,9 @@ def mark_sent(s: Session, reply_id: int, remote_id: str | None, remote_status: s
     msg.status, msg.sent_at = "sent", msg.sent_at or utcnow()
     if remote_status:
         msg.external_status = remote_status
-    repo.add_event(s, msg.conversation.workspace_id, "message", msg.conversation_id, {"status": "sent"})
+    operations_store.add_event(
+        s, msg.conversation.workspace_id, "message", msg.conversation_id, {"status": "sent"}
+    )
     return "sent"
 
 

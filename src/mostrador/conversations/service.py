@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from mostrador.store import repositories as repo
+from mostrador.store import conversations as conversations_store
+from mostrador.store import operations as operations_store
 from mostrador.store.models import Account, Conversation, Message, utcnow
 
 
@@ -32,8 +33,10 @@ def open_thread(
     subject: str = "",
     item_id: str | None = None,
 ) -> Conversation:
-    contact_id = repo.ensure_contact(s, account, key.channel, contact_external_id, contact_name)
-    conv = repo.ensure_conversation(
+    contact_id = conversations_store.ensure_contact(
+        s, account, key.channel, contact_external_id, contact_name
+    )
+    conv = conversations_store.ensure_conversation(
         s, account, key.channel, key.external_key, contact_id, subject=subject[:300], item_id=item_id
     )
     if subject and conv.subject != subject[:300]:
@@ -50,7 +53,7 @@ def record_inbound(
     external_status: str | None = None,
     meta: dict[str, Any] | None = None,
 ) -> Message:
-    msg = repo.upsert_message(
+    msg = conversations_store.upsert_message(
         s,
         conv.id,
         "in",
@@ -63,7 +66,9 @@ def record_inbound(
     )
     if created_at > conv.last_message_at:
         conv.last_message_at = created_at
-    repo.add_event(s, conv.workspace_id, "message", conv.id, {"direction": "in", "external_id": external_id})
+    operations_store.add_event(
+        s, conv.workspace_id, "message", conv.id, {"direction": "in", "external_id": external_id}
+    )
     return msg
 
 
@@ -78,7 +83,7 @@ def record_outbound(
     meta: dict[str, Any] | None = None,
     sent_at: datetime | None = None,
 ) -> Message:
-    msg = repo.upsert_message(
+    msg = conversations_store.upsert_message(
         s,
         conv.id,
         "out",
@@ -92,7 +97,9 @@ def record_outbound(
         created_at=sent_at or utcnow(),
     )
     conv.last_message_at = max(conv.last_message_at, sent_at or utcnow())
-    repo.add_event(s, conv.workspace_id, "message", conv.id, {"direction": "out", "status": status})
+    operations_store.add_event(
+        s, conv.workspace_id, "message", conv.id, {"direction": "out", "status": status}
+    )
     return msg
 
 
@@ -101,7 +108,7 @@ def hand_off(s: Session, conv: Conversation, reason: str) -> None:
     conv.owner = "agent"
     conv.status = "open"
     conv.handoff_reason = reason[:120]
-    repo.add_event(s, conv.workspace_id, "handoff", conv.id, {"reason": reason})
+    operations_store.add_event(s, conv.workspace_id, "handoff", conv.id, {"reason": reason})
 
 
 # ---- state of the thing a conversation is about (a pack's chat status, a claim's stage and deadline) ----
@@ -115,10 +122,10 @@ def record_state(s: Session, conv: Conversation, key: str, summary: str, state: 
     on conversations) and is updated in place, never duplicated (`state:<key>` is its external id).
     """
     external_id = f"state:{key}"
-    current = repo.message_by_external_id(s, conv.id, "in", external_id)
+    current = conversations_store.message_by_external_id(s, conv.id, "in", external_id)
     if current is not None and current.meta == state and current.text == summary:
         return False
-    repo.upsert_message(
+    conversations_store.upsert_message(
         s,
         conv.id,
         "in",
@@ -129,7 +136,7 @@ def record_state(s: Session, conv: Conversation, key: str, summary: str, state: 
         meta=state,
         created_at=conv.created_at,
     )
-    repo.add_event(s, conv.workspace_id, "state", conv.id, {"key": key})
+    operations_store.add_event(s, conv.workspace_id, "state", conv.id, {"key": key})
     return True
 
 
@@ -150,4 +157,4 @@ def close(s: Session, conv: Conversation, reason: str) -> None:
     """Nothing left to do in the thread (a claim closed at Mercado Libre)."""
     if conv.status != "closed":
         conv.status = "closed"
-        repo.add_event(s, conv.workspace_id, "closed", conv.id, {"reason": reason})
+        operations_store.add_event(s, conv.workspace_id, "closed", conv.id, {"reason": reason})

@@ -19,10 +19,11 @@ from mostrador.channels import claims as claims_channel
 from mostrador.context import AppContext
 from mostrador.conversations import replies
 from mostrador.conversations import service as conv
-from mostrador.store import repositories as repo
+from mostrador.store import conversations as conversations_store
+from mostrador.store import outbox as outbox_store
 from mostrador.store.db import transaction
 from mostrador.workflows import runtime
-from mostrador.workflows.conversations import send_reply
+from mostrador.workflows.resources import send_reply
 
 ANSWER_LIMIT = 2000
 POST_SALE_LIMIT = 350  # §8.3; claims use the same (§9.6 documents none)
@@ -54,13 +55,13 @@ def record_agent_answer(
         reasons = "; ".join(f"{v.kind}: {v.detail}" for v in checked.violations)
         raise ReplyRejected(f"La respuesta no cumple las reglas de Mercado Libre ({reasons}).")
     with transaction(ctx.sessions) as s:
-        thread = repo.conversation_in_workspace(s, workspace_id, conversation_id)
+        thread = conversations_store.conversation_in_workspace(s, workspace_id, conversation_id)
         if thread is None or thread.channel != "questions":
             raise ReplyRejected("Conversación desconocida.")
         asked = [m for m in thread.messages if m.direction == "in" and m.external_id == question_id]
         if not asked:
             raise ReplyRejected("Esa pregunta no pertenece a esta conversación.")
-        existing = repo.reply_for(s, thread.account_id, "questions", question_id)
+        existing = outbox_store.reply_for(s, thread.account_id, "questions", question_id)
         if existing is not None and existing.status in ("sent", "pending"):
             raise ReplyRejected("Esa pregunta ya tiene una respuesta enviada o en camino.")
         out = conv.record_outbound(
@@ -75,7 +76,9 @@ def record_agent_answer(
             )
             reply_id = existing.id
         else:
-            reply_id = repo.claim_reply(s, thread.account_id, "questions", question_id, text, out.id).id
+            reply_id = outbox_store.claim_reply(
+                s, thread.account_id, "questions", question_id, text, out.id
+            ).id
         thread.owner = "agent"
         return reply_id, out.id
 
@@ -121,7 +124,7 @@ def record_agent_reply(
     if not REPLY_KEY.fullmatch(reply_key or ""):
         reply_key = new_reply_key()
     with transaction(ctx.sessions) as s:
-        thread = repo.conversation_in_workspace(s, workspace_id, conversation_id)
+        thread = conversations_store.conversation_in_workspace(s, workspace_id, conversation_id)
         if thread is None or thread.channel not in SEND_TOPICS:
             raise ReplyRejected("Conversación desconocida.")
         if thread.channel == "messages":
@@ -129,7 +132,9 @@ def record_agent_reply(
             if state.get("status") == "blocked":
                 why = BLOCKED_LABELS.get(state.get("substatus") or "", state.get("substatus") or "sin motivo")
                 raise ReplyRejected(f"Mercado Libre no deja escribir en esta conversación ahora: {why}.")
-            buyer = repo.contact_external_id(s, thread.account_id, "messages", thread.contact_id)
+            buyer = conversations_store.contact_external_id(
+                s, thread.account_id, "messages", thread.contact_id
+            )
             meta = {"to_user_id": buyer}
             partition = f"pack:{thread.external_key}"
         else:

@@ -9,7 +9,8 @@ from typing import Any
 
 from mostrador.context import AppContext
 from mostrador.conversations import service as conv_service
-from mostrador.store import repositories as repo
+from mostrador.store import accounts as accounts_store
+from mostrador.store import conversations as conversations_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Conversation, Message
 
@@ -177,8 +178,8 @@ def inbox_threads(
 ) -> list[ThreadView]:
     """The workspace's threads of one channel (None: all), most recent first."""
     with transaction(ctx.sessions) as s:
-        accounts = {a.id: (a.nickname, a.site_id) for a in repo.accounts_of(s, workspace_id)}
-        convs = repo.conversations_page(s, workspace_id, channel=channel, limit=limit)
+        accounts = {a.id: (a.nickname, a.site_id) for a in accounts_store.accounts_of(s, workspace_id)}
+        convs = conversations_store.conversations_page(s, workspace_id, channel=channel, limit=limit)
         views = [_view(c, accounts) for c in convs]
     if owner:
         views = [v for v in views if v.owner == owner]
@@ -187,7 +188,7 @@ def inbox_threads(
 
 def thread(ctx: AppContext, workspace_id: int, conversation_id: int) -> tuple[ThreadView, Account] | None:
     with transaction(ctx.sessions) as s:
-        conv = repo.conversation_in_workspace(s, workspace_id, conversation_id)
+        conv = conversations_store.conversation_in_workspace(s, workspace_id, conversation_id)
         if conv is None:
             return None
         account = s.get(Account, conv.account_id)

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 from mostrador.channels.registry import CHANNELS, IGNORED_TOPICS
 from mostrador.meli import topics
 from mostrador.meli.models import Notification as NotificationModel
-from mostrador.store import repositories as repo
+from mostrador.store import notifications as notifications_store
 from mostrador.store.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def record(conn: Connection, items: Sequence[Candidate | IntakeResult]) -> list[
     per outcome. Results are in the order of `items`; the first of several copies of one delivery in
     the batch is `accepted`, the others `duplicate`."""
     users = {i.notification.user_id for i in items if isinstance(i, Candidate)}
-    known = repo.known_account_users(conn, users) if users else set()
+    known = notifications_store.known_account_users(conn, users) if users else set()
     results: list[IntakeResult | None] = []
     rows: dict[str, dict[str, Any]] = {}
     for item in items:
@@ -127,7 +127,7 @@ def record(conn: Connection, items: Sequence[Candidate | IntakeResult]) -> list[
         else:
             results.append(None)  # decided below, by the insert
             rows.setdefault(item.dedup_key, item.row())
-    inserted = repo.record_notifications(conn, list(rows.values())) if rows else {}
+    inserted = notifications_store.record_notifications(conn, list(rows.values())) if rows else {}
     claimed: set[str] = set()
     for index, item in enumerate(items):
         if results[index] is not None or not isinstance(item, Candidate):
@@ -141,7 +141,7 @@ def record(conn: Connection, items: Sequence[Candidate | IntakeResult]) -> list[
     final = [r for r in results if r is not None]
     tally = Counter(_counter(r) for r in final if r.outcome != "accepted")
     for name, count in sorted(tally.items()):
-        repo.bump_counter(conn, name, count)
+        notifications_store.bump_counter(conn, name, count)
     return final
 
 

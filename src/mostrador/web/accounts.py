@@ -31,11 +31,11 @@ async def accounts_page(request: Request, agent: CurrentAgent = Depends(current_
 
 @router.post("/accounts/sync", dependencies=[Depends(require_csrf)])
 async def sync_now(request: Request, agent: CurrentAgent = Depends(current_agent)) -> RedirectResponse:
-    """Run the safety nets now (they also run on a schedule)."""
-    from mostrador.workflows.schedules import run_now
+    """Sweep this workspace's accounts now (reconciliation also runs on a schedule); once a minute."""
+    from mostrador.workflows.schedules import sync_workspace_now
 
-    await run_now()
-    return RedirectResponse("/accounts", status_code=303)
+    started = await sync_workspace_now(agent.workspace_id)
+    return RedirectResponse("/accounts" if started else "/accounts?error=sync_throttled", status_code=303)
 
 
 @router.get("/accounts/connect")

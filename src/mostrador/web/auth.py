@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from mostrador.agents.service import authenticate
+from mostrador.users.service import authenticate
 from mostrador.web.deps import get_ctx, page, require_csrf
 
 router = APIRouter()

@@ -19,11 +19,12 @@ from sqlalchemy import func, select
 
 from mostrador.channels.registry import channel_for
 from mostrador.context import AppContext
-from mostrador.store import repositories as repo
+from mostrador.store import accounts as accounts_store
+from mostrador.store import notifications as notifications_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Notification
 from mostrador.workflows import runtime
-from mostrador.workflows.conversations import handle_resource
+from mostrador.workflows.resources import handle_resource
 
 log = logging.getLogger(__name__)
 MAX_PRIORITY = 2**31 - 1
@@ -105,7 +106,7 @@ def _pending(ctx: AppContext, limit: int) -> list[Batch]:
         accounts: dict[int | None, int | None] = {}
         batches: dict[tuple[str, str], Batch] = {}
         last_seen: dict[int, datetime] = {}
-        for n in repo.pending_notifications(s, limit=limit):
+        for n in notifications_store.pending_notifications(s, limit=limit):
             if n.meli_user_id not in accounts:
                 accounts[n.meli_user_id] = s.scalar(
                     select(Account.id).where(Account.meli_user_id == n.meli_user_id)
@@ -129,10 +130,10 @@ def _pending(ctx: AppContext, limit: int) -> list[Batch]:
                 or 1
             )
         for account_id, at in last_seen.items():
-            repo.touch_account_notification(s, account_id, at)
+            accounts_store.touch_account_notification(s, account_id, at)
         return list(batches.values())
 
 
 def _mark(ctx: AppContext, row_ids: list[int], workflow_id: str) -> None:
     with transaction(ctx.sessions) as s:
-        repo.mark_dispatched(s, row_ids, workflow_id)
+        notifications_store.mark_dispatched(s, row_ids, workflow_id)

@@ -1,27 +1,40 @@
-"""Scheduled safety nets (DBOS schedules survive restarts and fire once across processes)."""
+"""Scheduled reconciliation (DBOS schedules survive restarts and fire once across processes), and the
+sync an admin starts by hand for their own workspace."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from dbos import DBOS
+from dbos import DBOS, SetWorkflowID
 
-from mostrador.safety import nets
+from mostrador.reconciliation import sweeps
 from mostrador.workflows.runtime import context
 
-SCHEDULE_NAME = "safety-nets"
+SCHEDULE_NAME = "reconciliation"
+SYNC_EVERY_S = 60  # a workspace's manual sync runs at most once per minute
 
 
 @DBOS.step()
-async def safety_step() -> dict[str, int]:
-    return await nets.run_all(context())
+async def reconcile_step() -> dict[str, int]:
+    return await sweeps.run_all(context())
 
 
-@DBOS.workflow(name="safety_nets")
-async def safety_nets(scheduled_at: datetime, _context: Any) -> None:
+@DBOS.workflow(name="reconciliation")
+async def reconciliation(scheduled_at: datetime, _context: Any) -> None:
     """One pass of every safety net; what each found is recorded in `sync_runs`."""
-    await safety_step()
+    await reconcile_step()
+
+
+@DBOS.step()
+async def sync_workspace_step(workspace_id: int) -> dict[str, int]:
+    return await sweeps.run_workspace(context(), workspace_id)
+
+
+@DBOS.workflow(name="sync_workspace")
+async def sync_workspace(workspace_id: int) -> dict[str, int]:
+    return await sync_workspace_step(workspace_id)
 
 
 def cron_every(seconds: int) -> str:
@@ -33,10 +46,27 @@ def cron_every(seconds: int) -> str:
 
 async def install(interval_s: int) -> None:
     await DBOS.apply_schedules_async(
-        [{"schedule_name": SCHEDULE_NAME, "workflow_fn": safety_nets, "schedule": cron_every(interval_s)}]
+        [{"schedule_name": SCHEDULE_NAME, "workflow_fn": reconciliation, "schedule": cron_every(interval_s)}]
     )
 
 
-async def run_now() -> None:
-    """Start a safety-net pass immediately (the accounts page button); runs in the background."""
-    await DBOS.start_workflow_async(safety_nets, datetime.now(UTC), None)
+def sync_workflow_id(workspace_id: int, now: float | None = None) -> str:
+    """One id per workspace and minute: DBOS runs a workflow id once, so a second click is a no-op."""
+    minute = int((time.time() if now is None else now) // SYNC_EVERY_S)
+    return f"sync:{workspace_id}:{minute}"
+
+
+async def sync_workspace_now(workspace_id: int) -> bool:
+    """Start the sweeps of one workspace's accounts in the background; False if one already started in
+    this minute (then nothing new is started)."""
+    workflow_id = sync_workflow_id(workspace_id)
+    if await DBOS.get_workflow_status_async(workflow_id) is not None:
+        return False
+    with SetWorkflowID(workflow_id):
+        await DBOS.start_workflow_async(sync_workspace, workspace_id)
+    return True
+
+
+async def reconcile_now() -> None:
+    """Start an application-wide pass immediately (operators and tests); runs in the background."""
+    await DBOS.start_workflow_async(reconciliation, datetime.now(UTC), None)

@@ -33,7 +33,10 @@ from mostrador.intake.service import accept
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import Claim
 from mostrador.meli.models import Notification as NotificationEnvelope
-from mostrador.store import repositories as repo
+from mostrador.store import accounts as accounts_store
+from mostrador.store import conversations as conversations_store
+from mostrador.store import notifications as notifications_store
+from mostrador.store import operations as operations_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Conversation, Message, Notification, SyncRun, utcnow
 
@@ -182,14 +185,26 @@ async def run_all(ctx: AppContext) -> dict[str, int]:
         totals["missed_feeds"] = await reconcile_missed_feeds(ctx)
     except SWEEP_ERRORS:
         totals["failed"] += 1
-    for account_id in await asyncio.to_thread(_active_account_ids, ctx):
+    await _sweep_accounts(ctx, await asyncio.to_thread(_active_account_ids, ctx, None), totals)
+    return totals
+
+
+async def run_workspace(ctx: AppContext, workspace_id: int) -> dict[str, int]:
+    """The sweeps of one workspace's accounts (an admin's "sync now"): never another workspace's, and
+    not the application-wide missed feeds, which the schedule reconciles."""
+    totals = {"missed_feeds": 0, "swept": 0, "failed": 0}
+    await _sweep_accounts(ctx, await asyncio.to_thread(_active_account_ids, ctx, workspace_id), totals)
+    return totals
+
+
+async def _sweep_accounts(ctx: AppContext, account_ids: list[int], totals: dict[str, int]) -> None:
+    for account_id in account_ids:
         for sweep in ACCOUNT_SWEEPS:
             try:
                 totals["swept"] += await sweep(ctx, account_id)
             except SWEEP_ERRORS as exc:
                 log.warning("%s of account %s failed: %s", sweep.__name__, account_id, exc)
                 totals["failed"] += 1
-    return totals
 
 
 # ---- synchronous parts ---------------------------------------------------------------------------
@@ -198,9 +213,9 @@ def _any_active_account(ctx: AppContext) -> int | None:
         return s.scalar(select(Account.id).where(Account.status == "active").order_by(Account.id).limit(1))
 
 
-def _active_account_ids(ctx: AppContext) -> list[int]:
+def _active_account_ids(ctx: AppContext, workspace_id: int | None) -> list[int]:
     with transaction(ctx.sessions) as s:
-        return [a.id for a in repo.active_accounts(s)]
+        return [a.id for a in accounts_store.active_accounts(s, workspace_id)]
 
 
 def _seller_id(ctx: AppContext, account_id: int) -> int:
@@ -267,8 +282,12 @@ def _record_unseen_pack(
     if not buyer_message_ids:
         return 0
     with transaction(ctx.sessions) as s:
-        seen = repo.recorded_external_ids(s, account_id, messages_channel.CHANNEL, "in", buyer_message_ids)
-        notified = repo.latest_notifications(s, ("messages",), buyer_message_ids, utcnow() - IN_FLIGHT_GRACE)
+        seen = conversations_store.recorded_external_ids(
+            s, account_id, messages_channel.CHANNEL, "in", buyer_message_ids
+        )
+        notified = notifications_store.latest_notifications(
+            s, ("messages",), buyer_message_ids, utcnow() - IN_FLIGHT_GRACE
+        )
     # A notification on its way (a workflow queued or running) reads the whole pack as it is then, so it
     # covers its own message and every earlier one; counting those would re-queue work merely waiting.
     covered = max((i for i, m in enumerate(buyer_message_ids) if m in notified), default=-1)
@@ -285,10 +304,10 @@ def _record_unseen_claims(
         return 0
     ids = [str(c.id) for c in claims]
     with transaction(ctx.sessions) as s:
-        states = repo.conversation_states(
+        states = conversations_store.conversation_states(
             s, account_id, claims_channel.CHANNEL, ids, claims_channel.STATE_KEY
         )
-        notified = repo.latest_notifications(s, CLAIM_TOPICS, ids, utcnow() - IN_FLIGHT_GRACE)
+        notified = notifications_store.latest_notifications(s, CLAIM_TOPICS, ids, utcnow() - IN_FLIGHT_GRACE)
     new = 0
     for claim in claims:
         key = str(claim.id)
@@ -325,7 +344,7 @@ def _inject(ctx: AppContext, run_id: int, topic: str, resource: str, key: str, s
 
 def _start(ctx: AppContext, kind: str, account_id: int | None) -> int:
     with transaction(ctx.sessions) as s:
-        return repo.start_sync_run(s, kind, account_id).id
+        return operations_store.start_sync_run(s, kind, account_id).id
 
 
 def _finish(

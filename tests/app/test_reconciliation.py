@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from mostrador.safety import nets
+from mostrador.reconciliation import sweeps as nets
 from mostrador.store.db import transaction
 from mostrador.store.models import Notification, SyncRun
 

@@ -7,7 +7,7 @@ import re
 from sqlalchemy.orm import Session, sessionmaker
 
 from mostrador.security.passwords import hash_password, verify_password
-from mostrador.store import repositories as repo
+from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -32,16 +32,16 @@ def create_agent(
         raise InvalidEmail(InvalidEmail.__doc__)
     hashed = hash_password(password)
     with transaction(sessions) as s:
-        if repo.agent_by_email(s, email) is not None:
+        if people_store.agent_by_email(s, email) is not None:
             raise AgentExists(AgentExists.__doc__)
-        ws = repo.get_or_create_workspace(s, workspace)
-        return repo.add_agent(s, ws.id, email, name or email.split("@")[0], hashed, role).id
+        ws = people_store.get_or_create_workspace(s, workspace)
+        return people_store.add_agent(s, ws.id, email, name or email.split("@")[0], hashed, role).id
 
 
 def authenticate(sessions: sessionmaker[Session], email: str, password: str) -> int | None:
     """The agent id for good credentials; verifies a dummy hash otherwise so timing leaks nothing."""
     with transaction(sessions) as s:
-        agent = repo.agent_by_email(s, email.strip())
+        agent = people_store.agent_by_email(s, email.strip())
         stored = agent.password_hash if agent else DUMMY_HASH
         ok = verify_password(stored, password)
         return agent.id if (agent is not None and ok) else None

@@ -1,0 +1,32 @@
+"""SQLAlchemy models, one module per kind of record; one schema for SQLite and PostgreSQL.
+
+Mercado Libre ids are stored as strings where they are not purely numeric (items, messages) and as
+BIGINT where they are (users exceed int32, §1 of the API reference).
+"""
+
+from mostrador.store.models.accounts import Account, OAuthState
+from mostrador.store.models.base import Base, UTCDateTime, utcnow
+from mostrador.store.models.conversations import Contact, ContactIdentity, Conversation, Message
+from mostrador.store.models.intake import Counter, Notification
+from mostrador.store.models.operations import Event, SyncRun
+from mostrador.store.models.outbox import Reply
+from mostrador.store.models.people import Agent, Workspace
+
+__all__ = [
+    "Account",
+    "Agent",
+    "Base",
+    "Contact",
+    "ContactIdentity",
+    "Conversation",
+    "Counter",
+    "Event",
+    "Message",
+    "Notification",
+    "OAuthState",
+    "Reply",
+    "SyncRun",
+    "UTCDateTime",
+    "Workspace",
+    "utcnow",
+]

@@ -1,0 +1,80 @@
+"""Buyers, their conversations and every message of them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from mostrador.store.models.base import Base, UTCDateTime, utcnow
+
+
+class Contact(Base):
+    """A buyer as one person across channels; identities hold the per-channel ids."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ContactIdentity(Base):
+    __tablename__ = "contact_identities"
+    __table_args__ = (UniqueConstraint("account_id", "channel", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(64))
+
+
+class Conversation(Base):
+    """A thread: questions per buyer per item, a pack's chat, or a claim."""
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("account_id", "channel", "external_key"),
+        Index("ix_conversations_workspace_last", "workspace_id", "last_message_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    channel: Mapped[str] = mapped_column(String(20))  # questions | messages | claims
+    external_key: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    item_id: Mapped[str | None] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open | pending | closed
+    owner: Mapped[str] = mapped_column(String(10), default="bot")  # bot | agent
+    handoff_reason: Mapped[str | None] = mapped_column(String(120))
+    last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="conversation", order_by="Message.created_at, Message.id"
+    )
+    contact: Mapped[Contact] = relationship()
+
+
+class Message(Base):
+    """One inbound or outbound message; `external_id` is the channel's id (loop prevention, dedup)."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("conversation_id", "direction", "external_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # in | out
+    author: Mapped[str] = mapped_column(String(10))  # buyer | bot | agent | seller
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"))
+    external_id: Mapped[str] = mapped_column(String(64))
+    external_status: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="received")
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")
