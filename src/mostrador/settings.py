@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 from pathlib import Path
 from typing import Literal
 
@@ -97,7 +96,13 @@ class Settings(BaseSettings):
 
     @property
     def resolved_executor_id(self) -> str:
-        return self.executor_id or f"{socket.gethostname()}-web"
+        """This process slot's DBOS executor id: `executor_id` when set, else one generated on the first
+        start and kept in `data_dir/executor_id`. data_dir is the persistent volume, so a restarted
+        container takes its id back and DBOS resumes its pending workflows (a host name would change at
+        every container start); `mostrador.workflows.executor` refuses a second live process with it."""
+        if self.executor_id:
+            return self.executor_id
+        return _read_or_create_once(self.data_dir / "executor_id", f"mostrador-{secrets.token_hex(6)}")
 
     def ensure_secrets(self) -> Settings:
         """Fill missing secrets from files in data_dir (created 0600 on first use), never from the repo."""
@@ -118,6 +123,25 @@ def normalise_db_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def _read_or_create_once(path: Path, fresh: str) -> str:
+    """Like `_read_or_create`, safe when several processes start at once on one data_dir: the value is
+    written to a private file and linked into place (atomic; the first link wins, the rest read it)."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    draft.write_text(fresh + "\n")
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    except OSError:  # a volume without hard links: exclusive create (a reader may race the writer)
+        return _read_or_create(path, fresh)
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
 
 
 def _read_or_create(path: Path, fresh: str) -> str:

@@ -35,8 +35,17 @@ def serve(
     import uvicorn
 
     from mostrador.web.app import create_app
+    from mostrador.workflows import runtime
+    from mostrador.workflows.executor import ExecutorLockError
 
     settings = _settings(data_dir)
+    try:
+        # Held until the app shuts down (its start-up reuses this claim): refuse before serving
+        # anything when another live process has this executor id (DBOS-NOTES edges 3 and 5).
+        runtime.claim_executor(settings)
+    except ExecutorLockError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=2)
 
 

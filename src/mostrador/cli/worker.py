@@ -14,20 +14,33 @@ from mostrador.settings import Settings
 
 def worker(
     executor_id: Annotated[
-        str, typer.Option(help="Stable id of this worker slot; a replacement must reuse a dead one's id.")
-    ],
+        str | None,
+        typer.Option(
+            help="Stable id of this worker slot; a replacement must reuse a dead one's id "
+            "(default: MOSTRADOR_EXECUTOR_ID, else the id kept in the data directory)."
+        ),
+    ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory.")] = None,
 ) -> None:
     """Run workflows from the shared queue until SIGINT/SIGTERM (PostgreSQL: MOSTRADOR_DATABASE_URL)."""
+    from mostrador.workflows import runtime
+    from mostrador.workflows.executor import ExecutorLockError
+
     settings = Settings()
     if data_dir is not None:
         settings.data_dir = data_dir
-    settings.executor_id = executor_id
+    if executor_id:
+        settings.executor_id = executor_id
     settings.ensure_secrets()
     if not settings.is_postgres:
         typer.echo(
             "note: on SQLite, `mostrador serve` already runs the workers; extra workers need PostgreSQL"
         )
+    try:
+        runtime.claim_executor(settings)  # held until run_worker shuts the runtime down
+    except ExecutorLockError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
     asyncio.run(run_worker(settings))
 
 

@@ -16,7 +16,9 @@ from dbos import DBOS, DBOSConfig, Queue
 from sqlalchemy import Engine, event
 
 from mostrador.context import AppContext
+from mostrador.settings import Settings
 from mostrador.store.db import make_engine
+from mostrador.workflows import executor
 
 CONVERSATIONS_QUEUE = "conversations"
 
@@ -68,14 +70,41 @@ def sqlite_system_engine(url: str) -> Engine:
     return engine
 
 
+def claim_executor(settings: Settings) -> executor.ExecutorLock:
+    """Claim this process's executor id (held until `shutdown`); raises `executor.ExecutorIdInUse` if
+    another live process holds it. `launch` calls it; a CLI calls it first to fail before serving."""
+    executor_id = settings.resolved_executor_id
+    held = _state.get("executor_lock")
+    if held is not None:
+        assert isinstance(held, executor.FileExecutorLock | executor.PostgresExecutorLock)
+        if held.executor_id == executor_id:
+            return held
+        raise executor.ExecutorLockError(
+            f"this process already holds executor id {held.executor_id!r}, not {executor_id!r}"
+        )
+    lock = executor.claim(executor_id, settings.resolved_dbos_url)
+    _state["executor_lock"] = lock
+    return lock
+
+
 async def launch(ctx: AppContext, *, consume: bool = True) -> None:
-    """Start DBOS for this process and register the queue; call once per process.
+    """Claim the executor id, start DBOS for this process and register the queue; call once per process.
 
     `consume=False` makes a web-only process that records and enqueues but leaves the work to
     `mostrador worker` processes (PostgreSQL mode).
     """
     s = ctx.settings
     check_platform(s.resolved_dbos_url)
+    claim_executor(s)
+    try:
+        await _launch(ctx, consume=consume)
+    except BaseException:
+        shutdown()
+        raise
+
+
+async def _launch(ctx: AppContext, *, consume: bool) -> None:
+    s = ctx.settings
     config: DBOSConfig = {
         "name": "mostrador",
         "system_database_url": s.resolved_dbos_url,
@@ -108,9 +137,13 @@ async def launch(ctx: AppContext, *, consume: bool = True) -> None:
 
 
 def shutdown() -> None:
-    """DBOS.destroy() must be the very last thing at shutdown (DBOS-NOTES)."""
+    """DBOS.destroy() must be the very last DBOS call at shutdown (DBOS-NOTES); the executor id is
+    released after it, once no workflow of this process can run any more."""
     engine = _state.get("engine")
+    lock = _state.get("executor_lock")
     _state.clear()
     DBOS.destroy(destroy_registry=False)
     if isinstance(engine, Engine):
         engine.dispose()
+    if isinstance(lock, executor.FileExecutorLock | executor.PostgresExecutorLock):
+        lock.release()
