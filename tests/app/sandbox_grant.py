@@ -120,3 +120,33 @@ def connected(settings: Settings) -> Iterator[Connected]:
     """An account row holding a real grant; the app's callback points at a closed port."""
     with connected_seller(settings, ["questions"], seed=3) as c:
         yield c
+
+
+def ingest(connected: Connected, topic: str, resource_id: str | int) -> Any:
+    """What a workflow's ingest step does: the topic's channel, with the seller's API handle."""
+    from mostrador.accounts.seller_api import SellerApi
+    from mostrador.channels.registry import channel_for
+
+    async def job(ctx: AppContext) -> Any:
+        route = channel_for(topic)
+        assert route is not None
+        api = await SellerApi.open(ctx, connected.account_id)
+        return await route.channel.ingest(ctx, api, topic, str(resource_id))
+
+    return run_in_worker_context(connected, job)
+
+
+def deliver(connected: Connected, entry_id: int, drive: int | None = None) -> str:
+    """What a send workflow does: the outbox pipeline for the entry's current drive (or `drive`)."""
+    from mostrador.conversations import outgoing
+    from mostrador.outbox import pipeline
+    from mostrador.store.db import transaction as tx
+
+    if drive is None:
+        with tx(connected.ctx.sessions) as s:
+            drive = outgoing.load(s, entry_id).drive
+
+    async def job(ctx: AppContext) -> str:
+        return (await pipeline.deliver(ctx, entry_id, drive)).status
+
+    return run_in_worker_context(connected, job)  # type: ignore[no-any-return]

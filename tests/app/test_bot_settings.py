@@ -16,11 +16,12 @@ async def test_defaults_are_shown_and_the_mode_can_change(
 ) -> None:
     page = await web.get(f"/accounts/{account_id}/bot")
     assert page.status_code == 200
-    assert "mode: auto" in page.text  # connected accounts answer on their own by default
-    r = await web.post(f"/accounts/{account_id}/bot/mode", data={"mode": "draft"})
+    # A newly connected real account only drafts: answering buyers unreviewed is the seller's choice.
+    assert "mode: draft" in page.text
+    r = await web.post(f"/accounts/{account_id}/bot/mode", data={"mode": "auto"})
     assert r.status_code == 303
     with transaction(ctx.sessions) as s:
-        assert s.get(Account, account_id).bot_config["mode"] == "draft"  # type: ignore[index,union-attr]
+        assert s.get(Account, account_id).bot_config["mode"] == "auto"  # type: ignore[index,union-attr]
 
 
 async def test_yaml_is_validated_stored_and_exported(web: httpx.AsyncClient, account_id: int) -> None:

@@ -8,28 +8,31 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from mostrador.channels.claims import ClaimsChannel
-from mostrador.channels.registry import CHANNELS
+from mostrador.accounts.seller_api import SellerApi
+from mostrador.channels.registry import channel_for
 from mostrador.context import AppContext
+from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
 from mostrador.inbox import actions, views
 from mostrador.store.db import transaction
-from mostrador.store.models import Conversation, Message, Reply
+from mostrador.store.models import Conversation, Message, OutboxEntry
 
 from .conftest import Market
-from .sandbox_grant import Connected, run_in_worker_context
-
-CHANNEL = ClaimsChannel("post_purchase")
+from .sandbox_grant import Connected, deliver, run_in_worker_context
+from .sandbox_grant import ingest as ingest_topic
 
 
 def ingest(postsale: Connected, claim_id: int) -> Any:
-    return run_in_worker_context(
-        postsale, lambda ctx: CHANNEL.ingest(ctx, postsale.account_id, str(claim_id))
-    )
+    return ingest_topic(postsale, "post_purchase", claim_id)
 
 
-def send(postsale: Connected, reply_id: int) -> str:
-    return run_in_worker_context(postsale, lambda ctx: CHANNEL.send(ctx, reply_id))  # type: ignore[no-any-return]
+def send(postsale: Connected, reply: outgoing.Outgoing | None) -> str:
+    assert reply is not None
+    return deliver(postsale, reply.id)
+
+
+def reply(postsale: Connected, thread: Conversation, agent: int, text: str) -> outgoing.Outgoing | None:
+    return actions.reply(postsale.ctx, thread.workspace_id, agent, thread.id, text)
 
 
 def claim_thread(postsale: Connected, claim_id: int) -> tuple[Conversation, list[Message], dict[str, Any]]:
@@ -47,17 +50,19 @@ def claim_thread(postsale: Connected, claim_id: int) -> tuple[Conversation, list
 
 @pytest.fixture
 def agent(postsale: Connected) -> int:
-    from mostrador.users.service import create_agent
+    from mostrador.users.service import create_user
 
-    return create_agent(postsale.ctx.sessions, "ana@example.com", "correct horse battery staple", "Ana", "w")
+    return create_user(postsale.ctx.sessions, "ana@example.com", "correct horse battery staple", "Ana", "w")
 
 
 def test_both_claim_topics_are_channels_and_nothing_else_changed() -> None:
-    assert CHANNELS["post_purchase"].name == CHANNELS["claims"].name == "claims"
-    assert CHANNELS["messages"].name == "messages"
+    new, old, messages = (channel_for(t) for t in ("post_purchase", "claims", "messages"))
+    assert new is not None and old is not None and messages is not None
+    assert new.channel is old.channel and new.channel.name == "claims"
+    assert messages.channel.name == "messages"
     # One claim, whichever topic announced it, is worked on one partition.
-    assert CHANNELS["post_purchase"].partition_key(1, "9") == CHANNELS["claims"].partition_key(1, "9")
-    assert CHANNELS["post_purchase"].workflow_key("9") != CHANNELS["claims"].workflow_key("9")
+    assert new.partition_key(1, "9") == old.partition_key(1, "9")
+    assert new.workflow_key("9") != old.workflow_key("9")
 
 
 def test_an_opened_claim_is_recorded_with_its_facts_and_handed_to_an_agent(
@@ -114,9 +119,9 @@ def test_an_agent_reply_goes_to_the_right_player_exactly_once(
     ingest(postsale, claim["id"])
     thread, _, _ = claim_thread(postsale, claim["id"])
     text = "Lamentamos lo ocurrido: te enviamos otro hoy."
-    recorded = actions.record_agent_reply(postsale.ctx, thread.workspace_id, agent, thread.id, text, "")
-    assert send(postsale, recorded.reply_id) == "sent"
-    assert send(postsale, recorded.reply_id) == "sent"  # repeated step: nothing posted
+    recorded = reply(postsale, thread, agent, text)
+    assert send(postsale, recorded) == "sent"
+    assert send(postsale, recorded) == "sent"  # repeated step: nothing posted
     posted = [e for e in market.log("claim_messages") if int(e["claim_id"]) == claim["id"]]
     assert [(e["sender_role"], e["receiver_role"], e["text"]) for e in posted] == [
         ("respondent", "complainant", text)
@@ -130,10 +135,8 @@ def test_an_agent_reply_goes_to_the_right_player_exactly_once(
     # In a dispute the seller can only write to the mediator (§9.6).
     market.advance_claim(claim["id"], stage="dispute")
     ingest(postsale, claim["id"])
-    second = actions.record_agent_reply(
-        postsale.ctx, thread.workspace_id, agent, thread.id, "Adjuntamos el envío.", ""
-    )
-    assert send(postsale, second.reply_id) == "sent"
+    second = reply(postsale, thread, agent, "Adjuntamos el envío.")
+    assert send(postsale, second) == "sent"
     posted = [e for e in market.log("claim_messages") if int(e["claim_id"]) == claim["id"]]
     assert [e["receiver_role"] for e in posted] == ["complainant", "mediator"]
 
@@ -146,20 +149,17 @@ def test_a_claim_send_that_reached_mercado_libre_before_a_crash_is_not_posted_ag
     ingest(postsale, claim["id"])
     thread, _, _ = claim_thread(postsale, claim["id"])
     text = "Ya despachamos el reemplazo."
-    recorded = actions.record_agent_reply(postsale.ctx, thread.workspace_id, agent, thread.id, text, "")
+    recorded = reply(postsale, thread, agent, text)
+    assert recorded is not None
 
     async def first_attempt_then_crash(ctx: AppContext) -> None:
-        with transaction(ctx.sessions) as s:
-            reply = s.get(Reply, recorded.reply_id)
-            assert reply is not None
-            reply.attempts += 1
-        from mostrador.accounts.tokens import access_token
-
-        token = await access_token(ctx, postsale.account_id)
-        await ctx.meli.send_claim_message(claim["id"], "complainant", text, token)
+        with transaction(ctx.sessions) as s:  # what the pipeline records right before posting
+            assert outgoing.count_attempt(s, recorded.id, recorded.drive, recorded.created_at)
+        api = await SellerApi.open(ctx, postsale.account_id)
+        await api.call(api.meli.send_claim_message, claim["id"], "complainant", text)
 
     run_in_worker_context(postsale, first_attempt_then_crash)
-    assert send(postsale, recorded.reply_id) == "sent"
+    assert send(postsale, recorded) == "sent"
     posted = [e for e in market.log("claim_messages") if int(e["claim_id"]) == claim["id"]]
     assert [e["text"] for e in posted] == [text]
 
@@ -174,7 +174,7 @@ def test_a_closed_claim_closes_the_conversation_and_refuses_replies(
     ingest(postsale, claim["id"])
     thread, _, facts = claim_thread(postsale, claim["id"])
     assert facts["status"] == "closed" and thread.status == "closed"
-    with pytest.raises(actions.ReplyRejected, match="cerrado"):
-        actions.record_agent_reply(postsale.ctx, thread.workspace_id, agent, thread.id, "Hola", "")
+    with pytest.raises(actions.ReplyRefused, match="cerrado"):
+        reply(postsale, thread, agent, "Hola")
     with transaction(postsale.ctx.sessions) as s:
-        assert s.scalar(select(func.count()).select_from(Reply)) == 0
+        assert s.scalar(select(func.count()).select_from(OutboxEntry)) == 0

@@ -7,25 +7,26 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from mostrador.channels.messages import MessagesChannel
+from mostrador.accounts.seller_api import SellerApi
 from mostrador.context import AppContext
+from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
 from mostrador.inbox import actions, views
 from mostrador.store.db import transaction
-from mostrador.store.models import Conversation, Message, Reply
+from mostrador.store.models import Conversation, Message, OutboxEntry
 
 from .conftest import Market
-from .sandbox_grant import Connected, run_in_worker_context
-
-CHANNEL = MessagesChannel()
+from .sandbox_grant import Connected, deliver, run_in_worker_context
+from .sandbox_grant import ingest as ingest_topic
 
 
 def ingest(postsale: Connected, message_id: str) -> Any:
-    return run_in_worker_context(postsale, lambda ctx: CHANNEL.ingest(ctx, postsale.account_id, message_id))
+    return ingest_topic(postsale, "messages", message_id)
 
 
-def send(postsale: Connected, reply_id: int) -> str:
-    return run_in_worker_context(postsale, lambda ctx: CHANNEL.send(ctx, reply_id))  # type: ignore[no-any-return]
+def send(postsale: Connected, reply: outgoing.Outgoing | None) -> str:
+    assert reply is not None
+    return deliver(postsale, reply.id)
 
 
 def pack_thread(postsale: Connected, pack_id: int) -> tuple[Conversation, list[Message]]:
@@ -44,9 +45,9 @@ def pack_thread(postsale: Connected, pack_id: int) -> tuple[Conversation, list[M
 @pytest.fixture
 def agent(postsale: Connected) -> int:
     """An agent of the seller's workspace."""
-    from mostrador.users.service import create_agent
+    from mostrador.users.service import create_user
 
-    return create_agent(postsale.ctx.sessions, "ana@example.com", "correct horse battery staple", "Ana", "w")
+    return create_user(postsale.ctx.sessions, "ana@example.com", "correct horse battery staple", "Ana", "w")
 
 
 def seller_posts(market: Market, pack_id: int) -> list[dict[str, Any]]:
@@ -88,15 +89,14 @@ def test_an_agent_reply_is_posted_exactly_once_even_when_the_send_step_repeats(
     ingest(postsale, market.buyer_writes(order, "¿Cuándo despachan?")["id"])
     thread, _ = pack_thread(postsale, pack_id)
 
-    recorded = actions.record_agent_reply(
-        postsale.ctx, thread.workspace_id, agent, thread.id, "Hoy mismo sale por correo.", "0123456789abcdef"
+    text, key = "Hoy mismo sale por correo.", "0123456789abcdef"
+    recorded = actions.reply(postsale.ctx, thread.workspace_id, agent, thread.id, text, reply_key=key)
+    again = actions.reply(  # a double submit of the same form: recorded once, nothing more to schedule
+        postsale.ctx, thread.workspace_id, agent, thread.id, text, reply_key=key
     )
-    again = actions.record_agent_reply(  # a double submit of the same form
-        postsale.ctx, thread.workspace_id, agent, thread.id, "Hoy mismo sale por correo.", "0123456789abcdef"
-    )
-    assert again == recorded
-    assert send(postsale, recorded.reply_id) == "sent"
-    assert send(postsale, recorded.reply_id) == "sent"  # the step repeated after a crash: nothing posted
+    assert recorded is not None and again is None
+    assert send(postsale, recorded) == "sent"
+    assert send(postsale, recorded) == "sent"  # the step repeated after a crash: nothing posted
     assert [e["text"] for e in seller_posts(market, pack_id)] == ["Hoy mismo sale por correo."]
 
     # The next notification re-reads the pack: our message is linked, not recorded a second time.
@@ -117,30 +117,28 @@ def test_a_send_that_reached_mercado_libre_before_a_crash_is_settled_not_posted_
     ingest(postsale, market.buyer_writes(order, "Tienen factura A?")["id"])
     thread, _ = pack_thread(postsale, pack_id)
     text = "Sí, emitimos factura A."
-    recorded = actions.record_agent_reply(postsale.ctx, thread.workspace_id, agent, thread.id, text, "")
+    recorded = actions.reply(postsale.ctx, thread.workspace_id, agent, thread.id, text)
+    assert recorded is not None
 
     async def first_attempt_then_crash(ctx: AppContext) -> None:
-        # What the send step does before the process dies: count the attempt, then post.
+        # What the pipeline does before the process dies: count the attempt, then post.
         with transaction(ctx.sessions) as s:
-            reply = s.get(Reply, recorded.reply_id)
-            assert reply is not None
-            reply.attempts += 1
-        token = ctx.cipher.decrypt(_account_token(ctx, postsale.account_id))
-        buyer = order["buyer"]["id"]
-        await ctx.meli.send_message(pack_id, postsale.seller["id"], buyer, text, token)
+            assert outgoing.count_attempt(s, recorded.id, recorded.drive, recorded.created_at)
+        api = await SellerApi.open(ctx, postsale.account_id)
+        await api.call(api.meli.send_message, pack_id, postsale.seller["id"], order["buyer"]["id"], text)
 
     run_in_worker_context(postsale, first_attempt_then_crash)
-    assert send(postsale, recorded.reply_id) == "sent"
+    assert send(postsale, recorded) == "sent"
     assert [e["text"] for e in seller_posts(market, pack_id)] == [text]
     with transaction(postsale.ctx.sessions) as s:
-        assert s.get(Reply, recorded.reply_id).status == "sent"  # type: ignore[union-attr]
+        assert s.get(OutboxEntry, recorded.id).status == "sent"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
     ("text", "explained"),
     [
-        ("Escribime al 11 4567-8901 y lo vemos", "phone"),
-        ("Pasame tu mail: comprador arroba gmail punto com", "email"),
+        ("Escribime al 11 4567-8901 y lo vemos", "teléfono"),
+        ("Pasame tu mail: comprador arroba gmail punto com", "e-mail"),
         ("Hola! " + "Te cuento los detalles del envío. " * 12, "350"),
     ],
 )
@@ -150,11 +148,11 @@ def test_a_reply_with_contact_data_or_over_350_characters_is_refused_with_the_gu
     order = market.sale()
     ingest(postsale, market.buyer_writes(order, "Hola")["id"])
     thread, _ = pack_thread(postsale, market.pack_of(order))
-    with pytest.raises(actions.ReplyRejected) as refused:
-        actions.record_agent_reply(postsale.ctx, thread.workspace_id, agent, thread.id, text, "")
+    with pytest.raises(actions.ReplyRefused) as refused:
+        actions.reply(postsale.ctx, thread.workspace_id, agent, thread.id, text)
     assert "reglas de Mercado Libre" in str(refused.value) and explained in str(refused.value)
     with transaction(postsale.ctx.sessions) as s:
-        assert s.scalar(select(func.count()).select_from(Reply)) == 0
+        assert s.scalar(select(func.count()).select_from(OutboxEntry)) == 0
 
 
 def test_the_send_step_itself_refuses_a_text_the_guard_blocks(
@@ -165,18 +163,22 @@ def test_the_send_step_itself_refuses_a_text_the_guard_blocks(
     pack_id = market.pack_of(order)
     ingest(postsale, market.buyer_writes(order, "Hola")["id"])
     thread, _ = pack_thread(postsale, pack_id)
-    recorded = actions.record_agent_reply(
-        postsale.ctx, thread.workspace_id, agent, thread.id, "Te escribo", ""
-    )
+    recorded = actions.reply(postsale.ctx, thread.workspace_id, agent, thread.id, "Te escribo")
+    assert recorded is not None
     with transaction(postsale.ctx.sessions) as s:
-        reply = s.get(Reply, recorded.reply_id)
-        assert reply is not None
-        reply.text = "mandame whatsapp al 1145678901"
-    assert send(postsale, recorded.reply_id) == "failed"
+        entry = s.get(OutboxEntry, recorded.id)
+        assert entry is not None
+        entry.text = "mandame whatsapp al 1145678901"
+    assert send(postsale, recorded) == "failed"
     assert seller_posts(market, pack_id) == []
     with transaction(postsale.ctx.sessions) as s:
-        reply = s.get(Reply, recorded.reply_id)
-        assert reply is not None and reply.last_error and reply.last_error.startswith("guard_blocked")
+        entry = s.get(OutboxEntry, recorded.id)
+        assert entry is not None and entry.failure == "guard_blocked"
+        assert entry.last_error and "teléfono" in entry.last_error
+    found = views.thread(postsale.ctx, thread.workspace_id, thread.id)
+    assert found is not None
+    [shown] = [m for m in found[0].messages if m.direction == "out"]
+    assert shown.send is not None and shown.send.status == "failed" and shown.send.retriable
 
 
 def test_a_blocked_conversation_is_shown_and_refuses_replies(
@@ -189,9 +191,9 @@ def test_a_blocked_conversation_is_shown_and_refuses_replies(
     ingest(postsale, message["id"])
     thread, _ = pack_thread(postsale, pack_id)
     found = views.thread(postsale.ctx, thread.workspace_id, thread.id)
-    assert found is not None and found[0].blocked and not found[0].can_reply
-    with pytest.raises(actions.ReplyRejected, match="mediación"):
-        actions.record_agent_reply(postsale.ctx, thread.workspace_id, agent, thread.id, "Hola", "")
+    assert found is not None and not found[0].can_reply and "mediación" in (found[0].reply_refusal or "")
+    with pytest.raises(actions.ReplyRefused, match="mediación"):
+        actions.reply(postsale.ctx, thread.workspace_id, agent, thread.id, "Hola")
 
 
 def test_a_message_of_another_seller_is_never_recorded(postsale: Connected, market: Market) -> None:
@@ -208,12 +210,3 @@ def test_a_message_of_another_seller_is_never_recorded(postsale: Connected, mark
     assert plan.outcome == "skipped"
     with transaction(postsale.ctx.sessions) as s:
         assert s.scalar(select(func.count()).select_from(Conversation)) == 0
-
-
-def _account_token(ctx: AppContext, account_id: int) -> str:
-    from mostrador.store.models import Account
-
-    with transaction(ctx.sessions) as s:
-        acc = s.get(Account, account_id)
-        assert acc is not None
-        return acc.access_token_enc

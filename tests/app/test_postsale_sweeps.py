@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import re
+from typing import Any
 
 import httpx
 from sqlalchemy import select
 
-from mostrador.channels.registry import CHANNELS, channel_for
+from mostrador.channels.registry import TOPICS, channel_named
 from mostrador.reconciliation import sweeps as nets
 from mostrador.store.db import transaction
 from mostrador.store.models import Conversation, Notification, SyncRun
 
 from ..waiting import wait_for
 from .conftest import AGENT_PASSWORD, Market
-from .sandbox_grant import Connected, run_in_worker_context
+from .sandbox_grant import Connected, ingest, run_in_worker_context
 
 
 def notifications(postsale: Connected, topic: str) -> list[Notification]:
@@ -30,11 +31,13 @@ def notifications(postsale: Connected, topic: str) -> list[Notification]:
 def work_through(postsale: Connected, rows: list[Notification]) -> None:
     """What the dispatcher's workflow does with each recorded notification: the channel's ingest."""
     for row in rows:
-        channel = channel_for(row.topic)
-        assert channel is not None and row.resource_id
-        run_in_worker_context(
-            postsale, lambda ctx, c=channel, r=row: c.ingest(ctx, postsale.account_id, r.resource_id)
-        )
+        assert row.resource_id
+        ingest(postsale, row.topic, row.resource_id)
+
+
+def sweeper(postsale: Connected, channel: str) -> Any:
+    """One channel's sweep of the seller's account, as the reconciliation schedule runs it."""
+    return lambda ctx: nets.sweep_account(ctx, postsale.account_id, channel_named(channel))
 
 
 def runs(postsale: Connected, kind: str) -> list[tuple[str, int]]:
@@ -56,7 +59,7 @@ def test_a_message_whose_webhook_was_dropped_is_recovered_by_the_unread_packs_sw
     order = market.sale()
     market.buyer_writes(order, "Hola, ¿lo puedo retirar hoy?")
     latest = market.buyer_writes(order, "Estoy en Palermo")
-    sweep = lambda ctx: nets.sweep_unread_packs(ctx, postsale.account_id)  # noqa: E731
+    sweep = sweeper(postsale, "messages")
 
     assert run_in_worker_context(postsale, sweep) == 1  # one pack with unseen messages
     [row] = notifications(postsale, "messages")
@@ -79,7 +82,7 @@ def test_an_opened_claim_whose_webhook_was_dropped_is_recovered_by_the_open_clai
     market.drop_webhooks()
     order = market.sale()
     claim = market.open_claim(order, reason_id="PNR9501")
-    sweep = lambda ctx: nets.sweep_open_claims(ctx, postsale.account_id)  # noqa: E731
+    sweep = sweeper(postsale, "claims")
 
     assert run_in_worker_context(postsale, sweep) == 1
     [row] = notifications(postsale, "post_purchase")
@@ -101,7 +104,7 @@ def test_an_opened_claim_whose_webhook_was_dropped_is_recovered_by_the_open_clai
 def test_missed_feeds_recovers_a_messages_notification_that_never_got_a_200(
     postsale: Connected, market: Market
 ) -> None:
-    assert set(nets.reconciled_topics()) == set(CHANNELS) >= {"questions", "messages", "post_purchase"}
+    assert set(TOPICS) >= {"questions", "messages", "post_purchase", "claims"}
     order = market.sale()
     message = market.buyer_writes(order, "¿Me mandás la factura?")
 
@@ -134,10 +137,10 @@ def test_every_sweep_is_recorded_and_shown_with_a_spanish_label(postsale: Connec
 
 
 async def _accounts_page(postsale: Connected) -> str:
-    from mostrador.users.service import create_agent
+    from mostrador.users.service import create_user
     from mostrador.web.app import create_app
 
-    create_agent(postsale.ctx.sessions, "ana@example.com", AGENT_PASSWORD, "Ana", "w")
+    create_user(postsale.ctx.sessions, "ana@example.com", AGENT_PASSWORD, "Ana", "w")
     app = create_app(postsale.ctx.settings, postsale.ctx, durable=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
         login = await client.get("/login")

@@ -12,18 +12,19 @@ import pytest
 from sqlalchemy import select
 
 from mostrador.accounts.tokens import save_new_grant
-from mostrador.channels.registry import channel_for
+from mostrador.channels.registry import channel_named
 from mostrador.inbox import actions, views
 from mostrador.reconciliation import sweeps as nets
 from mostrador.security.pkce import new_verifier, s256_challenge
 from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Conversation, Notification
-from mostrador.users.service import create_agent
+from mostrador.users.service import create_user
 from mostrador.web.app import create_app
 
 from .conftest import AGENT_PASSWORD, Market
 from .sandbox_grant import REDIRECT, Connected, run_in_worker_context
+from .sandbox_grant import ingest as ingest_as_seller
 
 
 def connect_second_seller(postsale: Connected, workspace: str) -> tuple[dict[str, Any], int]:
@@ -56,9 +57,8 @@ def connect_second_seller(postsale: Connected, workspace: str) -> tuple[dict[str
 
 
 def ingest(postsale: Connected, topic: str, account_id: int, resource_id: str) -> Any:
-    channel = channel_for(topic)
-    assert channel is not None
-    return run_in_worker_context(postsale, lambda ctx: channel.ingest(ctx, account_id, resource_id))
+    as_account = Connected(postsale.ctx, postsale.sandbox, postsale.seller, account_id)
+    return ingest_as_seller(as_account, topic, resource_id)
 
 
 def workspace_of(postsale: Connected, name: str) -> int:
@@ -86,7 +86,7 @@ def two_workspaces(postsale: Connected, market: Market) -> dict[str, Any]:
     assert ingest(postsale, "post_purchase", postsale.account_id, str(claim2["id"])).outcome == "skipped"
     with transaction(postsale.ctx.sessions) as s:
         foreign = s.scalars(select(Conversation.id).where(Conversation.account_id == account2)).all()
-    create_agent(postsale.ctx.sessions, "ana@example.com", AGENT_PASSWORD, "Ana", "w")
+    create_user(postsale.ctx.sessions, "ana@example.com", AGENT_PASSWORD, "Ana", "w")
     return {"w": workspace_of(postsale, "w"), "w2": workspace_of(postsale, "w2"), "foreign": list(foreign)}
 
 
@@ -101,8 +101,8 @@ def test_read_models_and_actions_are_scoped_to_the_workspace(
     assert {t.id for t in views.inbox_threads(postsale.ctx, w2, channel=None)} == set(foreign)
     for conversation_id in foreign:
         assert views.thread(postsale.ctx, w, conversation_id) is None
-        with pytest.raises(actions.ReplyRejected, match="desconocida"):
-            actions.record_agent_reply(postsale.ctx, w, 1, conversation_id, "hola", "")
+        with pytest.raises(actions.ConversationNotFound):
+            actions.reply(postsale.ctx, w, 1, conversation_id, "hola")
 
 
 def test_the_inbox_pages_of_one_workspace_never_show_another_s_pack_or_claim(
@@ -136,7 +136,13 @@ def test_sweeps_of_one_account_never_pick_up_another_seller_s_packs_or_claims(
     postsale: Connected, two_workspaces: dict[str, Any]
 ) -> None:
     # The second seller's pack is unread and its claim open; the first account's sweeps must not see them.
-    assert run_in_worker_context(postsale, lambda ctx: nets.sweep_unread_packs(ctx, postsale.account_id)) == 0
-    assert run_in_worker_context(postsale, lambda ctx: nets.sweep_open_claims(ctx, postsale.account_id)) == 0
+    for channel in ("messages", "claims"):
+        sweep = channel_named(channel)
+        assert (
+            run_in_worker_context(
+                postsale, lambda ctx, c=sweep: nets.sweep_account(ctx, postsale.account_id, c)
+            )
+            == 0
+        )
     with transaction(postsale.ctx.sessions) as s:
         assert s.scalars(select(Notification).where(Notification.source == "sweep")).all() == []

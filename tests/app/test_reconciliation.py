@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from mostrador.channels.registry import channel_named
 from mostrador.reconciliation import sweeps as nets
 from mostrador.store.db import transaction
 from mostrador.store.models import Notification, SyncRun
@@ -73,7 +74,11 @@ def test_sweep_records_unanswered_questions_no_webhook_announced(connected: Conn
     with httpx.Client(base_url=connected.sandbox.url) as c:
         c.put("/_sandbox/faults", json={"notification": {"drop_rate": 1.0}}).raise_for_status()
     question = ask(connected, "tenés en azul?")
-    assert run_in_worker_context(connected, lambda ctx: nets.sweep_account(ctx, connected.account_id)) == 1
+    questions = channel_named("questions")
+    assert (
+        run_in_worker_context(connected, lambda ctx: nets.sweep_account(ctx, connected.account_id, questions))
+        == 1
+    )
     rows = recorded(connected, question["id"])
     assert [(r.source, r.topic) for r in rows] == [("sweep", "questions")]
     with transaction(connected.ctx.sessions) as s:

@@ -16,7 +16,7 @@ def test_upgrade_downgrade_upgrade(settings: Settings) -> None:
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
     tables = set(inspect(engine).get_table_names())
-    assert {"accounts", "notifications", "conversations", "messages", "replies", "agents"} <= tables
+    assert {"accounts", "notifications", "conversations", "messages", "outbox"} <= tables
     migrate.downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate.upgrade(engine)

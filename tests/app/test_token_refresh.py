@@ -11,7 +11,8 @@ import httpx
 import pytest
 from sqlalchemy import update
 
-from mostrador.accounts.tokens import AccountUnavailable, access_token
+from mostrador.accounts import tokens
+from mostrador.accounts.tokens import AccountUnavailable, current_token
 from mostrador.context import AppContext, build_context
 from mostrador.settings import Settings
 from mostrador.store.db import transaction
@@ -30,12 +31,12 @@ def expire_token(ctx: AppContext, account_id: int) -> None:
 
 
 def token_now(settings: Settings, account_id: int) -> str:
-    """`access_token` in its own event loop and client, as one process would call it."""
+    """`current_token` in its own event loop and client, as one process would call it."""
 
     async def run() -> str:
         ctx = build_context(settings)
         try:
-            return await access_token(ctx, account_id)
+            return (await current_token(ctx, account_id)).token
         finally:
             await ctx.aclose()
 
@@ -97,3 +98,34 @@ def test_revoked_grant_is_detected_and_marked(connected: Connected) -> None:
     with transaction(ctx.sessions) as s:
         acc = s.get(Account, account_id)
         assert acc is not None and acc.status == "revoked"
+
+
+def test_a_refresh_whose_lease_was_lost_still_stores_the_newest_pair(connected: Connected) -> None:
+    """Refresh tokens are single use: the pair Mercado Libre just gave us is the only one that works, so
+    it is kept even if our lease ran out (and a peer took it) while Mercado Libre was answering."""
+    ctx, account_id = connected.ctx, connected.account_id
+    expire_token(ctx, account_id)
+    with transaction(ctx.sessions) as s:
+        acc = s.get(Account, account_id)
+        assert acc is not None
+        seen = acc.token_version
+        # Our lease expired mid-call and a peer took it, but has not refreshed (yet).
+        acc.refresh_lease_owner = "peer-host:4242"
+        acc.refresh_lease_until = datetime.now(UTC) + timedelta(seconds=30)
+
+    async def refresh_after_losing_the_lease() -> str:
+        local = build_context(ctx.settings)
+        try:
+            return (await tokens._refresh_holding_lease(local, account_id, seen)).token
+        finally:
+            await local.aclose()
+
+    fresh = asyncio.run(refresh_after_losing_the_lease())
+    with transaction(ctx.sessions) as s:
+        acc = s.get(Account, account_id)
+        assert acc is not None
+        assert acc.token_version == seen + 1 and acc.status == "active"
+        assert ctx.cipher.decrypt(acc.access_token_enc) == fresh
+    # The stored refresh token is the one Mercado Libre issued last: the next refresh works.
+    expire_token(ctx, account_id)
+    assert token_now(ctx.settings, account_id) != fresh

@@ -7,8 +7,8 @@ from typing import Any
 import yaml
 
 from mostrador.bot import BotConfig
+from mostrador.bot.cache import account_config
 from mostrador.bot.errors import BotConfigError
-from mostrador.channels.bots import account_config
 from mostrador.context import AppContext
 from mostrador.store.db import transaction
 from mostrador.store.models import Account

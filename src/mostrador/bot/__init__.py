@@ -9,7 +9,7 @@ from mostrador.bot.config import BotConfig
 from mostrador.bot.decision import Decision
 from mostrador.bot.engine import Bot
 from mostrador.bot.errors import BotConfigError, BotError, TrainingDataError
-from mostrador.bot.guard import GuardResult, Violation, guard
+from mostrador.bot.guard import GuardResult, Violation, explain, guard
 from mostrador.bot.intents import INTENTS
 
 __all__ = [
@@ -23,5 +23,6 @@ __all__ = [
     "TrainingDataError",
     "Violation",
     "classify",
+    "explain",
     "guard",
 ]

@@ -160,3 +160,38 @@ def guard(text: str, limit: int = QUESTION_ANSWER_LIMIT) -> GuardResult:
         )
         shown = shown[: limit - 1].rsplit(" ", 1)[0] + "…"
     return GuardResult(ok=not violations, text=shown, violations=violations)
+
+
+_KIND_WORDS = {
+    "es": {
+        "phone": "un teléfono",
+        "email": "un e-mail",
+        "url": "un enlace fuera de Mercado Libre",
+        "social": "una red social o un canal de contacto externo",
+    },
+    "pt": {
+        "phone": "um telefone",
+        "email": "um e-mail",
+        "url": "um link fora do Mercado Livre",
+        "social": "uma rede social ou um canal de contato externo",
+    },
+}
+_EXPLAINED = {
+    "es": ("El texto no cumple las reglas de Mercado Libre: ", "tiene", "supera los {limit} caracteres"),
+    "pt": ("O texto não cumpre as regras do Mercado Livre: ", "tem", "passa de {limit} caracteres"),
+}
+
+
+def explain(result: GuardResult, limit: int, lang: str = "es") -> str:
+    """What the guard refused, in words for the person who wrote the text (the one formatter for it)."""
+    words = _KIND_WORDS.get(lang, _KIND_WORDS["es"])
+    lead, has, too_long = _EXPLAINED.get(lang, _EXPLAINED["es"])
+    parts: list[str] = []
+    for violation in result.violations:
+        if violation.kind == "length":
+            part = too_long.format(limit=limit)
+        else:
+            part = f"{has} {words.get(violation.kind, violation.kind)} ({violation.match})"
+        if part not in parts:
+            parts.append(part)
+    return lead + "; ".join(parts) + "." if parts else ""

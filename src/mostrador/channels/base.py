@@ -1,12 +1,44 @@
-"""What every channel offers the workflows: ingest a resource, then send the reply it planned."""
+"""What a channel is: a whole plug-in, everything that depends on the kind of conversation.
+
+A channel ingests the resources its notification topics point at, says how a reply may be written
+(its limit, whether one is allowed now and why not, to whom), posts a recorded reply and finds one
+that was already posted, sweeps for what a lost webhook hid, and tells the inbox how to show its
+threads. The rest of the product — intake, workflows, the outbox, reconciliation, the inbox and the
+web pages — reaches channels only through `channels.registry` and this protocol; no channel's name
+appears outside `channels/`. Adding a channel is one module and one line in the registry
+(docs/channels.md, "Adding a channel").
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mostrador.conversations.outgoing import Posted, Settled
+
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from mostrador.accounts.seller_api import SellerApi
     from mostrador.context import AppContext
+    from mostrador.conversations.outgoing import Outgoing, ReplyPlan
+    from mostrador.store.models import Conversation
+
+
+__all__ = [
+    "IN_FLIGHT_GRACE",
+    "Channel",
+    "Plan",
+    "Pointer",
+    "PostRefused",
+    "Posted",
+    "Presentation",
+    "Settled",
+]
+
+# A notification received this recently is still on its way (queued or running): sweeps leave it be.
+IN_FLIGHT_GRACE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -14,18 +46,56 @@ class Plan:
     """What ingest decided; JSON-serialisable because DBOS records it as a step result."""
 
     outcome: str  # recorded | handed_off | drafted | reply_pending | skipped
-    reply_id: int | None = None
+    reply_id: int | None = None  # the outbox entry to send now, when outcome is reply_pending
+    drive: int | None = None
     detail: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-class Channel(Protocol):
-    topic: str
-    name: str
+class PostRefused(Exception):
+    """Mercado Libre refused the post for good (nothing was posted); `reason` is a short code."""
 
-    def workflow_key(self, resource_id: str) -> str:
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Pointer:
+    """A resource a sweep found that Mostrador never recorded (or recorded in an older state): fed
+    through intake exactly like a notification the webhook never brought."""
+
+    topic: str
+    resource: str  # the notification's `resource`, e.g. /questions/123
+    resource_id: str
+
+
+@dataclass(frozen=True)
+class Presentation:
+    """How the inbox shows the channel's threads (Spanish for now; the inbox is Spanish)."""
+
+    label: str  # the tab, e.g. "Preguntas"
+    empty: str  # what an empty tab says
+    layout: str  # "answers": one public answer per buyer question | "chat": free messages both ways
+    state_key: str | None = None  # the thread's state record shown beside it (see conversations.service)
+    facts_template: str | None = None  # a panel of the state's facts (web/templates/<name>)
+    reply_label: str = "Respuesta"
+    handoff_reasons: dict[str, str] = field(default_factory=dict)  # reason code → plain words
+    bot_filter: bool = False  # whether "answered by the bot" is a useful filter here
+
+
+class Channel(Protocol):
+    name: str  # the conversations' channel, e.g. "questions"
+    topics: tuple[str, ...]  # the notification topics it handles (§4.2)
+    reply_limit: int  # characters per reply (§5.4: 2,000 for answers; §8.3: 350 for messages)
+    ordered_replies: bool  # chat replies go out in the order written (an earlier pending one first)
+    presentation: Presentation
+
+    # ---- work on notified resources --------------------------------------------------------------
+    def workflow_key(self, topic: str, resource_id: str) -> str:
         """Idempotency key of the work for one resource, e.g. `question:123`."""
         ...
 
@@ -33,10 +103,38 @@ class Channel(Protocol):
         """Work with the same key never overlaps (per-conversation order)."""
         ...
 
-    async def ingest(self, ctx: AppContext, account_id: int, resource_id: str) -> Plan:
+    async def ingest(self, ctx: AppContext, api: SellerApi, topic: str, resource_id: str) -> Plan:
         """Fetch the resource with the seller's token, record it, decide; never posts."""
         ...
 
-    async def send(self, ctx: AppContext, reply_id: int) -> str:
-        """Post a recorded reply at most once; safe to repeat after a crash."""
+    async def sweep(self, ctx: AppContext, api: SellerApi) -> list[Pointer]:
+        """What Mercado Libre shows that Mostrador never recorded (a lost webhook, a topic switched off)."""
+        ...
+
+    # ---- replies --------------------------------------------------------------------------------------
+    def reply_refusal(self, state: dict[str, Any]) -> str | None:
+        """Why no reply may be written in a thread in this state right now (plain words), or None."""
+        ...
+
+    def plan_reply(
+        self, s: Session, thread: Conversation, text: str, in_reply_to: str | None, reply_key: str
+    ) -> ReplyPlan:
+        """Where a reply goes and what posting it needs; raises `ReplyRefused` with the reason."""
+        ...
+
+    def send_partition(self, reply: Outgoing) -> str:
+        """The queue partition of sends in a conversation (the same as its ingests where possible)."""
+        ...
+
+    async def post(self, api: SellerApi, reply: Outgoing) -> Posted:
+        """Post the reply once; raise `PostRefused` when Mercado Libre refuses it for good."""
+        ...
+
+    async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
+        """After an attempt whose outcome is unknown: is the reply (or another one) already there?"""
+        ...
+
+    # ---- the inbox --------------------------------------------------------------------------------------
+    def due_date(self, state: dict[str, Any]) -> datetime | None:
+        """When the seller must act in a thread in this state, if ever."""
         ...

@@ -8,9 +8,10 @@ reputation (§9.3), and its messages (§9.6), and keeps the facts an agent acts 
 (claim → dispute), status, reputation, the due date of the mandatory action — as the conversation's
 state. Claims are never answered by the bot.
 
-Send writes an agent's message in the claim: to the buyer while the claim is between the two, to the
-mediator once it is in dispute (§9.6). The POST answers 201 with no body, so the message is linked
-to its `hash` when the next read meets it; a retry re-reads the messages before posting again.
+Replies are an agent's messages in the claim: to the buyer while the claim is between the two, to the
+mediator once it is in dispute (§9.6). The POST answers 201 with no body, so the message is linked to
+its `hash` when the next read meets it; after an attempt whose outcome is unknown the claim's messages
+are read before posting again.
 """
 
 from __future__ import annotations
@@ -21,19 +22,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mostrador.accounts.tokens import call_with_token
-from mostrador.channels import agent_replies
-from mostrador.channels.base import Plan
+from sqlalchemy.orm import Session
+
+from mostrador.accounts.seller_api import SellerApi
+from mostrador.channels.base import IN_FLIGHT_GRACE, Plan, Pointer, Posted, PostRefused, Presentation, Settled
 from mostrador.context import AppContext
-from mostrador.conversations import replies
+from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
+from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import Claim, ClaimMessage, ClaimReason, ClaimReputation
 from mostrador.store import conversations as conversations_store
+from mostrador.store import notifications as notifications_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Conversation, utcnow
 
-CHANNEL = "claims"
+NAME = "claims"
+TOPICS = ("post_purchase", "claims")  # the older stand-alone claims topic announces the same claims (§4.2)
 STATE_KEY = "claim"
 # §9.6 documents no length for claim messages; the post-sale 350 (§8.3) keeps us inside whatever applies.
 MESSAGE_LIMIT = 350
@@ -41,10 +46,13 @@ REFUSED = (
     meli_errors.BadRequest,
     meli_errors.Forbidden,
     meli_errors.NotFound,
+    meli_errors.Conflict,
     meli_errors.Unprocessable,
     meli_errors.Unavailable,
 )
 AUTHORS = {"complainant": "buyer", "mediator": "mediator", "respondent": "seller"}
+SEARCH_PAGE = 100  # §9.2: limit at most 100, offset + limit below 10,000
+MAX_SEARCH_OFFSET = 10_000 - SEARCH_PAGE
 
 
 @dataclass(frozen=True)
@@ -64,70 +72,121 @@ class Sale:
 
 
 class ClaimsChannel:
-    """Registered for both claim topics; `topic` only changes the workflow id."""
+    name = NAME
+    topics: tuple[str, ...] = TOPICS
+    reply_limit = MESSAGE_LIMIT
+    ordered_replies = True
+    presentation = Presentation(
+        label="Reclamos",
+        empty="No hay reclamos. Cuando un comprador abra uno, aparece acá con su plazo.",
+        layout="chat",
+        state_key=STATE_KEY,
+        facts_template="_claim_facts.html",
+        reply_label="Mensaje en el reclamo",
+        handoff_reasons={
+            "claim_opened": "reclamo nuevo",
+            "claim_update": "novedades en el reclamo",
+            "claim_dispute": "en mediación de Mercado Libre",
+        },
+    )
 
-    name = CHANNEL
-
-    def __init__(self, topic: str = "post_purchase") -> None:
-        self.topic = topic
-
-    def workflow_key(self, resource_id: str) -> str:
-        return (
-            f"claim:{resource_id}" if self.topic == "post_purchase" else f"claim-{self.topic}:{resource_id}"
-        )
+    def workflow_key(self, topic: str, resource_id: str) -> str:
+        return f"claim:{resource_id}" if topic == TOPICS[0] else f"claim-{topic}:{resource_id}"
 
     def partition_key(self, account_id: int, resource_id: str) -> str:
-        return partition_key(resource_id)
+        # Ingests and sends of one claim never overlap, whichever topic announced it.
+        return f"claim:{resource_id}"
 
-    async def ingest(self, ctx: AppContext, account_id: int, resource_id: str) -> Plan:
+    def send_partition(self, reply: Outgoing) -> str:
+        return f"claim:{reply.conversation_key}"
+
+    def due_date(self, state: dict[str, Any]) -> datetime | None:
+        """When the seller must act (§9.1 mandatory action, §9.3 reputation window), while open."""
+        raw = state.get("due_date")
+        if state.get("status") == "closed" or not isinstance(raw, str):
+            return None
+        return datetime.fromisoformat(raw)
+
+    # ---- ingest -------------------------------------------------------------------------------------
+    async def ingest(self, ctx: AppContext, api: SellerApi, topic: str, resource_id: str) -> Plan:
         try:
-            claim = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_claim(resource_id, t))
+            claim = await api.call(api.meli.get_claim, resource_id)
         except (meli_errors.NotFound, meli_errors.Forbidden):
             return Plan("skipped", detail="claim not found or not ours")
-        seller_id, known = await asyncio.to_thread(_seller_and_state, ctx, account_id, str(claim.id))
         respondent = claim.player("respondent")
-        if respondent is None or respondent.user_id != seller_id:
+        if respondent is None or respondent.user_id != api.seller_id:
             return Plan("skipped", detail="the account is not the respondent of this claim")
-        view = await _read(ctx, account_id, claim, known)
-        sale = None if known is not None else await _sale(ctx, account_id, claim)
-        return await asyncio.to_thread(_record, ctx, account_id, view, sale)
+        known = await asyncio.to_thread(_known_state, ctx, api.account_id, str(claim.id))
+        view = await _read(api, claim, known)
+        sale = None if known is not None else await _sale(api, claim)
+        return await asyncio.to_thread(_record, ctx, api.account_id, view, sale)
 
-    async def send(self, ctx: AppContext, reply_id: int) -> str:
-        reply = await agent_replies.load(ctx, reply_id)
-        if reply.status in ("sent", "superseded", "failed"):
-            return reply.status
-        claim_id = reply.thread_key
+    # ---- replies ------------------------------------------------------------------------------------
+    def reply_refusal(self, state: dict[str, Any]) -> str | None:
+        if state.get("status") == "closed":
+            return "El reclamo está cerrado: ya no admite mensajes."
+        return None
 
-        if reply.attempts > 0:
-            # The POST answers 201 with nothing in it; after a crash or timeout the messages tell.
-            messages = await call_with_token(
-                ctx, reply.account_id, lambda t: ctx.meli.get_claim_messages(claim_id, t)
-            )
-            if await asyncio.to_thread(_settle_from_messages, ctx, reply, messages):
-                return "sent"
-        refused = await agent_replies.refused_by_guard(ctx, reply, MESSAGE_LIMIT)
-        if refused is not None:
-            return refused
-        claim = await call_with_token(ctx, reply.account_id, lambda t: ctx.meli.get_claim(claim_id, t))
+    def plan_reply(
+        self, s: Session, thread: Conversation, text: str, in_reply_to: str | None, reply_key: str
+    ) -> ReplyPlan:
+        refusal = self.reply_refusal(conv.state_of(thread, STATE_KEY))
+        if refusal:
+            raise ReplyRefused(refusal)
+        return ReplyPlan(
+            target_id=f"{thread.external_key}:{reply_key}",
+            external_id=f"{outgoing.REPLY_PREFIX}{reply_key}",
+            params={},
+        )
+
+    async def post(self, api: SellerApi, reply: Outgoing) -> Posted:
+        claim_id = reply.conversation_key
+        claim = await api.call(api.meli.get_claim, claim_id)
         receiver = receiver_role(claim)
         if receiver is None:
             detail = f"claim is {claim.status} in stage {claim.stage}: no message action for the seller"
-            return await agent_replies.fail(ctx, reply_id, "not_allowed", detail)
-        await agent_replies.count_attempt(ctx, reply_id)
+            raise PostRefused("not_allowed", detail)
         try:
-            await call_with_token(
-                ctx,
-                reply.account_id,
-                lambda t: ctx.meli.send_claim_message(claim_id, receiver, reply.text, t),
-            )
+            await api.call(api.meli.send_claim_message, claim_id, receiver, reply.text)
         except REFUSED as exc:
-            return await agent_replies.fail(ctx, reply_id, "rejected", str(exc))
-        return await agent_replies.mark_sent(ctx, reply_id)
+            raise PostRefused("rejected", str(exc)) from exc
+        return Posted()  # 201 with no body: linked to its hash when a read meets it
 
+    async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
+        messages = await api.call(api.meli.get_claim_messages, reply.conversation_key)
+        linked = await asyncio.to_thread(_linked_ids, api.ctx, reply.conversation_id)
+        earliest = reply.created_at - outgoing.CLOCK_SLACK
+        for m in messages:
+            key = message_key(m)
+            if m.sender_role != "respondent" or key in linked or m.message != reply.text:
+                continue
+            when = m.date_created or m.message_date
+            if when is None or when >= earliest:
+                return Posted(key, m.status)
+        return None
 
-def partition_key(claim_id: str) -> str:
-    """Ingests and sends of one claim never overlap, whichever topic announced it."""
-    return f"claim:{claim_id}"
+    # ---- safety net -----------------------------------------------------------------------------------
+    async def sweep(self, ctx: AppContext, api: SellerApi) -> list[Pointer]:
+        """Open claims against the seller (§9.2) never recorded, or recorded in an older state (a dropped
+        `claims_actions` notification: a buyer message, a dispute)."""
+        found: list[Pointer] = []
+        offset = 0
+        while offset <= MAX_SEARCH_OFFSET:
+            page = await api.call(
+                api.meli.search_claims,
+                players_role="respondent",
+                players_user_id=api.seller_id,
+                status="opened",
+                offset=offset,
+                limit=SEARCH_PAGE,
+                sort="date_created:asc",
+            )
+            stale = await asyncio.to_thread(_stale_claims, ctx, api.account_id, page.data)
+            found.extend(Pointer(TOPICS[0], f"/post-purchase/v1/claims/{key}", key) for key in stale)
+            offset += len(page.data)
+            if len(page.data) < SEARCH_PAGE or offset >= page.paging.total:
+                break
+        return found
 
 
 def receiver_role(claim: Claim) -> str | None:
@@ -160,31 +219,27 @@ def message_key(m: ClaimMessage) -> str:
     return f"msg:{digest}"
 
 
-async def _read(ctx: AppContext, account_id: int, claim: Claim, known: dict[str, Any] | None) -> ClaimView:
+async def _read(api: SellerApi, claim: Claim, known: dict[str, Any] | None) -> ClaimView:
     reason = None
     if claim.reason_id and (known is None or known.get("reason_id") != claim.reason_id):
-        reason_id = claim.reason_id
         try:
-            reason = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_claim_reason(reason_id, t))
+            reason = await api.call(api.meli.get_claim_reason, claim.reason_id)
         except meli_errors.NotFound:
             reason = None  # an unknown reason id still shows as its code
     reputation = None
     try:
-        reputation = await call_with_token(
-            ctx, account_id, lambda t: ctx.meli.get_claim_reputation(claim.id, t)
-        )
+        reputation = await api.call(api.meli.get_claim_reputation, claim.id)
     except (meli_errors.NotFound, meli_errors.Forbidden):
         reputation = None
-    messages = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_claim_messages(claim.id, t))
+    messages = await api.call(api.meli.get_claim_messages, claim.id)
     return ClaimView(claim, reason, reputation, messages)
 
 
-async def _sale(ctx: AppContext, account_id: int, claim: Claim) -> Sale:
+async def _sale(api: SellerApi, claim: Claim) -> Sale:
     if claim.resource != "order" or claim.resource_id is None:
         return Sale("", None)
-    order_id = claim.resource_id
     try:
-        order = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_order(order_id, t))
+        order = await api.call(api.meli.get_order, claim.resource_id)
     except (meli_errors.NotFound, meli_errors.Forbidden):
         return Sale("", None)
     if not order.order_items:
@@ -194,14 +249,46 @@ async def _sale(ctx: AppContext, account_id: int, claim: Claim) -> Sale:
 
 
 # ---- synchronous parts -------------------------------------------------------------------------
-def _seller_and_state(ctx: AppContext, account_id: int, claim_id: str) -> tuple[int, dict[str, Any] | None]:
+def _known_state(ctx: AppContext, account_id: int, claim_id: str) -> dict[str, Any] | None:
+    """The claim's recorded facts, {} for a thread without them yet, None for a claim never seen."""
     with transaction(ctx.sessions) as s:
-        acc = s.get(Account, account_id)
-        if acc is None:
-            raise LookupError(f"unknown account {account_id}")
-        states = conversations_store.conversation_states(s, account_id, CHANNEL, [claim_id], STATE_KEY)
-        exists = conversations_store.conversation_exists(s, account_id, CHANNEL, claim_id)
-        return acc.meli_user_id, (states.get(claim_id, {}) if exists else None)
+        if not conversations_store.conversation_exists(s, account_id, NAME, claim_id):
+            return None
+        return conversations_store.conversation_states(s, account_id, NAME, [claim_id], STATE_KEY).get(
+            claim_id, {}
+        )
+
+
+def _linked_ids(ctx: AppContext, conversation_id: int) -> set[str]:
+    with transaction(ctx.sessions) as s:
+        return {
+            m.external_id for m in conversations_store.messages_of(s, conversation_id) if m.direction == "out"
+        }
+
+
+def _stale_claims(ctx: AppContext, account_id: int, claims: list[Claim]) -> list[str]:
+    if not claims:
+        return []
+    ids = [str(c.id) for c in claims]
+    with transaction(ctx.sessions) as s:
+        states = conversations_store.conversation_states(s, account_id, NAME, ids, STATE_KEY)
+        notified = notifications_store.latest_notifications(s, TOPICS, ids, utcnow() - IN_FLIGHT_GRACE)
+    stale = []
+    for claim in claims:
+        key = str(claim.id)
+        state = states.get(key)
+        updated = claim.last_updated.isoformat() if claim.last_updated else None
+        if state is not None and (state.get("last_updated"), state.get("stage"), state.get("status")) == (
+            updated,
+            claim.stage,
+            claim.status,
+        ):
+            continue  # recorded as it is now
+        at = notified.get(key)
+        if at is not None and (claim.last_updated is None or at >= claim.last_updated):
+            continue  # notified after its last change: that workflow will record it
+        stale.append(key)
+    return stale
 
 
 def facts(view: ClaimView, known: dict[str, Any]) -> dict[str, Any]:
@@ -250,13 +337,13 @@ def _record(ctx: AppContext, account_id: int, view: ClaimView, sale: Sale | None
         conversation = conv.open_thread(
             s,
             account,
-            conv.ThreadKey(CHANNEL, key),
+            conv.ThreadKey(NAME, key),
             buyer,
             f"Comprador {buyer}",
             subject=subject if sale is not None else "",
             item_id=sale.item_id if sale else None,
         )
-        known_state = conversations_store.conversation_states(s, account_id, CHANNEL, [key], STATE_KEY).get(
+        known_state = conversations_store.conversation_states(s, account_id, NAME, [key], STATE_KEY).get(
             key, {}
         )
         is_new = not known_state
@@ -303,7 +390,7 @@ def _record_messages(s: Any, conversation: Conversation, messages: list[ClaimMes
             },
         }
         if m.sender_role == "respondent":
-            row = known.get(("out", key)) or replies.adopt_posted(s, conversation, m.message, key, when)
+            row = known.get(("out", key)) or outgoing.adopt_posted(s, conversation, m.message, key, when)
             if row is None:
                 conv.record_outbound(
                     s, conversation, key, m.message, "seller", "sent", meta=meta, sent_at=when
@@ -321,22 +408,3 @@ def _record_messages(s: Any, conversation: Conversation, messages: list[ClaimMes
         elif row.external_status != m.status or row.meta != meta:
             row.external_status, row.meta = m.status, meta
     return new_inbound
-
-
-def _settle_from_messages(ctx: AppContext, reply: replies.PendingReply, messages: list[ClaimMessage]) -> bool:
-    """True if the claim already holds this reply (then it is marked sent, never posted again)."""
-    with transaction(ctx.sessions) as s:
-        conversation = conversations_store.conversation_by_key(s, reply.account_id, CHANNEL, reply.thread_key)
-        if conversation is None:
-            return False
-        linked = {
-            m.external_id for m in conversations_store.messages_of(s, conversation.id) if m.direction == "out"
-        }
-        for m in messages:
-            key = message_key(m)
-            if m.sender_role != "respondent" or key in linked or m.message != reply.text:
-                continue
-            replies.adopt_posted(s, conversation, m.message, key, m.date_created or m.message_date)
-            if replies.load(s, reply.reply_id).status == "sent":
-                return True
-        return False

@@ -7,31 +7,38 @@ recorded once, with its attachments' metadata and its moderation; the thread's b
 (§8.6) is kept as the conversation's state. There is no bot after the sale: when the buyer wrote
 last, the thread is handed to an agent.
 
-Send posts an agent's reply (350 characters, §8.3), recorded before sending. A 5xx or a timeout on
-the POST is never retried blindly (the message may be out): the next attempt re-reads the thread first.
+Replies (350 characters, §8.3) go to the buyer of the pack. A 5xx or a timeout on the POST is never
+retried blindly (the message may be out): after such an attempt the thread is read first, and a seller
+message with the same text posted since the reply was recorded is that reply.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mostrador.accounts.tokens import call_with_token
-from mostrador.channels import agent_replies
-from mostrador.channels.base import Plan
+from sqlalchemy.orm import Session
+
+from mostrador.accounts.seller_api import SellerApi
+from mostrador.channels.base import IN_FLIGHT_GRACE, Plan, Pointer, Posted, PostRefused, Presentation, Settled
 from mostrador.context import AppContext
-from mostrador.conversations import replies
+from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
+from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import ConversationStatus
 from mostrador.meli.models import Message as MeliMessage
 from mostrador.store import conversations as conversations_store
+from mostrador.store import notifications as notifications_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Conversation, utcnow
 
-CHANNEL = "messages"
+NAME = "messages"
+TOPIC = "messages"
+STATE_KEY = "pack"
 SELLER_LIMIT = 350  # §8.3 seller_max_message_length
 PAGE = 50
 MAX_PAGES = 40  # 2,000 messages; a pack's chat is far shorter
@@ -40,9 +47,19 @@ REFUSED = (
     meli_errors.BadRequest,
     meli_errors.Forbidden,
     meli_errors.NotFound,
+    meli_errors.Conflict,
     meli_errors.Unprocessable,
     meli_errors.Unavailable,
 )
+BLOCKED_LABELS = {
+    "blocked_by_mediation": "hay una mediación abierta",
+    "blocked_by_buyer": "el comprador bloqueó los mensajes",
+    "blocked_by_time": "pasaron 30 días sin mensajes",
+    "blocked_by_fulfillment": "la venta Full todavía no se entregó",
+    "blocked_by_payment": "la venta todavía no está pagada",
+}
+# §8.5: each unread thread is named by its path, e.g. /packs/1977056109/sellers/378136913.
+_UNREAD_PACK = re.compile(r"/packs/([0-9]{1,20})/sellers?/([0-9]{1,20})", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -63,10 +80,23 @@ class Sale:
 
 
 class MessagesChannel:
-    topic = "messages"
-    name = CHANNEL
+    name = NAME
+    topics: tuple[str, ...] = (TOPIC,)
+    reply_limit = SELLER_LIMIT
+    ordered_replies = True
+    presentation = Presentation(
+        label="Mensajes",
+        empty=(
+            "Todavía no hay mensajes de compradores. Cuando un comprador escriba después de comprar, "
+            "aparece acá."
+        ),
+        layout="chat",
+        state_key=STATE_KEY,
+        reply_label="Mensaje al comprador",
+        handoff_reasons={"post_sale_message": "el comprador escribió"},
+    )
 
-    def workflow_key(self, resource_id: str) -> str:
+    def workflow_key(self, topic: str, resource_id: str) -> str:
         return f"message:{resource_id}"
 
     def partition_key(self, account_id: int, resource_id: str) -> str:
@@ -74,61 +104,106 @@ class MessagesChannel:
         # records idempotently, so two messages of one pack may be ingested side by side.
         return f"message:{resource_id}"
 
-    async def ingest(self, ctx: AppContext, account_id: int, resource_id: str) -> Plan:
+    def send_partition(self, reply: Outgoing) -> str:
+        return f"pack:{reply.conversation_key}"
+
+    def due_date(self, state: dict[str, Any]) -> datetime | None:
+        return None
+
+    # ---- ingest -------------------------------------------------------------------------------------
+    async def ingest(self, ctx: AppContext, api: SellerApi, topic: str, resource_id: str) -> Plan:
         try:
-            message = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_message(resource_id, t))
+            message = await api.call(api.meli.get_message, resource_id)
         except (meli_errors.NotFound, meli_errors.Forbidden):
             return Plan("skipped", detail="message not found, or not this seller's")
-        seller_id = await asyncio.to_thread(_seller_id, ctx, account_id)
         pack_id = message.pack_id
         recipient = message.to.user_id if message.to is not None else None
-        if pack_id is None or seller_id not in (message.sender_id, recipient):
+        if pack_id is None or api.seller_id not in (message.sender_id, recipient):
             return Plan("skipped", detail="message is not in a pack of this account")
-        thread = await read_pack(ctx, account_id, pack_id, seller_id)
+        thread = await read_pack(api, pack_id)
         sale = None
-        if not await asyncio.to_thread(_known, ctx, account_id, pack_id):
-            sale = await _sale(ctx, account_id, pack_id)
-        return await asyncio.to_thread(_record, ctx, account_id, thread, sale)
+        if not await asyncio.to_thread(_known, ctx, api.account_id, pack_id):
+            sale = await _sale(api, pack_id)
+        return await asyncio.to_thread(_record, ctx, api.account_id, thread, sale)
 
-    async def send(self, ctx: AppContext, reply_id: int) -> str:
-        reply = await agent_replies.load(ctx, reply_id)
-        if reply.status in ("sent", "superseded", "failed"):
-            return reply.status
-        pack_id = reply.thread_key
-        if reply.attempts > 0:
-            # An earlier attempt may have reached Mercado Libre before we crashed: look before posting.
-            thread = await read_pack(ctx, reply.account_id, pack_id, reply.seller_id)
-            if await asyncio.to_thread(_settle_from_thread, ctx, reply, thread):
-                return "sent"
-        refused = await agent_replies.refused_by_guard(ctx, reply, SELLER_LIMIT)
-        if refused is not None:
-            return refused
-        buyer = reply.meta.get("to_user_id")
+    # ---- replies ------------------------------------------------------------------------------------
+    def reply_refusal(self, state: dict[str, Any]) -> str | None:
+        if state.get("status") != "blocked":
+            return None
+        substatus = state.get("substatus") or ""
+        why = BLOCKED_LABELS.get(substatus, substatus or "sin motivo")
+        return f"Mercado Libre no deja escribir en esta conversación ahora: {why}."
+
+    def plan_reply(
+        self, s: Session, thread: Conversation, text: str, in_reply_to: str | None, reply_key: str
+    ) -> ReplyPlan:
+        refusal = self.reply_refusal(conv.state_of(thread, STATE_KEY))
+        if refusal:
+            raise ReplyRefused(refusal)
+        buyer = conversations_store.contact_external_id(s, thread.account_id, NAME, thread.contact_id)
+        if not buyer or buyer == "unknown":
+            raise ReplyRefused("Todavía no sabemos quién es el comprador de esta venta.")
+        return ReplyPlan(
+            target_id=f"{thread.external_key}:{reply_key}",
+            external_id=f"{outgoing.REPLY_PREFIX}{reply_key}",
+            params={"to_user_id": buyer},
+        )
+
+    async def post(self, api: SellerApi, reply: Outgoing) -> Posted:
+        buyer = reply.params.get("to_user_id")
         if not buyer:
-            return await agent_replies.fail(ctx, reply_id, "no_recipient", "buyer unknown")
-        await agent_replies.count_attempt(ctx, reply_id)
+            raise PostRefused("no_recipient", "buyer unknown")
         try:
-            sent = await call_with_token(
-                ctx,
-                reply.account_id,
-                lambda t: ctx.meli.send_message(pack_id, reply.seller_id, buyer, reply.text, t),
+            sent = await api.call(
+                api.meli.send_message, reply.conversation_key, api.seller_id, buyer, reply.text
             )
         except REFUSED as exc:
-            return await agent_replies.fail(ctx, reply_id, "rejected", str(exc))
-        return await agent_replies.mark_sent(ctx, reply_id, sent.id, sent.status)
+            raise PostRefused("rejected", str(exc)) from exc
+        return Posted(sent.id, sent.status)
+
+    async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
+        thread = await read_pack(api, reply.conversation_key)
+        linked = await asyncio.to_thread(_linked_ids, api.ctx, reply.conversation_id)
+        earliest = reply.created_at - outgoing.CLOCK_SLACK
+        for m in sorted(thread.messages, key=message_date):
+            if m.sender_id != api.seller_id or m.id in linked or m.text != reply.text:
+                continue
+            if message_date(m) >= earliest:
+                return Posted(m.id, m.status)
+        return None
+
+    # ---- safety net -----------------------------------------------------------------------------------
+    async def sweep(self, ctx: AppContext, api: SellerApi) -> list[Pointer]:
+        """Threads the seller has not read (§8.5, which Mercado Libre offers precisely as the safety net
+        behind `messages`) holding buyer messages Mostrador never recorded: one pointer per thread."""
+        unread = await api.call(api.meli.get_unread, role="seller")
+        found: list[Pointer] = []
+        for entry in unread.results:
+            match = _UNREAD_PACK.fullmatch(entry.resource)
+            if match is None or int(match.group(2)) != api.seller_id:
+                continue
+            thread = await read_pack(api, match.group(1))
+            buyer_messages = [
+                m.id for m in sorted(thread.messages, key=message_date) if m.sender_id != api.seller_id
+            ]
+            newest = await asyncio.to_thread(_newest_unseen, ctx, api.account_id, buyer_messages)
+            if newest is not None:
+                found.append(Pointer(TOPIC, newest, newest))
+        return found
 
 
-async def read_pack(ctx: AppContext, account_id: int, pack_id: str | int, seller_id: int) -> PackThread:
+async def read_pack(api: SellerApi, pack_id: str | int) -> PackThread:
     """Every message of a pack, without marking anything read (§8.1 `mark_as_read=false`)."""
     messages: list[MeliMessage] = []
     status: ConversationStatus | None = None
     for page in range(MAX_PAGES):
-        got = await call_with_token(
-            ctx,
-            account_id,
-            lambda t, page=page: ctx.meli.get_pack_messages(  # type: ignore[misc]
-                pack_id, seller_id, t, mark_as_read=False, offset=page * PAGE, limit=PAGE
-            ),
+        got = await api.call(
+            api.meli.get_pack_messages,
+            pack_id,
+            api.seller_id,
+            mark_as_read=False,
+            offset=page * PAGE,
+            limit=PAGE,
         )
         status = status or got.conversation_status
         messages.extend(got.messages)
@@ -144,17 +219,17 @@ def message_date(m: MeliMessage) -> datetime:
     return when or utcnow()
 
 
-async def _sale(ctx: AppContext, account_id: int, pack_id: str) -> Sale:
+async def _sale(api: SellerApi, pack_id: str) -> Sale:
     """The sold listing, read once per thread; the thread works without it if Mercado Libre says no."""
     order_id: str | int = pack_id
     try:
-        pack = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_pack(pack_id, t))
+        pack = await api.call(api.meli.get_pack, pack_id)
         if pack.orders:
             order_id = pack.orders[0].id
     except (meli_errors.NotFound, meli_errors.Forbidden):
         pass  # §8: an order without a pack puts the order id in the pack slot
     try:
-        order = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_order(order_id, t))
+        order = await api.call(api.meli.get_order, order_id)
     except (meli_errors.NotFound, meli_errors.Forbidden):
         return Sale("", None)
     if not order.order_items:
@@ -164,17 +239,34 @@ async def _sale(ctx: AppContext, account_id: int, pack_id: str) -> Sale:
 
 
 # ---- synchronous parts -------------------------------------------------------------------------
-def _seller_id(ctx: AppContext, account_id: int) -> int:
-    with transaction(ctx.sessions) as s:
-        acc = s.get(Account, account_id)
-        if acc is None:
-            raise LookupError(f"unknown account {account_id}")
-        return acc.meli_user_id
-
-
 def _known(ctx: AppContext, account_id: int, pack_id: str) -> bool:
     with transaction(ctx.sessions) as s:
-        return conversations_store.conversation_exists(s, account_id, CHANNEL, pack_id)
+        return conversations_store.conversation_exists(s, account_id, NAME, pack_id)
+
+
+def _linked_ids(ctx: AppContext, conversation_id: int) -> set[str]:
+    """Mercado Libre ids already linked to an outbound message of the conversation."""
+    with transaction(ctx.sessions) as s:
+        return {
+            m.external_id for m in conversations_store.messages_of(s, conversation_id) if m.direction == "out"
+        }
+
+
+def _newest_unseen(ctx: AppContext, account_id: int, buyer_message_ids: list[str]) -> str | None:
+    """The newest buyer message never recorded nor on its way (oldest first in the list): its ingest
+    records the whole pack."""
+    if not buyer_message_ids:
+        return None
+    with transaction(ctx.sessions) as s:
+        seen = conversations_store.recorded_external_ids(s, account_id, NAME, "in", buyer_message_ids)
+        notified = notifications_store.latest_notifications(
+            s, (TOPIC,), buyer_message_ids, utcnow() - IN_FLIGHT_GRACE
+        )
+    # A notification on its way (a workflow queued or running) reads the whole pack as it is then, so it
+    # covers its own message and every earlier one; counting those would re-queue work merely waiting.
+    covered = max((i for i, m in enumerate(buyer_message_ids) if m in notified), default=-1)
+    unseen = [m for i, m in enumerate(buyer_message_ids) if i > covered and m not in seen]
+    return unseen[-1] if unseen else None
 
 
 def attachments_meta(m: MeliMessage) -> list[dict[str, Any]]:
@@ -226,7 +318,7 @@ def _record(ctx: AppContext, account_id: int, thread: PackThread, sale: Sale | N
         conversation = conv.open_thread(
             s,
             account,
-            conv.ThreadKey(CHANNEL, thread.pack_id),
+            conv.ThreadKey(NAME, thread.pack_id),
             buyer,
             f"Comprador {buyer}",
             subject=subject if sale is not None else "",
@@ -241,7 +333,7 @@ def _record(ctx: AppContext, account_id: int, thread: PackThread, sale: Sale | N
             elif _record_buyer_message(s, conversation, m, known.get(("in", m.id))):
                 new_inbound.add(m.id)
         summary, state = _pack_state(thread.status)
-        conv.record_state(s, conversation, "pack", summary, state)
+        conv.record_state(s, conversation, STATE_KEY, summary, state)
         last = ordered[-1] if ordered else None
         buyer_wrote_last = last is not None and last.sender_id != seller_id
         if buyer_wrote_last and (
@@ -274,7 +366,7 @@ def _record_seller_message(s: Any, conversation: Conversation, m: MeliMessage, r
     """The seller's side: ours (already linked, or adopted now) or written in Mercado Libre's own UI."""
     meta = _meta(m)
     if row is None:
-        row = replies.adopt_posted(s, conversation, m.text, m.id, message_date(m))
+        row = outgoing.adopt_posted(s, conversation, m.text, m.id, message_date(m))
     if row is None:
         conv.record_outbound(
             s, conversation, m.id, m.text, "seller", "sent", meta=meta, sent_at=message_date(m)
@@ -283,25 +375,3 @@ def _record_seller_message(s: Any, conversation: Conversation, m: MeliMessage, r
     merged = {**(row.meta or {}), **meta}
     if row.external_status != m.status or row.meta != merged:
         row.external_status, row.meta = m.status, merged
-
-
-def _settle_from_thread(ctx: AppContext, reply: replies.PendingReply, thread: PackThread) -> bool:
-    """True if the thread already holds this reply (then it is marked sent, never posted again)."""
-    with transaction(ctx.sessions) as s:
-        conversation = conversations_store.conversation_by_key(s, reply.account_id, CHANNEL, thread.pack_id)
-        if conversation is None:
-            return False
-        linked = {
-            m.external_id for m in conversations_store.messages_of(s, conversation.id) if m.direction == "out"
-        }
-        for m in sorted(thread.messages, key=message_date):
-            if m.sender_id != reply.seller_id or m.id in linked or m.text != reply.text:
-                continue
-            replies.adopt_posted(s, conversation, m.text, m.id, message_date(m))
-            if _is_sent(s, reply.reply_id):
-                return True
-        return False
-
-
-def _is_sent(s: Any, reply_id: int) -> bool:
-    return bool(replies.load(s, reply_id).status == "sent")

@@ -1,95 +1,171 @@
 """Pre-sale questions: one conversation per buyer per item, one public answer per question (§5).
 
 Ingest re-fetches the question and the live item with the seller's own token (the notification is
-only a pointer), records both, lets the bot decide, and records the reply before anything is sent.
-Send re-checks that the question is still unanswered before posting again after a failed attempt.
+only a pointer), records both, lets the bot decide, and records the answer in the outbox before
+anything is sent. Posting is `POST /answers` (2,000 characters, no contact data, §5.4); Mercado Libre
+allows one answer, so after an attempt whose outcome is unknown the question itself says whether it
+is already answered, and with which text.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mostrador.accounts.tokens import call_with_token
-from mostrador.bot import guard
-from mostrador.channels import agent_replies
-from mostrador.channels.base import Plan
+from sqlalchemy.orm import Session
+
+from mostrador.accounts.seller_api import SellerApi
+from mostrador.channels.base import IN_FLIGHT_GRACE, Plan, Pointer, Posted, PostRefused, Presentation, Settled
 from mostrador.context import AppContext
+from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
+from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import Item, Question
 from mostrador.store import conversations as conversations_store
-from mostrador.store import operations as operations_store
+from mostrador.store import notifications as notifications_store
 from mostrador.store import outbox as outbox_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, Message, Reply, utcnow
+from mostrador.store.models import Account, Conversation, utcnow
 
+NAME = "questions"
+TOPIC = "questions"
 ANSWER_LIMIT = 2000  # §5.4
+SEARCH_PAGE = 50
+SEARCH_REACH = 1000  # the search cannot page past 1,000 results (§5.1)
+# What Mercado Libre refuses for good: nothing was posted (§5.4 error table).
+REFUSED = (meli_errors.BadRequest, meli_errors.Forbidden, meli_errors.NotFound, meli_errors.Unprocessable)
+CLOSED_STATES = {
+    "DELETED": "la pregunta fue eliminada",
+    "BANNED": "Mercado Libre dio de baja la pregunta",
+    "CLOSED_UNANSWERED": "la publicación se cerró sin respuesta",
+    "UNDER_REVIEW": "la pregunta está en revisión de Mercado Libre",
+    "DISABLED": "la pregunta está deshabilitada",
+}
 
 
 class QuestionsChannel:
-    topic = "questions"
-    name = "questions"
+    name = NAME
+    topics: tuple[str, ...] = (TOPIC,)
+    reply_limit = ANSWER_LIMIT
+    ordered_replies = False
+    presentation = Presentation(
+        label="Preguntas",
+        empty="Todavía no hay preguntas. Cuando un comprador pregunte en una publicación, aparece acá.",
+        layout="answers",
+        reply_label="Respuesta pública",
+        handoff_reasons={"draft_awaiting_approval": "borrador del bot para aprobar"},
+        bot_filter=True,
+    )
 
-    def workflow_key(self, resource_id: str) -> str:
+    def workflow_key(self, topic: str, resource_id: str) -> str:
         return f"question:{resource_id}"
 
     def partition_key(self, account_id: int, resource_id: str) -> str:
         return f"question:{resource_id}"
 
-    async def ingest(self, ctx: AppContext, account_id: int, resource_id: str) -> Plan:
+    def send_partition(self, reply: Outgoing) -> str:
+        return f"question:{reply.target_id}"
+
+    def due_date(self, state: dict[str, Any]) -> datetime | None:
+        return None
+
+    # ---- ingest -------------------------------------------------------------------------------------
+    async def ingest(self, ctx: AppContext, api: SellerApi, topic: str, resource_id: str) -> Plan:
         try:
-            question = await call_with_token(
-                ctx, account_id, lambda t: ctx.meli.get_question(int(resource_id), t)
-            )
+            question = await api.call(api.meli.get_question, int(resource_id))
         except meli_errors.NotFound:
             return Plan("skipped", detail="question not found (deleted or banned)")
-        account = await asyncio.to_thread(_account, ctx, account_id)
-        if question.seller_id != account.meli_user_id or not question.item_id:
+        if question.seller_id != api.seller_id or not question.item_id:
             return Plan("skipped", detail="question is not addressed to this account")
-        item_id = question.item_id
         item: Item | None = None
-        if question.is_unanswered or not await asyncio.to_thread(_thread_exists, ctx, account_id, question):
+        if question.is_unanswered or not await asyncio.to_thread(
+            _thread_exists, ctx, api.account_id, question
+        ):
             # The live listing grounds the bot; an answered question in a known thread needs no item read
             # (one call fewer per answer notification, which matters inside Mercado Libre's budgets).
-            item = await call_with_token(ctx, account_id, lambda t: ctx.meli.get_item(item_id, t))
+            item = await api.call(api.meli.get_item, question.item_id)
         decision = None
         if question.is_unanswered and item is not None:
             item_json = item.model_dump(mode="json", by_alias=True)
             # In a thread: a first use may train the intent model, which must not block the event loop.
             decision = await asyncio.to_thread(
-                _decide, ctx, account.bot_config, question.text, item_json, datetime.now(UTC)
+                _decide, ctx, api.account.bot_config, question.text, item_json, datetime.now(UTC)
             )
-        return await asyncio.to_thread(_record, ctx, account_id, question, item, decision)
+        lease_until = utcnow() + timedelta(seconds=ctx.settings.outbox_lease_s)
+        return await asyncio.to_thread(_record, ctx, api.account_id, question, item, decision, lease_until)
 
-    async def send(self, ctx: AppContext, reply_id: int) -> str:
-        reply, account = await asyncio.to_thread(_reply_and_account, ctx, reply_id)
-        if reply.status in ("sent", "superseded", "failed"):
-            return reply.status
-        question_id = int(reply.target_id)
+    # ---- replies ------------------------------------------------------------------------------------
+    def reply_refusal(self, state: dict[str, Any]) -> str | None:
+        return None  # each question decides on its own (plan_reply)
 
-        async def fetch_question() -> Question:
-            return await call_with_token(ctx, account.id, lambda t: ctx.meli.get_question(question_id, t))
+    def plan_reply(
+        self, s: Session, thread: Conversation, text: str, in_reply_to: str | None, reply_key: str
+    ) -> ReplyPlan:
+        asked = conversations_store.message_by_external_id(s, thread.id, "in", in_reply_to or "")
+        if asked is None:
+            raise ReplyRefused("Esa pregunta no pertenece a esta conversación.")
+        closed = CLOSED_STATES.get(asked.external_status or "")
+        if closed:
+            raise ReplyRefused(f"No se puede responder: {closed}.")
+        # One answer per question: a new text replaces a failed one, or one not sent yet.
+        return ReplyPlan(
+            target_id=asked.external_id, external_id=answer_id(asked.external_id), params={}, replaces=True
+        )
 
-        if reply.attempts > 0:
-            # A previous attempt may have reached Mercado Libre before we crashed: look before posting.
-            current = await fetch_question()
-            if not current.is_unanswered:
-                return await asyncio.to_thread(_settle_from_remote, ctx, reply_id, current)
-        checked = guard(reply.text, limit=ANSWER_LIMIT)
-        if not checked.ok:
-            return await agent_replies.fail(ctx, reply_id, "guard_blocked", _violations(checked))
-        await agent_replies.count_attempt(ctx, reply_id)
+    async def post(self, api: SellerApi, reply: Outgoing) -> Posted:
         try:
-            # A 401 was refused before anything happened, so retrying it after a refresh is safe.
-            await call_with_token(ctx, account.id, lambda t: ctx.meli.post_answer(question_id, reply.text, t))
-        except meli_errors.BadRequest as exc:
-            current = await fetch_question()
-            if not current.is_unanswered:
-                return await asyncio.to_thread(_settle_from_remote, ctx, reply_id, current)
-            return await agent_replies.fail(ctx, reply_id, "rejected", str(exc))
-        return await agent_replies.mark_sent(ctx, reply_id)
+            # A 401 is refused before anything happens, so retrying it after a refresh is safe.
+            await api.call(api.meli.post_answer, int(reply.target_id), reply.text)
+        except REFUSED as exc:
+            raise PostRefused("rejected", str(exc)) from exc
+        return Posted()
+
+    async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
+        try:
+            current = await api.call(api.meli.get_question, int(reply.target_id))
+        except meli_errors.NotFound:
+            return Settled(CLOSED_STATES["DELETED"])
+        return remote_outcome(current, reply.text)
+
+    # ---- safety net -----------------------------------------------------------------------------------
+    async def sweep(self, ctx: AppContext, api: SellerApi) -> list[Pointer]:
+        """UNANSWERED questions at Mercado Libre that Mostrador never recorded nor has on its way."""
+        found: list[Pointer] = []
+        for offset in range(0, SEARCH_REACH, SEARCH_PAGE):
+            page = await api.call(
+                api.meli.search_questions,
+                seller_id=api.seller_id,
+                status="UNANSWERED",
+                offset=offset,
+                limit=SEARCH_PAGE,
+                sort_fields="date_created",
+                sort_types="ASC",
+            )
+            ids = [str(q.id) for q in page.questions]
+            unseen = await asyncio.to_thread(_unseen, ctx, api.account_id, ids)
+            found.extend(Pointer(TOPIC, f"/questions/{qid}", qid) for qid in unseen)
+            if len(page.questions) < SEARCH_PAGE:
+                break
+        return found
+
+
+def answer_id(question_id: str) -> str:
+    """The external id of a question's answer in the conversation (one per question)."""
+    return f"answer:{question_id}"
+
+
+def remote_outcome(question: Question, text: str) -> Posted | Settled | None:
+    """What the question at Mercado Libre says about an answer with `text`."""
+    if question.is_unanswered:
+        return None
+    remote = question.answer.text if question.answer is not None else None
+    if remote is None:
+        return Settled(CLOSED_STATES.get(question.status or "", f"la pregunta está {question.status}"))
+    if remote == text:
+        return Posted(remote_status=question.answer.status if question.answer else None)
+    return Settled("ya se respondió en Mercado Libre con otro texto")
 
 
 # ---- synchronous parts -------------------------------------------------------------------------
@@ -97,17 +173,8 @@ def _decide(ctx: AppContext, config: Any, text: str, item: dict[str, Any], now: 
     return ctx.bots.for_config(config).decide(text, item=item, now=now)
 
 
-def _account(ctx: AppContext, account_id: int) -> Account:
-    with transaction(ctx.sessions) as s:
-        acc = s.get(Account, account_id)
-        if acc is None:
-            raise LookupError(f"unknown account {account_id}")
-        s.expunge(acc)
-        return acc
-
-
 def _thread_key(question: Question) -> conv.ThreadKey:
-    return conv.ThreadKey("questions", f"{question.item_id}:{question.asker_id or 'unknown'}")
+    return conv.ThreadKey(NAME, f"{question.item_id}:{question.asker_id or 'unknown'}")
 
 
 def _thread_exists(ctx: AppContext, account_id: int, question: Question) -> bool:
@@ -116,27 +183,40 @@ def _thread_exists(ctx: AppContext, account_id: int, question: Question) -> bool
         return conversations_store.conversation_exists(s, account_id, key.channel, key.external_key)
 
 
-def _thread_for(s: Any, account: Account, question: Question, item: Item | None) -> Any:
-    buyer = str(question.asker_id or "unknown")
-    subject = item.title or "" if item is not None else ""
-    return conv.open_thread(
-        s,
-        account,
-        _thread_key(question),
-        buyer,
-        f"Comprador {buyer}",
-        subject=subject,
-        item_id=question.item_id,
-    )
+def _unseen(ctx: AppContext, account_id: int, question_ids: list[str]) -> list[str]:
+    if not question_ids:
+        return []
+    with transaction(ctx.sessions) as s:
+        seen = conversations_store.recorded_external_ids(s, account_id, NAME, "in", question_ids)
+        # A notification already on its way (a workflow queued or running) is not "unseen": counting it
+        # would re-queue work that is merely waiting, and a backlog would feed itself.
+        notified = notifications_store.latest_notifications(
+            s, (TOPIC,), question_ids, utcnow() - IN_FLIGHT_GRACE
+        )
+    return [qid for qid in question_ids if qid not in seen and qid not in notified]
 
 
 def _record(
-    ctx: AppContext, account_id: int, question: Question, item: Item | None, decision: Any | None
+    ctx: AppContext,
+    account_id: int,
+    question: Question,
+    item: Item | None,
+    decision: Any | None,
+    lease_until: datetime,
 ) -> Plan:
     with transaction(ctx.sessions) as s:
         account = s.get(Account, account_id)
         assert account is not None
-        thread = _thread_for(s, account, question, item)
+        buyer = str(question.asker_id or "unknown")
+        thread = conv.open_thread(
+            s,
+            account,
+            _thread_key(question),
+            buyer,
+            f"Comprador {buyer}",
+            subject=item.title or "" if item is not None else "",
+            item_id=question.item_id,
+        )
         asked_at = question.date_created or utcnow()
         inbound = conv.record_inbound(
             s, thread, str(question.id), question.text, asked_at, external_status=question.status
@@ -144,9 +224,9 @@ def _record(
         if not question.is_unanswered:
             _record_remote_answer(s, thread, question)
             return Plan("recorded", detail=f"question is {question.status}")
-        existing = outbox_store.reply_for(s, account_id, "questions", str(question.id))
+        existing = outbox_store.entry_for_target(s, account_id, NAME, str(question.id))
         if existing is not None:
-            return Plan("reply_pending" if existing.status == "pending" else "recorded", reply_id=existing.id)
+            return Plan("recorded", reply_id=existing.id, detail=f"answer already {existing.status}")
         assert decision is not None
         meta = {
             "intents": decision.intents,
@@ -161,83 +241,27 @@ def _record(
             conv.hand_off(s, thread, decision.reason or "bot_handoff")
             return Plan("handed_off", detail=decision.reason or "")
         if decision.mode == "draft":
-            conv.record_outbound(s, thread, f"answer:{question.id}", decision.text, "bot", "draft", meta=meta)
+            conv.record_outbound(
+                s, thread, answer_id(str(question.id)), decision.text, "bot", "draft", meta=meta
+            )
             conv.hand_off(s, thread, "draft_awaiting_approval")
             return Plan("drafted")
-        outbound = conv.record_outbound(
-            s, thread, f"answer:{question.id}", decision.text, "bot", "pending_send", meta=meta
-        )
-        reply = outbox_store.claim_reply(
-            s, account_id, "questions", str(question.id), decision.text, outbound.id
-        )
-        return Plan("reply_pending", reply_id=reply.id)
+        plan = ReplyPlan(target_id=str(question.id), external_id=answer_id(str(question.id)), params={})
+        entry, _new = outgoing.record(s, thread, plan, decision.text, "bot", lease_until, meta=meta)
+        return Plan("reply_pending", reply_id=entry.id, drive=entry.drive)
 
 
-def _record_remote_answer(s: Any, thread: Any, question: Question) -> None:
+def _record_remote_answer(s: Session, thread: Conversation, question: Question) -> None:
     """The question was answered (by us earlier, or in Mercado Libre's own UI): show it."""
     if question.answer is None:
         return
-    mine = outbox_store.reply_for(s, thread.account_id, "questions", str(question.id))
-    author = "seller"
-    if (
-        mine is not None
-        and mine.status in ("sent", "pending")
-        and (mine.text == (question.answer.text or ""))
-    ):
-        author = "bot" if mine.message_id and _author_of(s, mine.message_id) == "bot" else "agent"
+    text = question.answer.text or ""
+    entry = outbox_store.entry_for_target(s, thread.account_id, NAME, str(question.id))
+    if entry is not None and entry.text == text:
+        outgoing.settle_remote(s, entry.id, Posted())  # our own answer, now known to be published
+        return
+    if entry is not None:
+        outgoing.settle_remote(s, entry.id, Settled("ya se respondió en Mercado Libre con otro texto"))
     conv.record_outbound(
-        s,
-        thread,
-        f"answer:{question.id}",
-        question.answer.text or "",
-        author,
-        "sent",
-        sent_at=question.answer.date_created,
+        s, thread, answer_id(str(question.id)), text, "seller", "sent", sent_at=question.answer.date_created
     )
-
-
-def _author_of(s: Any, message_id: int) -> str:
-    msg = s.get(Message, message_id)
-    return msg.author if msg is not None else "seller"
-
-
-def _reply_and_account(ctx: AppContext, reply_id: int) -> tuple[Reply, Account]:
-    with transaction(ctx.sessions) as s:
-        reply = s.get(Reply, reply_id)
-        if reply is None:
-            raise LookupError(f"unknown reply {reply_id}")
-        account = s.get(Account, reply.account_id)
-        assert account is not None
-        s.expunge_all()
-        return reply, account
-
-
-def _settle_from_remote(ctx: AppContext, reply_id: int, current: Question) -> str:
-    """Already answered remotely: ours if the text matches (a crash after posting), else superseded."""
-    with transaction(ctx.sessions) as s:
-        reply = s.get(Reply, reply_id)
-        assert reply is not None
-        remote_text = current.answer.text if current.answer else None
-        status = "sent" if remote_text == reply.text else "superseded"
-        reply.status = status
-        reply.sent_at = utcnow() if status == "sent" else None
-        _update_outbound(s, reply, status)
-        return status
-
-
-def _update_outbound(s: Any, reply: Reply, status: str) -> Any:
-    if reply.message_id is None:
-        return None
-    msg = s.get(Message, reply.message_id)
-    if msg is not None:
-        msg.status = status
-        if status == "sent":
-            msg.sent_at = utcnow()
-        operations_store.add_event(
-            s, msg.conversation.workspace_id, "message", msg.conversation_id, {"status": status}
-        )
-    return msg
-
-
-def _violations(result: Any) -> str:
-    return ", ".join(f"{v.kind}" for v in result.violations)

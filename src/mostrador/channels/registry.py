@@ -1,10 +1,13 @@
-"""One registry: which notification topics Mostrador handles, and which it ignores on purpose.
+"""One registry: which channels Mostrador has, which notification topics they handle, and which topics
+it ignores on purpose.
 
-Adding a channel means one module and one line here. Topics that are known but not used get a quiet
-200 (counted); anything else is logged as unsupported (Zulip's habit).
+Adding a channel means one module and one line in `CHANNELS`. Topics that are known but not used get
+a quiet 200 (counted); anything else is logged as unsupported (Zulip's habit).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from mostrador.channels.base import Channel
 from mostrador.channels.claims import ClaimsChannel
@@ -12,16 +15,51 @@ from mostrador.channels.messages import MessagesChannel
 from mostrador.channels.questions import QuestionsChannel
 from mostrador.meli import topics
 
-CHANNELS: dict[str, Channel] = {
-    "questions": QuestionsChannel(),
-    "messages": MessagesChannel(),
-    "post_purchase": ClaimsChannel("post_purchase"),
-    "claims": ClaimsChannel("claims"),  # the older stand-alone claims topic (§4.2), same claims
-}
+# In the order the inbox shows their tabs.
+CHANNELS: tuple[Channel, ...] = (QuestionsChannel(), MessagesChannel(), ClaimsChannel())
+
+_BY_NAME: dict[str, Channel] = {c.name: c for c in CHANNELS}
+_BY_TOPIC: dict[str, Channel] = {topic: c for c in CHANNELS for topic in c.topics}
+
+TOPICS: tuple[str, ...] = tuple(_BY_TOPIC)
+"""Every notification topic a channel handles: what intake records and missed feeds must give back."""
 
 # Known Mercado Libre topics (§4.2) that this product does not act on yet: acknowledged and counted.
-IGNORED_TOPICS: frozenset[str] = frozenset(topics.ALL_TOPICS) - frozenset(CHANNELS)
+IGNORED_TOPICS: frozenset[str] = frozenset(topics.ALL_TOPICS) - frozenset(_BY_TOPIC)
 
 
-def channel_for(topic: str) -> Channel | None:
-    return CHANNELS.get(topic)
+class UnknownChannel(LookupError):
+    """No channel has that name."""
+
+
+@dataclass(frozen=True)
+class TopicRoute:
+    """A channel as reached by one notification topic (claims come on two topics, §4.2)."""
+
+    channel: Channel
+    topic: str
+
+    def workflow_key(self, resource_id: str) -> str:
+        return self.channel.workflow_key(self.topic, resource_id)
+
+    def partition_key(self, account_id: int, resource_id: str) -> str:
+        return self.channel.partition_key(account_id, resource_id)
+
+
+def channel_for(topic: str) -> TopicRoute | None:
+    """The channel that handles a notification topic, or None for a topic we do not act on."""
+    channel = _BY_TOPIC.get(topic)
+    return TopicRoute(channel, topic) if channel is not None else None
+
+
+def channel_named(name: str) -> Channel:
+    """The channel of a conversation (its `channel` column)."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        raise UnknownChannel(name) from None
+
+
+def default_channel() -> Channel:
+    """The first tab of the inbox."""
+    return CHANNELS[0]

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from sqlalchemy import select
-
-from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed, call_with_token
+from mostrador.accounts.seller_api import SellerApi
+from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.bot import BotConfig
-from mostrador.channels.bots import account_config
+from mostrador.bot.cache import account_config
 from mostrador.context import build_context
 from mostrador.meli import errors as meli_errors
 from mostrador.settings import Settings
+from mostrador.store import accounts as accounts_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account
 
@@ -43,10 +43,11 @@ def fetch_live_item(
         ctx = build_context(settings)
         try:
             with transaction(ctx.sessions) as s:
-                accounts = list(s.scalars(select(Account).where(Account.status == "active")))
+                accounts = [a for a in accounts_store.active_accounts(s) if a.status == "active"]
                 s.expunge_all()
             acc = _pick_account(accounts, account_ref)
-            item = await call_with_token(ctx, acc.id, lambda t: ctx.meli.get_item(item_id, t))
+            api = await SellerApi.open(ctx, acc.id)
+            item = await api.call(api.meli.get_item, item_id)
             return item.model_dump(mode="json", by_alias=True), account_config(acc.bot_config)
         except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed) as exc:
             raise LiveItemError(f"could not read {item_id}: {exc}") from exc

@@ -1,5 +1,7 @@
-"""Read models for the inbox: question threads (per buyer per item, questions in asked order, who
-answered), post-sale chats (per pack) and claims (with the facts an agent acts on)."""
+"""Read models for the inbox, channel-agnostic: each thread is shown as its channel's `Presentation`
+says — one public answer per buyer question ("answers"), or a chat both ways ("chat") — with the
+state its channel keeps beside it (a pack's status, a claim's facts), and each outgoing text with
+where its send stands (pending, retrying after an outage, failed and why)."""
 
 from __future__ import annotations
 
@@ -7,15 +9,36 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mostrador.channels.base import Channel, Presentation
+from mostrador.channels.registry import channel_named
 from mostrador.context import AppContext
 from mostrador.conversations import service as conv_service
+from mostrador.outbox.failures import handoff_label
 from mostrador.store import accounts as accounts_store
 from mostrador.store import conversations as conversations_store
+from mostrador.store import outbox as outbox_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, Conversation, Message
+from mostrador.store.models import Account, Conversation, Message, OutboxEntry
 
-CHANNELS = ("questions", "messages", "claims")
-STATE_KEYS = {"messages": "pack", "claims": "claim"}
+
+@dataclass(frozen=True)
+class SendState:
+    """Where the send of an outgoing text stands."""
+
+    entry_id: int
+    status: str  # pending | sent | failed | superseded
+    attempts: int
+    failure: str | None  # why it failed (a code; `error` says it in words)
+    error: str | None
+    retry_at: datetime | None  # when the next try goes out, while pending after an outage
+
+    @property
+    def retrying(self) -> bool:
+        return self.status == "pending" and self.error is not None
+
+    @property
+    def retriable(self) -> bool:
+        return self.status == "failed" or self.retrying
 
 
 @dataclass
@@ -30,23 +53,24 @@ class QuestionView:
     answered_at: datetime | None = None
     intents: list[str] = field(default_factory=list)
     handoff_reason: str | None = None
+    send: SendState | None = None
 
 
 @dataclass
 class MessageView:
-    """One message of a post-sale chat or a claim, as the agent sees it."""
+    """One message of a chat thread, as the agent sees it."""
 
     id: int
     direction: str  # in | out
-    author: str  # buyer | mediator | seller | agent
+    author: str  # buyer | mediator | seller | agent | bot
     text: str
     at: datetime
-    status: str  # received | pending_send | sent | failed
+    status: str  # received | pending_send | sent | failed | superseded
     external_status: str | None  # Mercado Libre's: available | moderated | rejected …
     attachments: list[dict[str, Any]] = field(default_factory=list)
     moderation: dict[str, Any] | None = None
     receiver_role: str | None = None
-    error: str | None = None
+    send: SendState | None = None
 
     @property
     def moderated(self) -> bool:
@@ -54,11 +78,16 @@ class MessageView:
             (self.moderation or {}).get("status") in ("rejected", "pending")
         )
 
+    @property
+    def error(self) -> str | None:
+        return self.send.error if self.send is not None and self.send.status == "failed" else None
+
 
 @dataclass
 class ThreadView:
     id: int
     channel: str
+    presentation: Presentation
     account: str
     site_id: str
     buyer: str
@@ -67,39 +96,48 @@ class ThreadView:
     status: str
     owner: str
     handoff_reason: str | None
+    handoff_label: str | None
     last_message_at: datetime
     questions: list[QuestionView]
     messages: list[MessageView] = field(default_factory=list)
-    state: dict[str, Any] = field(default_factory=dict)  # pack status, or the claim's facts
+    state: dict[str, Any] = field(default_factory=dict)  # what the channel keeps beside the thread
+    due_date: datetime | None = None
+    reply_refusal: str | None = None  # why no reply may be written now (plain words)
+    reply_limit: int = 0
+
+    @property
+    def layout(self) -> str:
+        return self.presentation.layout
 
     @property
     def waiting(self) -> int:
-        if self.channel != "questions":
+        """How many buyer texts wait for an answer (a chat: 1 when the buyer wrote last)."""
+        if self.layout == "chat":
             return int(bool(self.messages) and self.messages[-1].direction == "in")
         return sum(1 for q in self.questions if q.answer_status not in ("sent", "pending_send"))
 
     @property
-    def blocked(self) -> bool:
-        """Mercado Libre refuses seller messages in this chat (§8.6)."""
-        return self.channel == "messages" and self.state.get("status") == "blocked"
-
-    @property
-    def due_date(self) -> datetime | None:
-        """When the seller must act on the claim (§9.1 mandatory action, §9.3 reputation window)."""
-        raw = self.state.get("due_date") if self.channel == "claims" else None
-        return datetime.fromisoformat(raw) if isinstance(raw, str) else None
-
-    @property
     def can_reply(self) -> bool:
-        if self.channel == "messages":
-            return not self.blocked
-        if self.channel == "claims":
-            return self.state.get("status") != "closed"
-        return False
+        return self.reply_refusal is None
 
 
-def _questions(conv: Conversation) -> list[QuestionView]:
-    inbound = [m for m in conv.messages if m.direction == "in"]
+def _send_states(entries: list[OutboxEntry]) -> dict[int, SendState]:
+    return {
+        e.message_id: SendState(
+            e.id,
+            e.status,
+            e.attempts,
+            e.failure,
+            e.last_error,
+            e.next_attempt_at if e.status == "pending" else None,
+        )
+        for e in entries
+        if e.message_id is not None
+    }
+
+
+def _questions(conv: Conversation, sends: dict[int, SendState]) -> list[QuestionView]:
+    inbound = [m for m in conv.messages if m.direction == "in" and not conv_service.is_state(m)]
     answers: dict[str, Message] = {
         m.external_id.removeprefix("answer:"): m for m in conv.messages if m.direction == "out"
     }
@@ -119,12 +157,13 @@ def _questions(conv: Conversation) -> list[QuestionView]:
                 answered_at=a.sent_at if a else None,
                 intents=list(meta.get("intents") or []),
                 handoff_reason=meta.get("reason"),
+                send=sends.get(a.id) if a else None,
             )
         )
     return out
 
 
-def _messages(conv: Conversation) -> list[MessageView]:
+def _messages(conv: Conversation, sends: dict[int, SendState]) -> list[MessageView]:
     out = []
     for m in sorted(conv.messages, key=lambda m: (m.created_at, m.id)):
         if conv_service.is_state(m):
@@ -142,18 +181,24 @@ def _messages(conv: Conversation) -> list[MessageView]:
                 attachments=list(meta.get("attachments") or []),
                 moderation=meta.get("moderation"),
                 receiver_role=meta.get("receiver_role"),
-                error=meta.get("error"),
+                send=sends.get(m.id),
             )
         )
     return out
 
 
-def _view(conv: Conversation, accounts: dict[int, tuple[str, str]]) -> ThreadView:
+def _view(
+    conv: Conversation, accounts: dict[int, tuple[str, str]], sends: dict[int, SendState]
+) -> ThreadView:
     nickname, site_id = accounts.get(conv.account_id, ("?", "MLA"))
-    post_sale = conv.channel in STATE_KEYS
+    channel: Channel = channel_named(conv.channel)
+    shown = channel.presentation
+    chat = shown.layout == "chat"
+    state = conv_service.state_of(conv, shown.state_key) if shown.state_key else {}
     return ThreadView(
         id=conv.id,
         channel=conv.channel,
+        presentation=shown,
         account=nickname,
         site_id=site_id,
         buyer=conv.contact.display_name if conv.contact else "",
@@ -162,25 +207,26 @@ def _view(conv: Conversation, accounts: dict[int, tuple[str, str]]) -> ThreadVie
         status=conv.status,
         owner=conv.owner,
         handoff_reason=conv.handoff_reason,
+        handoff_label=handoff_label(conv.handoff_reason, shown.handoff_reasons),
         last_message_at=conv.last_message_at,
-        questions=[] if post_sale else _questions(conv),
-        messages=_messages(conv) if post_sale else [],
-        state=conv_service.state_of(conv, STATE_KEYS[conv.channel]) if post_sale else {},
+        questions=[] if chat else _questions(conv, sends),
+        messages=_messages(conv, sends) if chat else [],
+        state=state,
+        due_date=channel.due_date(state),
+        reply_refusal=channel.reply_refusal(state),
+        reply_limit=channel.reply_limit,
     )
 
 
 def inbox_threads(
-    ctx: AppContext,
-    workspace_id: int,
-    owner: str | None = None,
-    limit: int = 100,
-    channel: str | None = "questions",
+    ctx: AppContext, workspace_id: int, channel: str | None, owner: str | None = None, limit: int = 100
 ) -> list[ThreadView]:
-    """The workspace's threads of one channel (None: all), most recent first."""
+    """The workspace's threads of one channel (None: every channel), most recent first."""
     with transaction(ctx.sessions) as s:
         accounts = {a.id: (a.nickname, a.site_id) for a in accounts_store.accounts_of(s, workspace_id)}
         convs = conversations_store.conversations_page(s, workspace_id, channel=channel, limit=limit)
-        views = [_view(c, accounts) for c in convs]
+        sends = _send_states(list(outbox_store.entries_of(s, [c.id for c in convs])))
+        views = [_view(c, accounts, sends) for c in convs]
     if owner:
         views = [v for v in views if v.owner == owner]
     return views
@@ -193,6 +239,7 @@ def thread(ctx: AppContext, workspace_id: int, conversation_id: int) -> tuple[Th
             return None
         account = s.get(Account, conv.account_id)
         assert account is not None
-        view = _view(conv, {account.id: (account.nickname, account.site_id)})
+        sends = _send_states(list(outbox_store.entries_of(s, [conv.id])))
+        view = _view(conv, {account.id: (account.nickname, account.site_id)}, sends)
         s.expunge(account)
         return view, account

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection, Engine
 
-from mostrador.channels.registry import CHANNELS, IGNORED_TOPICS
+from mostrador.channels.registry import IGNORED_TOPICS, TOPICS
 from mostrador.meli import topics
 from mostrador.meli.models import Notification as NotificationModel
 from mostrador.store import notifications as notifications_store
@@ -93,7 +93,7 @@ def screen(
     """
     if str(n.application_id) != str(application_id):
         return IntakeResult("ignored_application")
-    if n.topic not in CHANNELS:
+    if n.topic not in TOPICS:
         known = n.topic in IGNORED_TOPICS
         if not known:
             log.warning("unsupported notification topic %r", n.topic)

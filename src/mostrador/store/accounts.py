@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from mostrador.store.models import (
-    Account,
-)
+from mostrador.store.models import Account, utcnow
 
 
 def account_by_meli_user(s: Session, meli_user_id: int) -> Account | None:
@@ -34,3 +33,45 @@ def active_accounts(s: Session, workspace_id: int | None = None) -> Sequence[Acc
 
 def touch_account_notification(s: Session, account_id: int, at: datetime) -> None:
     s.execute(update(Account).where(Account.id == account_id).values(last_notification_at=at))
+
+
+def take_refresh_lease(s: Session, account_id: int, seen_version: int, owner: str, until: datetime) -> bool:
+    """Take the account's refresh lease if nobody holds a live one and the tokens are still `seen_version`."""
+    now = utcnow()
+    result = s.execute(
+        update(Account)
+        .where(
+            Account.id == account_id,
+            Account.token_version == seen_version,
+            or_(Account.refresh_lease_until.is_(None), Account.refresh_lease_until < now),
+        )
+        .values(refresh_lease_owner=owner, refresh_lease_until=until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def store_refreshed_tokens(s: Session, account_id: int, seen_version: int, values: dict[str, Any]) -> bool:
+    """Compare-and-swap on the token version alone: the first refresh of `seen_version` to come back wins,
+    even if its lease expired meanwhile (refresh tokens are single use; dropping the newest pair would kill
+    the grant). Returns False when another refresh already stored a newer pair."""
+    result = s.execute(
+        update(Account)
+        .where(Account.id == account_id, Account.token_version == seen_version)
+        .values(
+            **values,
+            token_version=Account.token_version + 1,
+            refresh_lease_owner=None,
+            refresh_lease_until=None,
+            status="active",
+            status_detail=None,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release_refresh_lease(s: Session, account_id: int, status: str, detail: str) -> None:
+    s.execute(
+        update(Account)
+        .where(Account.id == account_id)
+        .values(refresh_lease_owner=None, refresh_lease_until=None, status=status, status_detail=detail[:500])
+    )

@@ -8,13 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from mostrador.store.models import (
-    Event,
-    SyncRun,
-)
+from mostrador.store.models import Account, Event, SyncRun, utcnow
 
 
 def add_event(
@@ -38,3 +35,15 @@ def recent_sync_runs(s: Session, account_ids: Sequence[int], limit: int = 20) ->
     )
     stmt = select(SyncRun).where(scope).order_by(SyncRun.id.desc()).limit(limit)
     return s.scalars(stmt).all()
+
+
+def finish_sync_run(
+    s: Session, run_id: int, found: int, status: str, detail: str | None, account_id: int | None
+) -> None:
+    """Close a run; a run of one account that ended well also stamps the account's last sync."""
+    run = s.get(SyncRun, run_id)
+    now = utcnow()
+    if run is not None:
+        run.finished_at, run.found, run.status, run.detail = now, found, status, detail
+    if account_id is not None and status == "ok":
+        s.execute(update(Account).where(Account.id == account_id).values(last_sync_at=now))

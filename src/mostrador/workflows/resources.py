@@ -1,7 +1,8 @@
-"""The per-resource workflow: ingest (fetch, record, decide) then send the planned reply.
+"""The per-resource workflow: ingest (fetch, record, decide), then send the reply it recorded.
 
-Thin by design: each step calls one channel method. Steps are at-least-once, so the channel makes
-both safe to repeat (upserts, reply recorded once, re-check before posting again).
+Thin by design: one step asks the resource's channel to ingest it, one step hands the recorded reply
+to the outbox pipeline. Steps are at-least-once, so both are safe to repeat (upserts, one outbox entry
+per target, a look at Mercado Libre before posting again).
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from typing import Any
 
 from dbos import DBOS
 
+from mostrador.accounts.seller_api import SellerApi
 from mostrador.accounts.tokens import TokenRefreshFailed
 from mostrador.channels.registry import channel_for
 from mostrador.meli import errors as meli_errors
+from mostrador.workflows.outbox import deliver_step
 from mostrador.workflows.runtime import context
 
 
@@ -28,32 +31,20 @@ def _transient(exc: BaseException) -> bool:
     retries_allowed=True, max_attempts=6, interval_seconds=0.5, backoff_rate=2.0, should_retry=_transient
 )
 async def ingest_step(topic: str, account_id: int, resource_id: str) -> dict[str, Any]:
-    channel = channel_for(topic)
-    if channel is None:
-        return {"outcome": "skipped", "reply_id": None, "detail": f"no channel for {topic}"}
-    plan = await channel.ingest(context(), account_id, resource_id)
+    route = channel_for(topic)
+    if route is None:
+        return {"outcome": "skipped", "reply_id": None, "drive": None, "detail": f"no channel for {topic}"}
+    ctx = context()
+    api = await SellerApi.open(ctx, account_id)
+    plan = await route.channel.ingest(ctx, api, topic, resource_id)
     return plan.to_dict()
-
-
-@DBOS.step(
-    retries_allowed=True, max_attempts=6, interval_seconds=0.5, backoff_rate=2.0, should_retry=_transient
-)
-async def send_step(topic: str, reply_id: int) -> str:
-    channel = channel_for(topic)
-    if channel is None:
-        return "skipped"
-    return await channel.send(context(), reply_id)
 
 
 @DBOS.workflow(name="conversation_resource")
 async def handle_resource(topic: str, account_id: int, resource_id: str) -> dict[str, Any]:
     plan = await ingest_step(topic, account_id, resource_id)
-    if plan.get("reply_id") and plan.get("outcome") == "reply_pending":
-        plan["sent"] = await send_step(topic, plan["reply_id"])
+    if plan.get("outcome") == "reply_pending" and plan.get("reply_id"):
+        # The entry was recorded with drive 1 for this workflow: no second workflow per answer.
+        delivery = await deliver_step(plan["reply_id"], plan["drive"])
+        plan["sent"] = delivery["status"]
     return plan
-
-
-@DBOS.workflow(name="send_reply")
-async def send_reply(topic: str, reply_id: int) -> str:
-    """Used when an agent approves or writes a reply in the inbox."""
-    return await send_step(topic, reply_id)

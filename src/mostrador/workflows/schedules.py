@@ -10,6 +10,7 @@ from typing import Any
 from dbos import DBOS, SetWorkflowID
 
 from mostrador.reconciliation import sweeps
+from mostrador.workflows import outbox
 from mostrador.workflows.runtime import context
 
 SCHEDULE_NAME = "reconciliation"
@@ -45,8 +46,21 @@ def cron_every(seconds: int) -> str:
 
 
 async def install(interval_s: int) -> None:
+    """Reconciliation every `interval_s`, and the outbox re-drive every `outbox_redrive_interval_s`."""
+    redrive_s = context().settings.outbox_redrive_interval_s
     await DBOS.apply_schedules_async(
-        [{"schedule_name": SCHEDULE_NAME, "workflow_fn": reconciliation, "schedule": cron_every(interval_s)}]
+        [
+            {
+                "schedule_name": SCHEDULE_NAME,
+                "workflow_fn": reconciliation,
+                "schedule": cron_every(interval_s),
+            },
+            {
+                "schedule_name": outbox.REDRIVE_SCHEDULE,
+                "workflow_fn": outbox.redrive,
+                "schedule": outbox.redrive_cron(redrive_s),
+            },
+        ]
     )
 
 

@@ -1,28 +1,47 @@
-"""Outgoing texts, recorded before they are sent."""
+"""Outgoing texts, recorded with their send before anything is posted."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
 
 
-class Reply(Base):
-    """An outbound reply, recorded before it is sent so a retry never posts twice (one per target)."""
+class OutboxEntry(Base):
+    """One outgoing text (a bot or agent answer, a post-sale or claim message, an automatic message).
 
-    __tablename__ = "replies"
-    __table_args__ = (UniqueConstraint("account_id", "channel", "target_id"),)
+    One row per target (a question, or a reply key inside a pack or a claim), so a double submit or a
+    retried step records it once. `drive` numbers the sends: workflow `outbox:<id>:<drive>` owns the
+    entry, and every write of a send is conditional on its drive, so a stale run can never post after a
+    re-drive or an agent's edit. `next_attempt_at` is when the re-drive schedule may send it again: a
+    lease while a send is queued or running, the back-off after an outage, NULL once final.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("account_id", "channel", "target_id"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     channel: Mapped[str] = mapped_column(String(20))
     target_id: Mapped[str] = mapped_column(String(64))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"))
     text: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # what the channel needs to post it
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed|superseded
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # posts that may have reached Mercado Libre
+    drive: Mapped[int] = mapped_column(Integer, default=1)
+    deferrals: Mapped[int] = mapped_column(Integer, default=0)  # sends put off by an outage, since pending
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failure: Mapped[str | None] = mapped_column(String(40))  # why it failed: guard_blocked, rejected …
     last_error: Mapped[str | None] = mapped_column(Text)
+    remote_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    pending_since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

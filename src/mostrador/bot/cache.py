@@ -8,16 +8,19 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from mostrador.bot import Bot, BotConfig
+from mostrador.bot.config import BotConfig
+from mostrador.bot.engine import Bot
 from mostrador.bot.model import ModelCache
-
-# A connected account answers on its own unless its owners choose draft-and-approve in the settings.
-ACCOUNT_DEFAULTS: dict[str, Any] = {"mode": "auto"}
 
 
 def account_config(raw: dict[str, Any] | None) -> BotConfig:
-    """The account's stored configuration over the product defaults."""
-    return BotConfig.model_validate({**ACCOUNT_DEFAULTS, **(raw or {})})
+    """An account's stored configuration over the product defaults.
+
+    A newly connected account has no stored configuration, so it gets `BotConfig`'s defaults, whose
+    mode is `draft`: the bot proposes, a person approves, until the seller chooses `auto` in the bot
+    settings. Answering a real seller's buyers unreviewed is the seller's decision, not ours.
+    """
+    return BotConfig.model_validate(raw or {})
 
 
 class BotCache:

@@ -1,0 +1,189 @@
+"""The one send pipeline: every outgoing text is posted here, once.
+
+    load → final, or owned by a newer drive? stop
+         → an earlier attempt may have reached Mercado Libre? ask the channel what is there
+         → guard (one formatter for what it refuses)
+         → chat replies keep their order: an earlier pending one goes first
+         → count the attempt → channel.post → settle
+
+A channel supplies only `post` and `find_posted`. Transient trouble (network, 429, 5xx, an open
+breaker, a token refresh that failed) is retried a few times in place; then the entry is deferred
+with growing back-off and the re-drive schedule (`workflows/outbox.py`) sends it when it is due, under
+a new drive — an outage of any length ends with every reply posted once, with no agent action. A reply
+is never left pending silently: it is sent, superseded (someone else answered), or `failed` with a
+reason the inbox shows and an agent can retry — refused by the guard or by Mercado Libre, the account
+disconnected, or no success for `outbox_give_up_after_s`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from mostrador.accounts.seller_api import SellerApi
+from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
+from mostrador.bot.guard import explain, guard
+from mostrador.channels.base import Channel, Posted, PostRefused, Settled
+from mostrador.channels.registry import channel_named
+from mostrador.context import AppContext
+from mostrador.conversations import outgoing
+from mostrador.conversations.outgoing import Outgoing
+from mostrador.meli import errors as meli_errors
+from mostrador.store.db import transaction
+from mostrador.store.models import utcnow
+
+# What may succeed later; everything else that Mercado Libre answers is a refusal for good.
+TRANSIENT = (
+    meli_errors.TransportError,  # includes CircuitOpen
+    meli_errors.RateLimited,
+    meli_errors.ServerError,
+    meli_errors.InvalidResponse,
+    TokenRefreshFailed,
+)
+ORDER_WAIT_S = 2.0  # a chat reply waiting for an earlier one of the same thread looks again this soon
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How one run of the pipeline ended (a DBOS step result: plain values)."""
+
+    status: str  # sent | superseded | failed | deferred | stale
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+async def deliver(ctx: AppContext, entry_id: int, drive: int) -> Delivery:
+    """Post the entry if drive `drive` still owns it; safe to repeat after a crash at any point."""
+    quick = max(1, ctx.settings.outbox_quick_tries)
+    error: BaseException | None = None
+    for attempt in range(quick):
+        try:
+            return await _attempt(ctx, entry_id, drive)
+        except TRANSIENT as exc:
+            error = exc
+            if attempt + 1 < quick:
+                await asyncio.sleep(_quick_pause(attempt, exc))
+    assert error is not None
+    return await asyncio.to_thread(_defer, ctx, entry_id, drive, error)
+
+
+async def _attempt(ctx: AppContext, entry_id: int, drive: int) -> Delivery:
+    reply = await asyncio.to_thread(_load, ctx, entry_id)
+    if reply.final:
+        return Delivery(reply.status)
+    if reply.drive != drive:
+        return Delivery("stale", f"drive {reply.drive} owns it now")
+    channel = channel_named(reply.channel)
+    try:
+        api = await SellerApi.open(ctx, reply.account_id)
+        return await _send(ctx, channel, api, reply)
+    except AccountUnavailable as exc:
+        detail = f"la cuenta no puede usar Mercado Libre ({exc}); reconectala y reintentá"
+        return await asyncio.to_thread(_fail, ctx, reply, "account_unavailable", detail)
+
+
+async def _send(ctx: AppContext, channel: Channel, api: SellerApi, reply: Outgoing) -> Delivery:
+    if reply.attempts > 0:
+        # An earlier attempt may have reached Mercado Libre before we learnt the outcome: look first.
+        found = await channel.find_posted(api, reply)
+        if found is not None:
+            return await asyncio.to_thread(_settle, ctx, reply, found)
+    checked = guard(reply.text, limit=channel.reply_limit)
+    if not checked.ok:
+        detail = explain(checked, channel.reply_limit)
+        return await asyncio.to_thread(_fail, ctx, reply, "guard_blocked", detail)
+    if channel.ordered_replies and await asyncio.to_thread(_earlier_pending, ctx, reply):
+        retry_at = utcnow() + timedelta(seconds=ORDER_WAIT_S)
+        await asyncio.to_thread(_postpone, ctx, reply, "esperando que salga un mensaje anterior", retry_at)
+        return Delivery("deferred", "an earlier reply of the thread goes first")
+    lease_until = utcnow() + timedelta(seconds=ctx.settings.outbox_lease_s)
+    if not await asyncio.to_thread(_count_attempt, ctx, reply, lease_until):
+        return Delivery("stale", "a newer drive took over")
+    try:
+        posted = await channel.post(api, reply)
+    except PostRefused as refused:
+        # Refused because it is already answered (or closed) is not a failure: look before saying so.
+        found = await channel.find_posted(api, reply)
+        if found is not None:
+            return await asyncio.to_thread(_settle, ctx, reply, found)
+        return await asyncio.to_thread(_fail, ctx, reply, refused.reason, refused.detail)
+    return await asyncio.to_thread(_settle, ctx, reply, posted)
+
+
+def _quick_pause(attempt: int, exc: BaseException) -> float:
+    wait = 0.5 * (2**attempt) * random.uniform(0.8, 1.2)
+    return max(wait, min(_server_wait(exc), 5.0))
+
+
+def _server_wait(exc: BaseException) -> float:
+    """How long Mercado Libre (a 429) or our breaker asked us to wait, if at all."""
+    if isinstance(exc, meli_errors.RateLimited):
+        return float(exc.retry_after)
+    if isinstance(exc, meli_errors.CircuitOpen):
+        return float(exc.retry_after or 0.0)
+    return 0.0
+
+
+def backoff(ctx: AppContext, deferrals: int, exc: BaseException) -> float:
+    """Seconds before the next try after `deferrals` earlier ones: doubling, capped, never shorter than
+    what Mercado Libre or the breaker asked for."""
+    s = ctx.settings
+    wait = min(s.outbox_max_backoff_s, s.outbox_backoff_s * (2 ** min(deferrals, 20)))
+    wait *= random.uniform(0.9, 1.1)
+    return max(wait, _server_wait(exc))
+
+
+# ---- synchronous parts (one transaction each) ------------------------------------------------------
+def _load(ctx: AppContext, entry_id: int) -> Outgoing:
+    with transaction(ctx.sessions) as s:
+        return outgoing.load(s, entry_id)
+
+
+def _count_attempt(ctx: AppContext, reply: Outgoing, lease_until: datetime) -> bool:
+    with transaction(ctx.sessions) as s:
+        return outgoing.count_attempt(s, reply.id, reply.drive, lease_until)
+
+
+def _earlier_pending(ctx: AppContext, reply: Outgoing) -> bool:
+    with transaction(ctx.sessions) as s:
+        return outgoing.earlier_pending(s, reply)
+
+
+def _settle(ctx: AppContext, reply: Outgoing, found: Posted | Settled) -> Delivery:
+    with transaction(ctx.sessions) as s:
+        if isinstance(found, Posted):
+            return Delivery(
+                outgoing.mark_sent(s, reply.id, reply.drive, found.remote_id, found.remote_status)
+            )
+        return Delivery(outgoing.supersede(s, reply.id, reply.drive, found.why), found.why)
+
+
+def _fail(ctx: AppContext, reply: Outgoing, failure: str, detail: str) -> Delivery:
+    with transaction(ctx.sessions) as s:
+        return Delivery(outgoing.fail(s, reply.id, reply.drive, failure, detail), detail)
+
+
+def _postpone(ctx: AppContext, reply: Outgoing, why: str, retry_at: datetime) -> None:
+    with transaction(ctx.sessions) as s:
+        outgoing.defer(s, reply.id, reply.drive, why, retry_at)
+
+
+def _defer(ctx: AppContext, entry_id: int, drive: int, exc: BaseException) -> Delivery:
+    """Put the send off until Mercado Libre takes it again, or give up after the configured age."""
+    error = f"{type(exc).__name__}: {exc}"
+    with transaction(ctx.sessions) as s:
+        reply = outgoing.load(s, entry_id)
+        if reply.final or reply.drive != drive:
+            return Delivery(reply.status if reply.final else "stale")
+        waited = utcnow() - reply.pending_since
+        if waited > timedelta(seconds=ctx.settings.outbox_give_up_after_s):
+            hours = waited.total_seconds() / 3600
+            detail = f"Mercado Libre no aceptó el envío durante {hours:.0f} h (último error: {error})"
+            return Delivery(outgoing.fail(s, entry_id, drive, "gave_up", detail), detail)
+        retry_at = utcnow() + timedelta(seconds=backoff(ctx, reply.deferrals, exc))
+        outgoing.defer(s, entry_id, drive, error, retry_at)
+        return Delivery("deferred", error)
