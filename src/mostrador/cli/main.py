@@ -101,6 +101,7 @@ def _mount_optional_apps() -> None:
     from mostrador.cli import demo, worker
     from mostrador.cli.accounts_cmd import app as accounts_app
     from mostrador.cli.bot_cmd import app as bot_app
+    from mostrador.cli.notifications_cmd import app as notifications_app
     from mostrador.cli.sandbox_cmd import app as sandbox_app
 
     app.add_typer(sandbox_app, name="sandbox", help="The offline Mercado Libre sandbox.")
@@ -108,6 +109,7 @@ def _mount_optional_apps() -> None:
     app.command(name="demo")(demo.demo)
     app.command(name="worker")(worker.worker)
     app.add_typer(accounts_app, name="accounts")
+    app.add_typer(notifications_app, name="notifications")
 
 
 def main() -> None:

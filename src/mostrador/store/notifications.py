@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, CursorResult, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,8 +54,12 @@ def record_notifications(conn: Connection, rows: list[dict[str, Any]]) -> dict[s
     return {key: row_id for row_id, key in result}
 
 
-def pending_notifications(s: Session, limit: int = 500) -> Sequence[Notification]:
-    stmt = select(Notification).where(Notification.status == "accepted")
+def pending_notifications(s: Session, now: datetime, limit: int = 500) -> Sequence[Notification]:
+    """Accepted rows due for dispatch (never tried, or their back-off is over), oldest first."""
+    stmt = select(Notification).where(
+        Notification.status == "accepted",
+        or_(Notification.next_dispatch_at.is_(None), Notification.next_dispatch_at <= now),
+    )
     return s.scalars(stmt.order_by(Notification.id).limit(limit)).all()
 
 
@@ -62,8 +67,68 @@ def mark_dispatched(s: Session, notification_ids: list[int], workflow_id: str) -
     s.execute(
         update(Notification)
         .where(Notification.id.in_(notification_ids))
-        .values(status="dispatched", workflow_id=workflow_id)
+        .values(status="dispatched", workflow_id=workflow_id, next_dispatch_at=None)
     )
+
+
+@dataclass(frozen=True)
+class DispatchFailure:
+    """One row's failed enqueue: retry at `retry_at`, or give up (`dispatch_failed`) when it is None."""
+
+    notification_id: int
+    attempts: int
+    retry_at: datetime | None
+    error: str
+
+
+_RECORD_FAILURE = (
+    update(Notification)
+    .where(Notification.id == bindparam("row_id"), Notification.status == "accepted")
+    .values(
+        dispatch_attempts=bindparam("failed_attempts"),
+        next_dispatch_at=bindparam("retry_at"),
+        dispatch_error=bindparam("failure"),
+        status=bindparam("new_status"),
+    )
+)
+
+
+def record_dispatch_failures(s: Session, failures: Sequence[DispatchFailure]) -> None:
+    if not failures:
+        return
+    s.connection().execute(
+        _RECORD_FAILURE,
+        [
+            {
+                "row_id": f.notification_id,
+                "failed_attempts": f.attempts,
+                "retry_at": f.retry_at,
+                "failure": f.error[:500],
+                "new_status": "accepted" if f.retry_at is not None else "dispatch_failed",
+            }
+            for f in failures
+        ],
+    )
+
+
+def failed_notifications(s: Session, limit: int = 1000) -> Sequence[Notification]:
+    """Rows whose workflow could not be enqueued after every attempt, oldest first."""
+    stmt = select(Notification).where(Notification.status == "dispatch_failed")
+    return s.scalars(stmt.order_by(Notification.id).limit(limit)).all()
+
+
+def redispatch(s: Session, notification_ids: Sequence[int] | None = None) -> int:
+    """Hand `dispatch_failed` rows (all, or these ids) back to the dispatcher with fresh attempts;
+    returns how many. A row in any other state is left alone."""
+    stmt = (
+        update(Notification)
+        .where(Notification.status == "dispatch_failed")
+        .values(status="accepted", dispatch_attempts=0, next_dispatch_at=None, dispatch_error=None)
+    )
+    if notification_ids is not None:
+        stmt = stmt.where(Notification.id.in_(list(notification_ids)))
+    result = cast(CursorResult[Any], s.execute(stmt))
+    return int(result.rowcount or 0)
 
 
 def bump_counter(s: Session | Connection, name: str, by: int = 1) -> None:
