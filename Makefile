@@ -30,10 +30,13 @@ test-postgres: $(BIN)/.installed
 	elif [ -n "$$CI" ]; then echo "CI needs PostgreSQL (apt-get install postgresql)"; exit 1; \
 	else echo "PostgreSQL not installed: skipping the PostgreSQL pass (CI runs it)"; fi
 
+# CI runs this before the tests (.ci/run). lint-imports checks the layer table of docs/architecture.md
+# ([tool.importlinter] in pyproject.toml).
 lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/bot.py
