@@ -18,7 +18,12 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from mostrador.cli.demo import DEMO_EMAIL, _create_admin, connect_seller_via_oauth, setup_sandbox
+from mostrador.cli.demo import (
+    DEMO_EMAIL,
+    _create_admin,
+    connect_seller_via_oauth,
+    setup_sandbox,
+)
 from mostrador.cli.servers import ServerThread, free_port
 from mostrador.context import build_context
 from mostrador.sandbox.config import SandboxConfig
@@ -72,9 +77,10 @@ class World:
             yield c
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> Iterator[World]:
-    data_dir: Path = tmp_path_factory.mktemp("e2e")
+@contextmanager
+def running_world(data_dir: Path, model_cache_dir: Path, **overrides: Any) -> Iterator[World]:
+    """A sandbox and the app (in this process, with its workers) connected to a seller whose bot answers
+    on its own (the demo's configuration); `overrides` are `Settings` fields."""
     app_port = free_port()
     app_url = f"http://127.0.0.1:{app_port}"
     created_db = None
@@ -92,6 +98,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
             "executor_id": f"e2e-{secrets.token_hex(4)}",
             "queue_polling_interval_s": 0.02,
             "cache_dir": model_cache_dir,
+            **overrides,
         }
         if PG_URL:
             values["database_url"], created_db = _fresh_pg_database(PG_URL)
@@ -121,6 +128,12 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
             server.stop()
             if created_db and PG_URL:
                 _drop_pg_database(PG_URL, created_db)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> Iterator[World]:
+    with running_world(tmp_path_factory.mktemp("e2e"), model_cache_dir) as w:
+        yield w
 
 
 # ---- pytest-playwright: drive Debian's Chromium (never a downloaded browser) -------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from mostrador import failpoints
 from mostrador.cli.demo import (
     DEMO_EMAIL,
     _create_admin,
+    _hidden_inputs,
     child_process_settings,
     connect_seller_via_oauth,
     setup_sandbox,
@@ -24,7 +27,7 @@ from mostrador.sandbox.config import SandboxConfig
 from mostrador.sandbox.testing import running_sandbox_app
 from mostrador.settings import Settings
 from mostrador.store.db import make_engine, make_sessionmaker, transaction
-from mostrador.store.models import Reply
+from mostrador.store.models import Conversation, OutboxEntry
 
 from ..conftest import PG_URL, _drop_pg_database, _fresh_pg_database
 from .conftest import wait_for
@@ -32,8 +35,9 @@ from .conftest import wait_for
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
-@pytest.fixture
-def deployment(tmp_path: Path, model_cache_dir: Path) -> Iterator[dict[str, Any]]:
+@contextmanager
+def deployed(tmp_path: Path, model_cache_dir: Path, **settings: str) -> Iterator[dict[str, Any]]:
+    """A sandbox and `mostrador serve` as a child process (so it can be killed), a seller connected."""
     port = free_port()
     app_url = f"http://127.0.0.1:{port}"
     created_db = None
@@ -43,28 +47,43 @@ def deployment(tmp_path: Path, model_cache_dir: Path) -> Iterator[dict[str, Any]
             "executor_id": "crash-test-slot-1",
             "queue_polling_interval_s": "0.05",
             "cache_dir": str(model_cache_dir),
+            **settings,
         }
         if PG_URL:
             extra["database_url"], created_db = _fresh_pg_database(PG_URL)
-        settings, env = child_process_settings(app_url, sandbox.url, world["app"], tmp_path / "data", **extra)
+        app_settings, env = child_process_settings(
+            app_url, sandbox.url, world["app"], tmp_path / "data", **extra
+        )
         password = secrets.token_urlsafe(12)
-        _create_admin(settings, password)
+        _create_admin(app_settings, password)
         app = ChildApp(env, port, str(tmp_path / "app.log"))
         app.start()
         try:
             connect_seller_via_oauth(app_url, DEMO_EMAIL, password, world["seller"])
-            yield {"app": app, "sandbox": sandbox, "world": world, "settings": settings}
+            yield {
+                "app": app,
+                "sandbox": sandbox,
+                "world": world,
+                "settings": app_settings,
+                "login": (DEMO_EMAIL, password),
+            }
         finally:
             app.stop()
             if created_db and PG_URL:
                 _drop_pg_database(PG_URL, created_db)
 
 
+@pytest.fixture
+def deployment(tmp_path: Path, model_cache_dir: Path) -> Iterator[dict[str, Any]]:
+    with deployed(tmp_path, model_cache_dir) as d:
+        yield d
+
+
 def _reply_state(settings: Settings, question_id: int) -> tuple[str, int] | None:
     engine = make_engine(settings.resolved_database_url)
     try:
         with transaction(make_sessionmaker(engine)) as s:
-            reply = s.scalars(select(Reply).where(Reply.target_id == str(question_id))).first()
+            reply = s.scalars(select(OutboxEntry).where(OutboxEntry.target_id == str(question_id))).first()
             return (reply.status, reply.attempts) if reply else None
     finally:
         engine.dispose()
@@ -105,3 +124,77 @@ def test_sigkill_during_send_resumes_and_answers_once(deployment: dict[str, Any]
     time.sleep(1.0)  # a duplicate post, if any, would land in this window
     assert len(answers()) == 1
     api.close()
+
+
+def test_an_agent_reply_recorded_just_before_a_crash_is_sent_once_after_the_restart(
+    tmp_path: Path, model_cache_dir: Path
+) -> None:
+    """The process dies right after committing an agent's reply, before scheduling its send (a failpoint,
+    os._exit, at exactly that place). Restarted, nobody clicks anything: the re-drive sends it, once."""
+    fast = {"outbox_lease_s": "3", "outbox_redrive_interval_s": "1", "failpoints": "reply_recorded"}
+    with deployed(tmp_path, model_cache_dir, **fast) as d:
+        sandbox, app, settings = d["sandbox"], d["app"], d["settings"]
+        api = httpx.Client(base_url=sandbox.url, timeout=10)
+        seller = d["world"]["seller"]
+        buyer = api.post("/_sandbox/users", json={"nickname": "B2", "site_id": "MLA", "role": "buyer"}).json()
+        auth = {"Authorization": f"Bearer {seller['access_token']}"}
+        item = next(
+            i
+            for i in d["world"]["items"]
+            if not (body := api.get(f"/items/{i}", headers=auth).json()).get("variations")
+            and (body.get("available_quantity") or 0) > 0
+        )
+        order = api.post("/_sandbox/orders", json={"buyer_id": buyer["id"], "item_id": item}).json()
+        pack_id = int(order["pack_id"] or order["id"])
+        api.post(f"/_sandbox/packs/{pack_id}/buyer_messages", json={"text": "¿Me mandás la factura?"})
+        conversation_id = wait_for(lambda: _conversation_id(settings, str(pack_id)), timeout=20)
+
+        text = "Sí, te la mando hoy por este medio."
+        with httpx.Client(base_url=app.url, timeout=10) as inbox:
+            csrf = _hidden_inputs(inbox.get("/login").text)["csrf_token"]
+            email, password = d["login"]
+            inbox.post("/login", data={"email": email, "password": password, "csrf_token": csrf})
+            form = _hidden_inputs(inbox.get(f"/inbox/{conversation_id}").text)
+            with pytest.raises(httpx.TransportError):  # the process is gone before it answers
+                inbox.post(
+                    f"/inbox/{conversation_id}/reply",
+                    data={"csrf_token": form["csrf_token"], "reply_key": form["reply_key"], "text": text},
+                )
+        assert app.proc is not None and app.proc.wait(timeout=10) == failpoints.EXIT_STATUS
+        assert _entry_state(settings, conversation_id) == ("pending", 0, 1)  # recorded, never scheduled
+        assert _seller_posts(api, pack_id) == []
+
+        app.env = {k: v for k, v in app.env.items() if k != "MOSTRADOR_FAILPOINTS"}
+        app.start()
+        wait_for(lambda: _seller_posts(api, pack_id), timeout=30)
+        wait_for(lambda: (_entry_state(settings, conversation_id) or ("",))[0] == "sent", timeout=15)
+        time.sleep(2.0)  # a second post, if any, would land within two re-drive periods
+        assert _seller_posts(api, pack_id) == [text]
+        api.close()
+
+
+def _conversation_id(settings: Settings, external_key: str) -> int | None:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as s:
+            return s.scalar(select(Conversation.id).where(Conversation.external_key == external_key))
+    finally:
+        engine.dispose()
+
+
+def _entry_state(settings: Settings, conversation_id: int) -> tuple[str, int, int] | None:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as s:
+            entry = s.scalars(
+                select(OutboxEntry).where(OutboxEntry.conversation_id == conversation_id)
+            ).first()
+            return (entry.status, entry.attempts, entry.drive) if entry else None
+    finally:
+        engine.dispose()
+
+
+def _seller_posts(api: httpx.Client, pack_id: int) -> list[str]:
+    log = api.get("/_sandbox/log", params={"kind": "messages"}).json()
+    rows = log if isinstance(log, list) else log.get("entries", [])
+    return [e["text"] for e in rows if int(e["pack_id"]) == pack_id and e["from_role"] == "seller"]

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from mostrador.store.db import make_engine, make_sessionmaker, transaction
-from mostrador.store.models import Reply
+from mostrador.store.models import OutboxEntry
 
 from .conftest import World, wait_for
 
@@ -51,7 +51,7 @@ def replies_for(world: World, question_id: int) -> int:
     try:
         with transaction(make_sessionmaker(engine)) as s:
             return int(
-                s.scalar(select(func.count()).select_from(Reply).where(Reply.target_id == str(question_id)))
+                s.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.target_id == str(question_id)))
                 or 0
             )
     finally:

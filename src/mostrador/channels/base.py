@@ -89,7 +89,7 @@ class Presentation:
 
 class Channel(Protocol):
     name: str  # the conversations' channel, e.g. "questions"
-    topics: tuple[str, ...]  # the notification topics it handles (§4.2)
+    topics: tuple[str, ...]  # the notification topics it handles (§4.2); the first is the one to enable
     reply_limit: int  # characters per reply (§5.4: 2,000 for answers; §8.3: 350 for messages)
     ordered_replies: bool  # chat replies go out in the order written (an earlier pending one first)
     presentation: Presentation

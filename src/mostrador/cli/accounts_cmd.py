@@ -27,12 +27,12 @@ def _context(data_dir: Path | None) -> AppContext:
 @app.command("list")
 def list_accounts(data_dir: Annotated[Path | None, typer.Option(help="Data directory.")] = None) -> None:
     """Every connected account with its health."""
+    from mostrador.store import accounts as accounts_store
     from mostrador.store.db import transaction
-    from mostrador.store.models import Account
 
     ctx = _context(data_dir)
     with transaction(ctx.sessions) as s:
-        for a in s.query(Account).order_by(Account.id):
+        for a in accounts_store.all_accounts(s):
             seen = a.last_notification_at.isoformat() if a.last_notification_at else "never"
             typer.echo(
                 f"{a.id}\t{a.nickname}\t{a.meli_user_id}\t{a.site_id}\t{a.status}\tlast notification {seen}"

@@ -75,3 +75,12 @@ def release_refresh_lease(s: Session, account_id: int, status: str, detail: str)
         .where(Account.id == account_id)
         .values(refresh_lease_owner=None, refresh_lease_until=None, status=status, status_detail=detail[:500])
     )
+
+
+def all_accounts_for_update(s: Session) -> Sequence[Account]:
+    """Every account, locked until the transaction ends (key rotation rewrites them all)."""
+    return s.scalars(select(Account).order_by(Account.id).with_for_update()).all()
+
+
+def all_accounts(s: Session) -> Sequence[Account]:
+    return s.scalars(select(Account).order_by(Account.id)).all()
