@@ -105,15 +105,44 @@ class Settings(BaseSettings):
         return _read_or_create_once(self.data_dir / "executor_id", f"mostrador-{secrets.token_hex(6)}")
 
     def ensure_secrets(self) -> Settings:
-        """Fill missing secrets from files in data_dir (created 0600 on first use), never from the repo."""
+        """Fill missing secrets from files in data_dir (created 0600 on first use), never from the repo.
+
+        Raises InsecureSecretKey for a session key shorter than MIN_SECRET_KEY_BYTES: it signs every
+        session cookie, so a short one can be guessed offline from a single cookie.
+        """
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.secret_key is None:
-            fresh = secrets.token_urlsafe(48)
-            self.secret_key = SecretStr(_read_or_create(self.data_dir / "secret_key", fresh))
+            path = self.data_dir / "secret_key"
+            stored = SecretStr(_read_or_create(path, secrets.token_urlsafe(48)))
+            _check_secret_key(
+                stored,
+                f"The file {path}",
+                "delete it to have a new key generated at the next start (everyone is logged out), "
+                "or set MOSTRADOR_SECRET_KEY",
+            )
+            self.secret_key = stored
+        else:
+            _check_secret_key(self.secret_key, "MOSTRADOR_SECRET_KEY", "set a longer one")
         if not self.token_keys:
             key = _read_or_create(self.data_dir / "token_key", Fernet.generate_key().decode())
             self.token_keys = [SecretStr(key)]
         return self
+
+
+MIN_SECRET_KEY_BYTES = 32
+
+
+class InsecureSecretKey(ValueError):
+    """The session signing key is missing or too short."""
+
+
+def _check_secret_key(key: SecretStr, source: str, fix: str) -> None:
+    size = len(key.get_secret_value().encode())
+    if size < MIN_SECRET_KEY_BYTES:
+        raise InsecureSecretKey(
+            f"{source} holds a session key of {size} bytes; it needs at least {MIN_SECRET_KEY_BYTES}. "
+            f"To fix it, {fix}: python -c 'import secrets; print(secrets.token_urlsafe(48))' prints a good one."
+        )
 
 
 def normalise_db_url(url: str) -> str:

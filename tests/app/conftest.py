@@ -51,18 +51,30 @@ AGENT_PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def agent_email(ctx: AppContext, account_id: int) -> str:
-    """An admin of the account's workspace."""
-    from mostrador.users.service import create_agent
+    """The owner of the account's workspace (its first user)."""
+    from mostrador.users.service import create_user
 
-    create_agent(ctx.sessions, "ana@example.com", AGENT_PASSWORD, "Ana", "w1")
+    create_user(ctx.sessions, "ana@example.com", AGENT_PASSWORD, "Ana", "w1")
     return "ana@example.com"
+
+
+async def log_in(client: Any, email: str, password: str = AGENT_PASSWORD) -> Any:
+    """Log `client` (an httpx.AsyncClient on the app) in through the login form; returns the response.
+
+    The form's CSRF token is kept as the client's `x-csrf-token` header for later state changes.
+    """
+    import re
+
+    page = await client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+    r = await client.post("/login", data={"email": email, "password": password, "csrf_token": csrf})
+    client.headers["x-csrf-token"] = csrf
+    return r
 
 
 @pytest.fixture
 async def web(ctx: AppContext, agent_email: str) -> Any:
     """The app (no durable runtime) behind an ASGI client that is logged in as `agent_email`."""
-    import re
-
     import httpx
 
     from mostrador.web.app import create_app
@@ -70,13 +82,8 @@ async def web(ctx: AppContext, agent_email: str) -> Any:
     app = create_app(ctx.settings, ctx, durable=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        page = await client.get("/login")
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-        r = await client.post(
-            "/login", data={"email": agent_email, "password": AGENT_PASSWORD, "csrf_token": csrf}
-        )
+        r = await log_in(client, agent_email)
         assert r.status_code == 303
-        client.headers["x-csrf-token"] = csrf
         yield client
 
 

@@ -3,29 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete
-
-from mostrador.accounts.tokens import save_new_grant
+from mostrador.accounts.tokens import AccountUnavailable, save_new_grant
 from mostrador.context import AppContext
+from mostrador.meli.models import TokenResponse
 from mostrador.security.pkce import new_state, new_verifier, s256_challenge
+from mostrador.store import accounts as accounts_store
+from mostrador.store import oauth_states
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, OAuthState, utcnow
+from mostrador.store.models import Account, utcnow
 
 STATE_TTL = timedelta(minutes=10)  # the authorization code lives 10 minutes (§2.1)
+LIVE = ("active", "refresh_failing")  # statuses of an account its workspace is using
 
 
 class ConnectError(Exception):
     """The OAuth round trip could not be completed."""
 
 
-def begin(ctx: AppContext, workspace_id: int, agent_id: int | None) -> str:
+class AccountConnectedElsewhere(ConnectError):
+    """This Mercado Libre account is already connected to another Mostrador workspace."""
+
+
+def begin(ctx: AppContext, workspace_id: int, user_id: int | None) -> str:
     """Store a fresh state + PKCE verifier and return the authorization URL to send the seller to."""
     state, verifier = new_state(), new_verifier()
     with transaction(ctx.sessions) as s:
-        s.execute(delete(OAuthState).where(OAuthState.created_at < utcnow() - STATE_TTL))
-        s.add(OAuthState(state=state, workspace_id=workspace_id, agent_id=agent_id, code_verifier=verifier))
+        oauth_states.add_state(s, state, workspace_id, user_id, verifier)
     return ctx.meli.authorization_url(
         redirect_uri=ctx.settings.redirect_uri,
         state=state,
@@ -37,13 +42,12 @@ def begin(ctx: AppContext, workspace_id: int, agent_id: int | None) -> str:
 def _take_state(ctx: AppContext, state: str, workspace_id: int) -> str:
     """Single use: the row is deleted whatever happens next. Mercado Libre does not check state; we do."""
     with transaction(ctx.sessions) as s:
-        row = s.get(OAuthState, state)
-        if row is None or row.workspace_id != workspace_id:
-            raise ConnectError("unknown or already used OAuth state; start the connection again")
-        s.delete(row)
-        if row.created_at < utcnow() - STATE_TTL:
-            raise ConnectError("the connection attempt expired; start again")
-        return row.code_verifier
+        row = oauth_states.take_state(s, state)
+    if row is None or row.workspace_id != workspace_id:
+        raise ConnectError("unknown or already used OAuth state; start the connection again")
+    if row.created_at < utcnow() - STATE_TTL:
+        raise ConnectError("the connection attempt expired; start again")
+    return row.code_verifier
 
 
 async def complete(ctx: AppContext, workspace_id: int, code: str, state: str) -> int:
@@ -54,8 +58,38 @@ async def complete(ctx: AppContext, workspace_id: int, code: str, state: str) ->
     )
     me = await ctx.meli.get_me(tokens.access_token)
     return await asyncio.to_thread(
-        save_new_grant, ctx, workspace_id, int(me.id), me.nickname or str(me.id), me.site_id or "", tokens
+        _save, ctx, workspace_id, int(me.id), me.nickname or str(me.id), me.site_id or "", tokens
     )
+
+
+def _save(
+    ctx: AppContext, workspace_id: int, me_id: int, nickname: str, site_id: str, t: TokenResponse
+) -> int:
+    """Store the grant, unless the seller's account belongs to another workspace (AccountConnectedElsewhere).
+
+    Mercado Libre keeps one live refresh token per seller and application (§2.3): the exchange that just
+    happened killed the one the other workspace holds. So if that workspace uses the account, the new
+    pair goes to it (same seller, same application), and the other workspace keeps working; the
+    workspace that tried to connect gets nothing.
+    """
+    with transaction(ctx.sessions) as s:
+        held = accounts_store.account_by_meli_user(s, me_id)
+        holder = held.workspace_id if held is not None and held.workspace_id != workspace_id else None
+        holder_uses_it = held is not None and held.status in LIVE
+    if holder is not None:
+        if holder_uses_it:
+            save_new_grant(ctx, holder, me_id, nickname, site_id, t)
+        raise AccountConnectedElsewhere(AccountConnectedElsewhere.__doc__)
+    try:
+        return save_new_grant(ctx, workspace_id, me_id, nickname, site_id, t)
+    except AccountUnavailable as exc:  # another workspace connected it between the check and the write
+        raise AccountConnectedElsewhere(AccountConnectedElsewhere.__doc__) from exc
+
+
+def purge_expired_states(ctx: AppContext, now: datetime | None = None) -> int:
+    """Delete connection attempts nobody finished (housekeeping); returns how many."""
+    with transaction(ctx.sessions) as s:
+        return oauth_states.delete_states_before(s, (now or utcnow()) - STATE_TTL)
 
 
 def disconnect(ctx: AppContext, workspace_id: int, account_id: int) -> None:

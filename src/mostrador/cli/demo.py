@@ -216,12 +216,12 @@ def demo(
 def _create_admin(settings: Settings, password: str) -> None:
     from mostrador.store import migrate
     from mostrador.store.db import make_engine, make_sessionmaker
-    from mostrador.users.service import create_agent
+    from mostrador.users.service import create_user
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
-    create_agent(make_sessionmaker(engine), DEMO_EMAIL, password, "Demo admin", "Demo", "admin")
+    create_user(make_sessionmaker(engine), DEMO_EMAIL, password, "Demo admin", "Demo")  # its owner
     engine.dispose()
 
 

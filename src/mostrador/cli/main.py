@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mostrador.settings import Settings
+from mostrador.settings import InsecureSecretKey, Settings
 
 app = typer.Typer(help="Mostrador: the customer-service hub for Mercado Libre sellers.", no_args_is_help=True)
-users_app = typer.Typer(help="Inbox users (agents).", no_args_is_help=True)
-app.add_typer(users_app, name="users")
 
 
 def _settings(data_dir: Path | None = None) -> Settings:
@@ -68,53 +65,30 @@ def migrate(
     typer.echo(f"database at {revision if not down else 'downgraded'}: {engine.url.render_as_string()}")
 
 
-@users_app.command("create")
-def users_create(
-    email: Annotated[str, typer.Argument(help="Login e-mail.")],
-    name: Annotated[str, typer.Option(help="Display name.")] = "",
-    workspace: Annotated[str, typer.Option(help="Workspace (created if new).")] = "default",
-    role: Annotated[str, typer.Option(help="admin or agent.")] = "admin",
-    password: Annotated[str | None, typer.Option(help="Password (prompted when omitted).")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Data directory.")] = None,
-) -> None:
-    """Create an inbox login (password hashed with Argon2id)."""
-    from mostrador.security.passwords import WeakPassword
-    from mostrador.store import migrate as store_migrate
-    from mostrador.store.db import make_engine, make_sessionmaker
-    from mostrador.users.service import AgentExists, InvalidEmail, create_agent
-
-    if role not in ("admin", "agent"):
-        raise typer.BadParameter("role must be admin or agent")
-    settings = _settings(data_dir)
-    engine = make_engine(settings.resolved_database_url)
-    store_migrate.upgrade(engine)
-    secret = password or getpass.getpass("Password: ")
-    try:
-        agent_id = create_agent(make_sessionmaker(engine), email, secret, name, workspace, role)
-    except (AgentExists, InvalidEmail, WeakPassword) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from exc
-    typer.echo(f"created {role} {email} (id {agent_id}) in workspace {workspace!r}")
-
-
 def _mount_optional_apps() -> None:
     from mostrador.cli import demo, worker
     from mostrador.cli.accounts_cmd import app as accounts_app
     from mostrador.cli.bot_cmd import app as bot_app
     from mostrador.cli.notifications_cmd import app as notifications_app
     from mostrador.cli.sandbox_cmd import app as sandbox_app
+    from mostrador.cli.users_cmd import app as users_app
 
     app.add_typer(sandbox_app, name="sandbox", help="The offline Mercado Libre sandbox.")
     app.add_typer(bot_app, name="bot", help="Try and evaluate the question bot.")
     app.command(name="demo")(demo.demo)
     app.command(name="worker")(worker.worker)
     app.add_typer(accounts_app, name="accounts")
+    app.add_typer(users_app, name="users", help="Inbox users: create, set a password, list.")
     app.add_typer(notifications_app, name="notifications")
 
 
 def main() -> None:
     _mount_optional_apps()
-    app(args=sys.argv[1:], prog_name="mostrador")
+    try:
+        app(args=sys.argv[1:], prog_name="mostrador")
+    except InsecureSecretKey as exc:  # a configuration mistake: say what to do, no traceback
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -1,21 +1,23 @@
-"""Workspaces and the people who log into them.
+"""Workspaces, the people who log into them, their sessions and failed logins.
 
 Repositories flush but never commit: the caller's transaction boundary does.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from mostrador.store.models import (
-    Agent,
-    Workspace,
-)
+from mostrador.store.models import LoginFailure, User, UserSession, Workspace
+
+# ---- workspaces -----------------------------------------------------------------------------
 
 
 def get_or_create_workspace(s: Session, name: str) -> Workspace:
-    ws = s.scalars(select(Workspace).where(Workspace.name == name)).first()
+    ws = workspace_by_name(s, name)
     if ws is None:
         ws = Workspace(name=name)
         s.add(ws)
@@ -23,14 +25,128 @@ def get_or_create_workspace(s: Session, name: str) -> Workspace:
     return ws
 
 
-def agent_by_email(s: Session, email: str) -> Agent | None:
-    return s.scalars(select(Agent).where(Agent.email == email.lower())).first()
+def workspace_by_name(s: Session, name: str) -> Workspace | None:
+    return s.scalars(select(Workspace).where(Workspace.name == name)).first()
 
 
-def add_agent(s: Session, workspace_id: int, email: str, name: str, password_hash: str, role: str) -> Agent:
-    agent = Agent(
-        workspace_id=workspace_id, email=email.lower(), name=name, password_hash=password_hash, role=role
+def workspace_of(s: Session, user: User) -> Workspace:
+    return s.get_one(Workspace, user.workspace_id)
+
+
+def count_users(s: Session, workspace_id: int) -> int:
+    return int(s.scalar(select(func.count()).select_from(User).where(User.workspace_id == workspace_id)) or 0)
+
+
+# ---- users ----------------------------------------------------------------------------------
+
+
+def user_by_email(s: Session, email: str) -> User | None:
+    return s.scalars(select(User).where(User.email == email.strip().lower())).first()
+
+
+def user_by_id(s: Session, user_id: int) -> User | None:
+    return s.get(User, user_id)
+
+
+def add_user(s: Session, workspace_id: int, email: str, name: str, password_hash: str, role: str) -> User:
+    user = User(
+        workspace_id=workspace_id,
+        email=email.strip().lower(),
+        name=name,
+        password_hash=password_hash,
+        role=role,
     )
-    s.add(agent)
+    s.add(user)
     s.flush()
-    return agent
+    return user
+
+
+def set_password_hash(s: Session, user_id: int, password_hash: str) -> None:
+    s.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+
+
+def users_with_workspace(s: Session, workspace_id: int | None = None) -> Sequence[tuple[User, str]]:
+    """Users and their workspace's name, of one workspace or of all, oldest first."""
+    stmt = select(User, Workspace.name).join(Workspace, Workspace.id == User.workspace_id)
+    if workspace_id is not None:
+        stmt = stmt.where(User.workspace_id == workspace_id)
+    return [(user, name) for user, name in s.execute(stmt.order_by(User.workspace_id, User.id))]
+
+
+# ---- sessions -------------------------------------------------------------------------------
+
+
+def add_session(
+    s: Session, user_id: int, token_hash: str, now: datetime, expires_at: datetime
+) -> UserSession:
+    row = UserSession(
+        user_id=user_id, token_hash=token_hash, created_at=now, last_seen_at=now, expires_at=expires_at
+    )
+    s.add(row)
+    s.flush()
+    return row
+
+
+def session_with_user(s: Session, token_hash: str) -> tuple[UserSession, User] | None:
+    row = s.execute(
+        select(UserSession, User)
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == token_hash)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def touch_session(s: Session, session_id: int, now: datetime, unless_after: datetime) -> None:
+    """Record activity, at most once per interval (a polling inbox must not write on every request)."""
+    s.execute(
+        update(UserSession)
+        .where(UserSession.id == session_id, UserSession.last_seen_at < unless_after)
+        .values(last_seen_at=now)
+    )
+
+
+def delete_session(s: Session, token_hash: str) -> None:
+    s.execute(delete(UserSession).where(UserSession.token_hash == token_hash))
+
+
+def delete_sessions_of(s: Session, user_id: int, keep_session_id: int | None = None) -> int:
+    stmt = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep_session_id is not None:
+        stmt = stmt.where(UserSession.id != keep_session_id)
+    return int(s.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def delete_expired_sessions(s: Session, now: datetime, idle_since: datetime) -> int:
+    """Sessions past their absolute lifetime or idle since before `idle_since`."""
+    stmt = delete(UserSession).where(
+        or_(UserSession.expires_at <= now, UserSession.last_seen_at < idle_since)
+    )
+    return int(s.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+
+# ---- failed logins --------------------------------------------------------------------------
+
+
+def add_login_failure(s: Session, email: str, client: str, at: datetime) -> None:
+    s.add(LoginFailure(email=email, client=client, failed_at=at))
+    s.flush()
+
+
+def recent_failures(
+    s: Session, since: datetime, limit: int, *, email: str | None = None, client: str | None = None
+) -> list[datetime]:
+    """When the newest `limit` failures since `since` happened (newest first), for an e-mail or a client."""
+    stmt = select(LoginFailure.failed_at).where(LoginFailure.failed_at > since)
+    if email is not None:
+        stmt = stmt.where(LoginFailure.email == email)
+    if client is not None:
+        stmt = stmt.where(LoginFailure.client == client)
+    return list(s.scalars(stmt.order_by(LoginFailure.failed_at.desc()).limit(limit)))
+
+
+def delete_login_failures_of(s: Session, email: str) -> None:
+    s.execute(delete(LoginFailure).where(LoginFailure.email == email))
+
+
+def delete_login_failures_before(s: Session, before: datetime) -> int:
+    return int(s.execute(delete(LoginFailure).where(LoginFailure.failed_at < before)).rowcount or 0)  # type: ignore[attr-defined]

@@ -1,6 +1,9 @@
-"""Accounts page, OAuth connect and callback, disconnect."""
+"""Accounts page (everyone), and what changes accounts (admins): OAuth connect and callback,
+disconnect, a sync started by hand."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -9,64 +12,85 @@ from starlette.concurrency import run_in_threadpool
 from mostrador.accounts import connect
 from mostrador.accounts.health import account_health, recent_runs
 from mostrador.meli import errors as meli_errors
-from mostrador.web.deps import CurrentAgent, current_agent, get_ctx, page, require_csrf
+from mostrador.users.roles import Role
+from mostrador.web.deps import CurrentUser, get_ctx, page, requires
+from mostrador.workflows import schedules
 
 router = APIRouter()
 
+ERRORS = {
+    "sync_throttled": "Ya se pidió una revisión hace menos de un minuto: esperá un momento y volvé a probar.",
+    "access_denied": "La conexión no se completó: en Mercado Libre no se dio el permiso.",
+    "missing_code": "La conexión no se completó: Mercado Libre no devolvió el código. Probá de nuevo.",
+}
+NOTICES = {"sync_started": "Revisión iniciada: los resultados aparecen abajo en unos segundos."}
+ELSEWHERE = (
+    "Esta cuenta de Mercado Libre ya está conectada a otro espacio de trabajo de Mostrador, así que no se "
+    "puede conectar acá. Si hay que moverla, pedíselo a quien administra Mostrador."
+)
+
 
 @router.get("/accounts")
-async def accounts_page(request: Request, agent: CurrentAgent = Depends(current_agent)) -> object:
+async def accounts_page(
+    request: Request, user: Annotated[CurrentUser, Depends(requires(Role.VIEWER))]
+) -> object:
     ctx = get_ctx(request)
-    rows = await run_in_threadpool(account_health, ctx, agent.workspace_id)
-    runs = await run_in_threadpool(recent_runs, ctx, agent.workspace_id)
+    rows = await run_in_threadpool(account_health, ctx, user.workspace_id)
+    runs = await run_in_threadpool(recent_runs, ctx, user.workspace_id)
+    error = request.query_params.get("error")
     return page(
         request,
         "accounts.html",
-        agent=agent,
         accounts=rows,
         runs=runs,
-        error=request.query_params.get("error"),
+        error=ERRORS.get(error, f"La conexión no se completó ({error}).") if error else None,
+        notice=NOTICES.get(request.query_params.get("notice") or ""),
     )
 
 
-@router.post("/accounts/sync", dependencies=[Depends(require_csrf)])
-async def sync_now(request: Request, agent: CurrentAgent = Depends(current_agent)) -> RedirectResponse:
+@router.post("/accounts/sync")
+async def sync_now(
+    request: Request, user: Annotated[CurrentUser, Depends(requires(Role.ADMIN))]
+) -> RedirectResponse:
     """Sweep this workspace's accounts now (reconciliation also runs on a schedule); once a minute."""
-    from mostrador.workflows.schedules import sync_workspace_now
-
-    started = await sync_workspace_now(agent.workspace_id)
-    return RedirectResponse("/accounts" if started else "/accounts?error=sync_throttled", status_code=303)
+    started = await schedules.sync_workspace_now(user.workspace_id)
+    target = "/accounts?notice=sync_started" if started else "/accounts?error=sync_throttled"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/accounts/connect")
-async def connect_start(request: Request, agent: CurrentAgent = Depends(current_agent)) -> RedirectResponse:
-    url = await run_in_threadpool(connect.begin, get_ctx(request), agent.workspace_id, agent.id)
+async def connect_start(
+    request: Request, user: Annotated[CurrentUser, Depends(requires(Role.ADMIN))]
+) -> RedirectResponse:
+    url = await run_in_threadpool(connect.begin, get_ctx(request), user.workspace_id, user.id)
     return RedirectResponse(url, status_code=303)
 
 
 @router.get("/oauth/callback")
 async def connect_callback(
     request: Request,
+    user: Annotated[CurrentUser, Depends(requires(Role.ADMIN))],
     code: str = "",
     state: str = "",
     error: str = "",
-    agent: CurrentAgent = Depends(current_agent),
 ) -> object:
     if error or not code or not state:
         return RedirectResponse(f"/accounts?error={error or 'missing_code'}", status_code=303)
     try:
-        await connect.complete(get_ctx(request), agent.workspace_id, code, state)
+        await connect.complete(get_ctx(request), user.workspace_id, code, state)
+    except connect.AccountConnectedElsewhere:
+        return page(request, "accounts_error.html", status_code=409, message=ELSEWHERE)
     except (connect.ConnectError, meli_errors.MeliError) as exc:
-        return page(request, "accounts_error.html", status_code=400, agent=agent, message=str(exc))
+        return page(request, "accounts_error.html", status_code=400, message=str(exc))
     return RedirectResponse("/accounts", status_code=303)
 
 
-@router.post("/accounts/{account_id}/disconnect", dependencies=[Depends(require_csrf)])
+@router.post("/accounts/{account_id}/disconnect")
 async def disconnect(
-    request: Request, account_id: int, agent: CurrentAgent = Depends(current_agent)
+    request: Request, account_id: int, user: Annotated[CurrentUser, Depends(requires(Role.ADMIN))]
 ) -> object:
     try:
-        await run_in_threadpool(connect.disconnect, get_ctx(request), agent.workspace_id, account_id)
+        await run_in_threadpool(connect.disconnect, get_ctx(request), user.workspace_id, account_id)
     except connect.ConnectError as exc:
-        return page(request, "accounts_error.html", status_code=404, agent=agent, message=str(exc))
+        return page(request, "accounts_error.html", status_code=404, message=str(exc))
     return RedirectResponse("/accounts", status_code=303)

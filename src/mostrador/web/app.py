@@ -6,9 +6,11 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import quote
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -16,8 +18,19 @@ from mostrador.context import AppContext, build_context
 from mostrador.intake.writer import IntakeWriter
 from mostrador.settings import Settings
 from mostrador.store import migrate
+from mostrador.users.roles import Role
+from mostrador.users.sessions import ABSOLUTE_LIFETIME
 from mostrador.web import accounts, auth, bot_settings, inbox, intake
-from mostrador.web.deps import LoginRequired, build_templates
+from mostrador.web.deps import (
+    Forbidden,
+    LoginRequired,
+    NotInWorkspace,
+    build_templates,
+    check_routes,
+    page,
+    public,
+    requires,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -57,7 +70,8 @@ def create_app(
             if durable:
                 runtime.shutdown()
 
-    app = FastAPI(title="Mostrador", lifespan=lifespan, docs_url="/api/docs", redoc_url=None)
+    # The API docs are served below, behind a login, instead of FastAPI's public defaults.
+    app = FastAPI(title="Mostrador", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = context
     app.state.templates = build_templates()
     assert settings.secret_key is not None
@@ -67,7 +81,7 @@ def create_app(
         session_cookie="mostrador_session",
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
-        max_age=12 * 3600,
+        max_age=int(ABSOLUTE_LIFETIME.total_seconds()),  # the session row decides (users.sessions)
     )
     # Added last, so it runs first: the webhook skips sessions and routing (see web/intake.py).
     writer = IntakeWriter(context.engine, in_thread=settings.is_postgres)
@@ -77,13 +91,34 @@ def create_app(
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)
-    async def _to_login(request: Request, _exc: LoginRequired) -> RedirectResponse:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+    async def _to_login(request: Request, _exc: LoginRequired) -> Response:
+        if request.headers.get("hx-request"):  # a polling fragment: send the whole page to the login
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        back = quote(target, safe="/") if request.method == "GET" else "/inbox"
+        return RedirectResponse(f"/login?next={back}", status_code=303)
 
-    @app.get("/healthz")
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, exc: Forbidden) -> Response:
+        return page(request, "forbidden.html", status_code=403, role=exc.role, minimum=exc.minimum)
+
+    @app.exception_handler(NotInWorkspace)
+    async def _not_found(request: Request, _exc: NotInWorkspace) -> Response:
+        return page(request, "not_found.html", status_code=404)
+
+    @app.get("/healthz", dependencies=[Depends(public)])
     async def healthz() -> JSONResponse:
         return JSONResponse({"status": "ok"})
 
+    @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(requires(Role.VIEWER))])
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/api/docs", include_in_schema=False, dependencies=[Depends(requires(Role.VIEWER))])
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="Mostrador API")
+
+    check_routes(app.routes)
     return app
 
 

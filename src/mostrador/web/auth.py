@@ -1,29 +1,54 @@
-"""Agent login and logout (CSRF-protected forms, Argon2 hashes, session cookie)."""
+"""Login (throttled), logout and the password change page; sessions live in the database
+(users.sessions), the signed cookie carries only their token."""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from mostrador.users.service import authenticate
-from mostrador.web.deps import get_ctx, page, require_csrf
+from mostrador.security.passwords import MIN_PASSWORD_LENGTH, WeakPassword
+from mostrador.users import errors
+from mostrador.users import sessions as user_sessions
+from mostrador.users.roles import Role
+from mostrador.users.service import change_password, log_in
+from mostrador.web.deps import SESSION_KEY, CurrentUser, get_ctx, page, public, require_csrf, requires
 
 router = APIRouter()
 
 
-@router.get("/login")
-async def login_form(request: Request, next: str = "/inbox") -> object:
-    return page(request, "login.html", next=_safe_next(next), error=None)
+def _client(request: Request) -> str:
+    """The client address (uvicorn puts the proxy's X-Forwarded-For here for trusted proxies)."""
+    return request.client.host if request.client else "unknown"
 
 
-@router.post("/login", dependencies=[Depends(require_csrf)])
+def _minutes(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return "1 minuto" if minutes == 1 else f"{minutes} minutos"
+
+
+@router.get("/login", dependencies=[Depends(public)])
+async def login_form(request: Request, next: str = "/inbox", out: str = "") -> object:
+    notice = "Cerraste la sesión." if out else None
+    return page(request, "login.html", next=_safe_next(next), error=None, notice=notice)
+
+
+@router.post("/login", dependencies=[Depends(public), Depends(require_csrf)])
 async def login(
     request: Request, email: str = Form(...), password: str = Form(...), next: str = Form("/inbox")
 ) -> object:
     ctx = get_ctx(request)
-    agent_id = await run_in_threadpool(authenticate, ctx.sessions, email, password)
-    if agent_id is None:
+    try:
+        token = await run_in_threadpool(log_in, ctx.sessions, email, password, _client(request))
+    except errors.LoginThrottled as exc:
+        # Said the same way for every e-mail, known or not.
+        message = f"Demasiados intentos fallidos. Esperá {_minutes(exc.retry_after_s)} y volvé a intentar."
+        response = page(request, "login.html", status_code=429, next=_safe_next(next), error=message)
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
+    except errors.BadCredentials:
         return page(
             request,
             "login.html",
@@ -32,17 +57,65 @@ async def login(
             error="E-mail o contraseña incorrectos.",
         )
     csrf = request.session.get("csrf")
-    request.session.clear()  # new session on login (fixation)
-    request.session.update({"agent_id": agent_id, "csrf": csrf})
+    request.session.clear()  # a new cookie at login (fixation)
+    request.session.update({SESSION_KEY: token, "csrf": csrf})
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
-@router.post("/logout", dependencies=[Depends(require_csrf)])
-async def logout(request: Request) -> RedirectResponse:
+@router.post("/logout")
+async def logout(
+    request: Request, user: Annotated[CurrentUser, Depends(requires(Role.VIEWER))]
+) -> RedirectResponse:
+    token = request.session.get(SESSION_KEY)
+    if token:
+        await run_in_threadpool(user_sessions.end, get_ctx(request).sessions, str(token))
     request.session.clear()
-    return RedirectResponse("/login", status_code=303)
+    return RedirectResponse("/login?out=1", status_code=303)
+
+
+@router.get("/account/password")
+async def password_form(
+    request: Request, user: Annotated[CurrentUser, Depends(requires(Role.VIEWER))]
+) -> object:
+    return page(request, "password.html", error=None, done=request.query_params.get("done") == "1")
+
+
+@router.post("/account/password")
+async def password_change(
+    request: Request,
+    user: Annotated[CurrentUser, Depends(requires(Role.VIEWER))],
+    current_password: str = Form(...),
+    new_password: str = Form(...),
+    new_password_again: str = Form(...),
+) -> object:
+    """Change one's own password; every other session of the user ends (a copied cookie stops working)."""
+    ctx = get_ctx(request)
+    try:
+        await run_in_threadpool(
+            change_password,
+            ctx.sessions,
+            user.session,
+            current_password,
+            new_password,
+            new_password_again,
+            _client(request),
+        )
+    except errors.LoginThrottled as exc:
+        message = f"Demasiados intentos fallidos. Esperá {_minutes(exc.retry_after_s)} y volvé a intentar."
+        response = page(request, "password.html", status_code=429, error=message, done=False)
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
+    except (errors.WrongPassword, errors.PasswordsDiffer, WeakPassword) as exc:
+        message = {
+            errors.WrongPassword: "La contraseña actual no es correcta.",
+            errors.PasswordsDiffer: "Las dos contraseñas nuevas no coinciden.",
+            WeakPassword: f"La contraseña nueva necesita al menos {MIN_PASSWORD_LENGTH} caracteres.",
+        }[type(exc)]
+        return page(request, "password.html", status_code=422, error=message, done=False)
+    return RedirectResponse("/account/password?done=1", status_code=303)
 
 
 def _safe_next(target: str) -> str:
     """Only local paths: never redirect a login to another site."""
-    return target if target.startswith("/") and not target.startswith("//") else "/inbox"
+    local = target.startswith("/") and not target.startswith(("//", "/\\"))  # browsers read /\ as //
+    return target if local else "/inbox"

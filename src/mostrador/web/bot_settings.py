@@ -1,6 +1,11 @@
-"""Bot settings per account: mode, and the whole configuration as YAML (edit, import, export)."""
+"""Bot settings per account: mode, and the whole configuration as YAML (edit, import, export).
+
+Everyone reads them (page and YAML export: the same text, no secrets in it); admins change them.
+"""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import PlainTextResponse, RedirectResponse
@@ -8,35 +13,40 @@ from starlette.concurrency import run_in_threadpool
 
 from mostrador.accounts import bot_settings
 from mostrador.bot.errors import BotConfigError
-from mostrador.web.deps import CurrentAgent, current_agent, get_ctx, page, require_csrf
+from mostrador.users.roles import Role
+from mostrador.web.deps import CurrentUser, get_ctx, page, requires
 
 router = APIRouter()
 MAX_UPLOAD = 256 * 1024
 
 
-async def _render(request: Request, agent: CurrentAgent, account_id: int, **extra: object) -> object:
+async def _render(request: Request, user: CurrentUser, account_id: int, **extra: object) -> object:
     try:
         account, config = await run_in_threadpool(
-            bot_settings.load, get_ctx(request), agent.workspace_id, account_id
+            bot_settings.load, get_ctx(request), user.workspace_id, account_id
         )
     except bot_settings.UnknownAccount as exc:
         raise HTTPException(404, "Cuenta no encontrada") from exc
-    context = {"agent": agent, "account": account, "config": config, "yaml": bot_settings.as_yaml(config)}
+    context = {"account": account, "config": config, "yaml": bot_settings.as_yaml(config)}
     context.update(extra)
     status = 422 if extra.get("error") else 200
     return page(request, "bot_settings.html", status_code=status, **context)
 
 
 @router.get("/accounts/{account_id}/bot")
-async def show(request: Request, account_id: int, agent: CurrentAgent = Depends(current_agent)) -> object:
-    return await _render(request, agent, account_id, saved=request.query_params.get("saved") == "1")
+async def show(
+    request: Request, account_id: int, user: Annotated[CurrentUser, Depends(requires(Role.VIEWER))]
+) -> object:
+    return await _render(request, user, account_id, saved=request.query_params.get("saved") == "1")
 
 
 @router.get("/accounts/{account_id}/bot.yaml")
-async def export(request: Request, account_id: int, agent: CurrentAgent = Depends(current_agent)) -> object:
+async def export(
+    request: Request, account_id: int, user: Annotated[CurrentUser, Depends(requires(Role.VIEWER))]
+) -> object:
     try:
         account, config = await run_in_threadpool(
-            bot_settings.load, get_ctx(request), agent.workspace_id, account_id
+            bot_settings.load, get_ctx(request), user.workspace_id, account_id
         )
     except bot_settings.UnknownAccount as exc:
         raise HTTPException(404, "Cuenta no encontrada") from exc
@@ -48,13 +58,13 @@ async def export(request: Request, account_id: int, agent: CurrentAgent = Depend
     )
 
 
-@router.post("/accounts/{account_id}/bot", dependencies=[Depends(require_csrf)])
+@router.post("/accounts/{account_id}/bot")
 async def save(
     request: Request,
+    user: Annotated[CurrentUser, Depends(requires(Role.ADMIN))],
     account_id: int,
     yaml_text: str = Form("", alias="yaml"),
     upload: UploadFile | None = File(None),
-    agent: CurrentAgent = Depends(current_agent),
 ) -> object:
     ctx = get_ctx(request)
     text = yaml_text
@@ -64,22 +74,25 @@ async def save(
             if len(raw) > MAX_UPLOAD:
                 raise BotConfigError("the file is larger than 256 KB")
             text = bot_settings.parse_upload(raw)
-        await run_in_threadpool(bot_settings.save_yaml, ctx, agent.workspace_id, account_id, text)
+        await run_in_threadpool(bot_settings.save_yaml, ctx, user.workspace_id, account_id, text)
     except BotConfigError as exc:
-        return await _render(request, agent, account_id, error=str(exc), yaml_override=text)
+        return await _render(request, user, account_id, error=str(exc), yaml_override=text)
     except bot_settings.UnknownAccount as exc:
         raise HTTPException(404, "Cuenta no encontrada") from exc
     return RedirectResponse(f"/accounts/{account_id}/bot?saved=1", status_code=303)
 
 
-@router.post("/accounts/{account_id}/bot/mode", dependencies=[Depends(require_csrf)])
+@router.post("/accounts/{account_id}/bot/mode")
 async def mode(
-    request: Request, account_id: int, mode: str = Form(...), agent: CurrentAgent = Depends(current_agent)
+    request: Request,
+    user: Annotated[CurrentUser, Depends(requires(Role.ADMIN))],
+    account_id: int,
+    mode: str = Form(...),
 ) -> object:
     try:
-        await run_in_threadpool(bot_settings.set_mode, get_ctx(request), agent.workspace_id, account_id, mode)
+        await run_in_threadpool(bot_settings.set_mode, get_ctx(request), user.workspace_id, account_id, mode)
     except BotConfigError as exc:
-        return await _render(request, agent, account_id, error=str(exc))
+        return await _render(request, user, account_id, error=str(exc))
     except bot_settings.UnknownAccount as exc:
         raise HTTPException(404, "Cuenta no encontrada") from exc
     return RedirectResponse(f"/accounts/{account_id}/bot?saved=1", status_code=303)

@@ -1,28 +1,50 @@
-"""Request-scoped helpers: the app context, the logged-in agent, CSRF tokens and templates."""
+"""Request-scoped helpers: the app context, who is logged in and what their role allows, CSRF tokens
+and templates.
+
+Every route declares its access with one dependency: `requires(Role.X)` (logged in, role X or above;
+returns the user) or, for the short PUBLIC allow-list, `public`. `check_routes` refuses to build an
+app where a route declares neither, so a forgotten check fails at start, not in production.
+"""
 
 from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import HTTPException, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute, Mount
 
 from mostrador.context import AppContext
+from mostrador.outbox.failures import failure_label
+from mostrador.store import scope
 from mostrador.store.db import transaction
-from mostrador.store.models import Agent
+from mostrador.users import sessions as user_sessions
+from mostrador.users.roles import Role
 from mostrador.web.formatting import local_time, money, status_label
 
 TEMPLATES = Path(__file__).parent / "templates"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SESSION_KEY = "sid"  # the cookie's session token (the database keeps only its hash)
+# Routes anyone may call, logged in or not: (method, path). The webhook (POST /notifications) is not
+# a route at all but an ASGI middleware in front of the app (web/intake.py), and /static is a mount.
+PUBLIC = frozenset({("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")})
+PUBLIC_MOUNTS = frozenset({"/static"})
 
 
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))  # autoescape on for .html: buyer text is escaped
     templates.env.globals["csrf_token"] = csrf_token
-    templates.env.filters.update(local_time=local_time, money=money, status_label=status_label)
+    templates.env.filters.update(
+        local_time=local_time, money=money, status_label=status_label, failure_label=failure_label
+    )
     return templates
 
 
@@ -50,30 +72,145 @@ async def require_csrf(request: Request) -> None:
 
 
 @dataclass(frozen=True)
-class CurrentAgent:
+class CurrentUser:
+    """The logged-in user of a request."""
+
     id: int
     workspace_id: int
     email: str
     name: str
-    role: str
+    role: Role
+    session_id: int
+
+    def can(self, minimum: Role | str) -> bool:
+        """What templates ask to hide what the role may not do (the server check is `requires`)."""
+        return self.role.at_least(Role(minimum))
+
+    @property
+    def session(self) -> user_sessions.SessionUser:
+        return user_sessions.SessionUser(
+            self.session_id, self.id, self.workspace_id, self.email, self.name, self.role
+        )
 
 
 class LoginRequired(Exception):
-    """Raised by `current_agent`; the app turns it into a redirect to /login."""
+    """No live session; the app turns it into a redirect to /login."""
 
 
-def current_agent(request: Request, ctx: AppContext = Depends(get_ctx)) -> CurrentAgent:
-    agent_id = request.session.get("agent_id")
-    if not agent_id:
+class Forbidden(Exception):
+    """The user's role is below what the route needs; the app shows a 403 page."""
+
+    def __init__(self, role: Role, minimum: Role) -> None:
+        super().__init__(f"{role.value} may not do what needs {minimum.value}")
+        self.role, self.minimum = role, minimum
+
+
+class NotInWorkspace(Exception):
+    """An id in the URL names an object of another workspace (or none); the app shows a 404 page."""
+
+
+class Requires:
+    """The dependency behind `requires(role)`: login, then ids of the URL in the user's workspace (404),
+    then the role (403), then the CSRF token on state-changing methods (403)."""
+
+    def __init__(self, minimum: Role) -> None:
+        self.minimum = minimum
+
+    def __repr__(self) -> str:
+        return f"requires({self.minimum.value})"
+
+    async def __call__(self, request: Request) -> CurrentUser:
+        user = await run_in_threadpool(_session_user, request)
+        request.state.user = user  # pages, the 403 and 404 pages included, show who is logged in
+        await run_in_threadpool(_check_ids, request, user)
+        if not user.role.at_least(self.minimum):
+            raise Forbidden(user.role, self.minimum)
+        if request.method not in SAFE_METHODS:
+            await require_csrf(request)
+        return user
+
+
+class Public:
+    """The dependency of the routes in PUBLIC: declares on purpose that no login is needed."""
+
+    def __repr__(self) -> str:
+        return "public"
+
+    async def __call__(self) -> None:
+        return None
+
+
+_REQUIRES = {role: Requires(role) for role in Role}
+public = Public()
+
+
+def requires(minimum: Role) -> Requires:
+    """The dependency a route declares: `user: Annotated[CurrentUser, Depends(requires(Role.AGENT))]`,
+    or `dependencies=[Depends(requires(Role.AGENT))]` when the route does not need the user.
+
+    One instance per role, so FastAPI runs it once per request however often a route names it.
+    """
+    return _REQUIRES[minimum]
+
+
+def _session_user(request: Request) -> CurrentUser:
+    token = request.session.get(SESSION_KEY)
+    found = user_sessions.resume(get_ctx(request).sessions, str(token)) if token else None
+    if found is None:
+        request.session.pop(SESSION_KEY, None)
         raise LoginRequired()
-    with transaction(ctx.sessions) as s:
-        agent = s.get(Agent, int(agent_id))
-        if agent is None:
-            request.session.clear()
-            raise LoginRequired()
-        return CurrentAgent(agent.id, agent.workspace_id, agent.email, agent.name, agent.role)
+    return CurrentUser(
+        found.user_id, found.workspace_id, found.email, found.name, found.role, found.session_id
+    )
+
+
+def _check_ids(request: Request, user: CurrentUser) -> None:
+    """Every object id in the path is of the user's workspace, or the answer is 404 (whatever the role)."""
+    ids = [(name, str(value)) for name, value in request.path_params.items() if name in scope.SCOPED]
+    if not ids:
+        return
+    with transaction(get_ctx(request).sessions) as s:
+        for name, value in ids:
+            if not value.isdigit() or not scope.workspace_holds(s, user.workspace_id, name, int(value)):
+                raise NotInWorkspace(name)
+
+
+def access_of(dependant: Dependant | None) -> list[Requires | Public]:
+    """The access dependencies a route declares, however deep (decorator, router or parameter)."""
+    found: list[Requires | Public] = []
+
+    def walk(node: Dependant) -> None:
+        for sub in node.dependencies:
+            if isinstance(sub.call, Requires | Public) and sub.call not in found:
+                found.append(sub.call)
+            walk(sub)
+
+    if dependant is not None:
+        walk(dependant)
+    return found
+
+
+class AccessNotDeclared(RuntimeError):
+    """A route declares no access (requires(...) or public), or a public one is not in the allow-list."""
+
+
+def check_routes(routes: Sequence[BaseRoute]) -> None:
+    """Refuse an app where any route lacks exactly one access declaration, or is public by accident."""
+    for route in iter_route_contexts(routes):
+        if isinstance(route.original_route, Mount) and route.path in PUBLIC_MOUNTS:
+            continue
+        if not isinstance(route.original_route, APIRoute):
+            raise AccessNotDeclared(f"{route.path} is not a FastAPI route: it cannot declare requires(...)")
+        methods = sorted(route.methods or ())
+        declared = access_of(route.dependant)
+        if len(declared) != 1:
+            raise AccessNotDeclared(f"{methods} {route.path} declares {declared or 'no access'}")
+        if isinstance(declared[0], Public) and not {(m, route.path) for m in methods} <= PUBLIC:
+            raise AccessNotDeclared(f"{methods} {route.path} is public but not in deps.PUBLIC")
 
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Any:
+    """Render a template; `user` (the logged-in user, if any) is always in its context."""
+    context.setdefault("user", getattr(request.state, "user", None))
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(request, name, context, status_code=status_code)

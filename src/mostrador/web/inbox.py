@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
@@ -13,12 +13,13 @@ from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed, ac
 from mostrador.context import AppContext
 from mostrador.inbox import actions, views
 from mostrador.meli import errors as meli_errors
-from mostrador.web.deps import CurrentAgent, current_agent, get_ctx, page, require_csrf
+from mostrador.users.roles import Role
+from mostrador.web.deps import CurrentUser, get_ctx, page, requires
 
 router = APIRouter()
 
 
-@router.get("/")
+@router.get("/", dependencies=[Depends(requires(Role.VIEWER))])
 async def home() -> RedirectResponse:
     return RedirectResponse("/inbox", status_code=303)
 
@@ -29,9 +30,9 @@ CHANNEL_LABELS = {"questions": "Preguntas", "messages": "Mensajes", "claims": "R
 @router.get("/inbox")
 async def inbox(
     request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.VIEWER))],
     owner: str | None = None,
     channel: str = "questions",
-    agent: CurrentAgent = Depends(current_agent),
 ) -> object:
     owner = owner if owner in ("bot", "agent") else None
     channel = channel if channel in CHANNEL_LABELS else "questions"
@@ -52,7 +53,7 @@ async def inbox(
 
 @router.get("/inbox/{conversation_id}")
 async def conversation(
-    request: Request, conversation_id: int, agent: CurrentAgent = Depends(current_agent)
+    request: Request, conversation_id: int, agent: Annotated[CurrentUser, Depends(requires(Role.VIEWER))]
 ) -> object:
     ctx = get_ctx(request)
     found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
@@ -65,7 +66,7 @@ async def conversation(
 
 def _conversation_page(
     request: Request,
-    agent: CurrentAgent,
+    agent: CurrentUser,
     thread: views.ThreadView,
     listing: dict[str, Any] | None,
     error: str | None = None,
@@ -87,13 +88,13 @@ def _conversation_page(
     )
 
 
-@router.post("/inbox/{conversation_id}/reply", dependencies=[Depends(require_csrf)])
+@router.post("/inbox/{conversation_id}/reply")
 async def reply(
     request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))],
     conversation_id: int,
     text: str = Form(...),
     reply_key: str = Form(""),
-    agent: CurrentAgent = Depends(current_agent),
 ) -> object:
     """An agent writes in a post-sale chat or a claim; the send workflow posts it once."""
     ctx = get_ctx(request)
@@ -110,13 +111,13 @@ async def reply(
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
 
-@router.post("/inbox/{conversation_id}/answer", dependencies=[Depends(require_csrf)])
+@router.post("/inbox/{conversation_id}/answer")
 async def answer(
     request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))],
     conversation_id: int,
     question_id: str = Form(...),
     text: str = Form(...),
-    agent: CurrentAgent = Depends(current_agent),
 ) -> object:
     ctx = get_ctx(request)
     try:

@@ -131,9 +131,10 @@ async def _launch(ctx: AppContext, *, consume: bool) -> None:
         polling_interval_sec=s.queue_polling_interval_s,
         on_conflict="always_update",
     )
-    from mostrador.workflows import schedules
+    from mostrador.workflows import housekeeping, schedules
 
     await schedules.install(s.sweep_interval_s)
+    await housekeeping.install()
 
 
 def shutdown() -> None:

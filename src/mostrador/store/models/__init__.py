@@ -10,23 +10,25 @@ from mostrador.store.models.conversations import Contact, ContactIdentity, Conve
 from mostrador.store.models.intake import Counter, Notification
 from mostrador.store.models.operations import Event, SyncRun
 from mostrador.store.models.outbox import Reply
-from mostrador.store.models.people import Agent, Workspace
+from mostrador.store.models.people import LoginFailure, User, UserSession, Workspace
 
 __all__ = [
     "Account",
-    "Agent",
     "Base",
     "Contact",
     "ContactIdentity",
     "Conversation",
     "Counter",
     "Event",
+    "LoginFailure",
     "Message",
     "Notification",
     "OAuthState",
     "Reply",
     "SyncRun",
     "UTCDateTime",
+    "User",
+    "UserSession",
     "Workspace",
     "utcnow",
 ]

@@ -1,10 +1,10 @@
-"""Workspaces and the people who log into them."""
+"""Workspaces, the people who log into them, their sessions and failed logins."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
@@ -17,8 +17,12 @@ class Workspace(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Agent(Base):
-    """A person who logs into the inbox (seller, agency staff, support team)."""
+class User(Base):
+    """A person who logs into the inbox (seller, agency staff, support team).
+
+    The table keeps its first name, `agents`: `messages.agent_id` and `oauth_states.agent_id` point at
+    it, and renaming it would rewrite both tables on SQLite for no behaviour change.
+    """
 
     __tablename__ = "agents"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -26,5 +30,31 @@ class Agent(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), default="agent")  # admin | agent
+    role: Mapped[str] = mapped_column(String(20), default="agent")  # owner|admin|agent|viewer (users.roles)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class UserSession(Base):
+    """A login: the cookie carries a random token, the row only its SHA-256 (a leaked table opens nothing)."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class LoginFailure(Base):
+    """One failed login, counted per e-mail and per client address to throttle guessing."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_email_at", "email", "failed_at"),
+        Index("ix_login_failures_client_at", "client", "failed_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    client: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

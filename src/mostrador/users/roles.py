@@ -1,0 +1,49 @@
+"""The four roles of a workspace, ordered: viewer < agent < admin < owner.
+
+A role grants everything the roles below it do. What each may do (docs/security.md):
+
+- viewer: reads the inbox, conversations, the accounts page and the bot settings (and exports them);
+- agent: also answers questions, writes post-sale and claim messages, approves or edits bot drafts,
+  takes over conversations and retries failed sends;
+- admin: also connects and disconnects accounts, changes the bot's settings and starts a sync;
+- owner: the workspace's first user; owner-only powers (managing admins) come later.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from mostrador.users.errors import UnknownRole
+
+
+class Role(StrEnum):
+    VIEWER = "viewer"
+    AGENT = "agent"
+    ADMIN = "admin"
+    OWNER = "owner"
+
+    @property
+    def rank(self) -> int:
+        return _ORDER.index(self)
+
+    def at_least(self, minimum: Role) -> bool:
+        return self.rank >= minimum.rank
+
+    @property
+    def label(self) -> str:
+        """The Spanish name the inbox shows."""
+        return LABELS[self]
+
+    @classmethod
+    def parse(cls, value: str) -> Role:
+        try:
+            return cls(value.strip().lower())
+        except ValueError:
+            raise UnknownRole(
+                f"unknown role {value!r}; one of: {', '.join(r.value for r in _ORDER)}"
+            ) from None
+
+
+_ORDER = (Role.VIEWER, Role.AGENT, Role.ADMIN, Role.OWNER)
+LABELS = {Role.VIEWER: "Lector", Role.AGENT: "Agente", Role.ADMIN: "Administrador", Role.OWNER: "Propietario"}
+ROLES = _ORDER  # lowest first

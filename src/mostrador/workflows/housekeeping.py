@@ -1,0 +1,38 @@
+"""Deleting what has expired: OAuth connection attempts nobody finished, ended login sessions and
+failed logins that no longer count. A DBOS schedule, so it fires once across all processes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from dbos import DBOS
+
+from mostrador.accounts import connect
+from mostrador.users import sessions, throttle
+from mostrador.workflows.runtime import context
+
+SCHEDULE_NAME = "housekeeping"
+SCHEDULE = "0 */10 * * * *"  # every 10 minutes (6-field cron, seconds first): an OAuth state lives 10
+
+
+@DBOS.step()
+def housekeeping_step() -> dict[str, int]:
+    ctx = context()
+    return {
+        "oauth_states": connect.purge_expired_states(ctx),
+        "sessions": sessions.purge_expired(ctx.sessions),
+        "login_failures": throttle.purge(ctx.sessions),
+    }
+
+
+@DBOS.workflow(name="housekeeping")
+def housekeeping(scheduled_at: datetime, _context: Any) -> None:
+    """One pass; what each purge deleted is in the step's recorded output."""
+    housekeeping_step()
+
+
+async def install() -> None:
+    await DBOS.apply_schedules_async(
+        [{"schedule_name": SCHEDULE_NAME, "workflow_fn": housekeeping, "schedule": SCHEDULE}]
+    )
