@@ -194,7 +194,7 @@ def test_an_agent_reply_to_a_pack_is_posted_exactly_once(world: World) -> None:
         assert (
             refused.status_code == 422
             and "reglas de Mercado Libre" in refused.text
-            and "phone" in refused.text
+            and "teléfono" in refused.text
         )
         long = inbox.post(
             f"/inbox/{thread_id}/reply", data={**reply_form(inbox, thread_id), "text": "a" * 351}
