@@ -7,6 +7,8 @@ twice and hidden, or read from the first line of standard input with `--password
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -29,14 +31,19 @@ PasswordStdin = Annotated[
 ]
 
 
-def _sessions(data_dir: Path | None) -> sessionmaker[Session]:
+@contextmanager
+def _sessions(data_dir: Path | None) -> Iterator[sessionmaker[Session]]:
+    """The migrated database's sessions; the engine is closed when the command ends."""
     settings = Settings()
     if data_dir is not None:
         settings.data_dir = data_dir
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.resolved_database_url)
-    migrate.upgrade(engine)
-    return make_sessionmaker(engine)
+    try:
+        migrate.upgrade(engine)
+        yield make_sessionmaker(engine)
+    finally:
+        engine.dispose()
 
 
 def _password(from_stdin: bool) -> str:
@@ -69,13 +76,13 @@ def create(
         chosen = Role.parse(role) if role is not None else None
     except errors.UnknownRole as exc:
         raise typer.BadParameter(str(exc), param_hint="--role") from exc
-    sessions = _sessions(data_dir)
     secret = _password(password_stdin)
-    try:
-        create_user(sessions, email, secret, name, workspace, chosen)
-    except (errors.UserExists, errors.InvalidEmail, WeakPassword) as exc:
-        raise _fail(exc) from exc
-    user = user_info(sessions, email)
+    with _sessions(data_dir) as sessions:
+        try:
+            create_user(sessions, email, secret, name, workspace, chosen)
+        except (errors.UserExists, errors.InvalidEmail, WeakPassword) as exc:
+            raise _fail(exc) from exc
+        user = user_info(sessions, email)
     typer.echo(f"created {user.role.value} {user.email} (id {user.id}) in workspace {user.workspace!r}")
 
 
@@ -86,12 +93,12 @@ def set_password_cmd(
     data_dir: DataDir = None,
 ) -> None:
     """Set a user's password; every session of that user ends."""
-    sessions = _sessions(data_dir)
     secret = _password(password_stdin)
-    try:
-        ended = set_password(sessions, email, secret)
-    except (errors.UnknownUser, WeakPassword) as exc:
-        raise _fail(exc) from exc
+    with _sessions(data_dir) as sessions:
+        try:
+            ended = set_password(sessions, email, secret)
+        except (errors.UnknownUser, WeakPassword) as exc:
+            raise _fail(exc) from exc
     typer.echo(f"password set for {email.strip().lower()}; {ended} session(s) ended")
 
 
@@ -101,10 +108,11 @@ def list_cmd(
     data_dir: DataDir = None,
 ) -> None:
     """Users with their role and workspace."""
-    try:
-        users = list_users(_sessions(data_dir), workspace)
-    except errors.UnknownWorkspace as exc:
-        raise _fail(exc) from exc
+    with _sessions(data_dir) as sessions:
+        try:
+            users = list_users(sessions, workspace)
+        except errors.UnknownWorkspace as exc:
+            raise _fail(exc) from exc
     width = max([len(u.email) for u in users] + [5])
     role_width = max(len(r.value) for r in ROLES)
     typer.echo(f"{'id':>5}  {'email':<{width}}  {'role':<{role_width}}  workspace")
