@@ -204,6 +204,14 @@ async def reset(request: Request) -> dict[str, Any]:
     return {"status": "reset"}
 
 
+@router.get("/rate_limits")
+async def rate_limits(request: Request) -> list[dict[str, Any]]:
+    """Per app and budget bucket: calls admitted, calls refused with 429 by the budget (injected
+    faults are not counted), the busiest minute and how many minutes saw calls."""
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter.scores()
+
+
 @router.get("/faults")
 async def read_faults(request: Request) -> dict[str, Any]:
     faults: FaultInjector = request.app.state.faults
