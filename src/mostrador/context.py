@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from mostrador.meli import CircuitBreaker, MeliClient, RateLimiter
+from mostrador.meli import CircuitBreakers, MeliClient, RateLimiter
 from mostrador.meli.ratelimit import MESSAGING_READ, MESSAGING_WRITE
 from mostrador.security.crypto import TokenCipher
 from mostrador.settings import Settings
@@ -50,7 +50,7 @@ def build_context(settings: Settings) -> AppContext:
             },
             default_budget=settings.meli_default_per_minute,
         ),
-        breaker=CircuitBreaker(
+        breakers=CircuitBreakers(
             failure_threshold=settings.meli_breaker_failures, reset_timeout=settings.meli_breaker_reset_s
         ),
     )

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 import httpx
 
-from mostrador.meli import CircuitBreaker, MeliClient, RateLimiter, RetryPolicy
+from mostrador.meli import CircuitBreakers, MeliClient, RateLimiter, RetryPolicy
 
 PAYLOADS = Path(__file__).resolve().parent.parent / "fixtures" / "conformance" / "payloads"
 API_URL = "https://api.test"
@@ -88,7 +88,7 @@ def make_client(
     *,
     retry: RetryPolicy | None = None,
     limiter: RateLimiter | None = None,
-    breaker: CircuitBreaker | None = None,
+    breakers: CircuitBreakers | None = None,
     rng: random.Random | None = None,
 ) -> tuple[MeliClient, httpx.AsyncClient]:
     http = httpx.AsyncClient(transport=fake.transport())
@@ -100,7 +100,7 @@ def make_client(
         http=http,
         retry=retry or RetryPolicy(max_attempts=4, base_delay=0.2, max_delay=5.0, jitter=False),
         limiter=limiter,
-        breaker=breaker,
+        breakers=breakers,
         sleep=sleep or RecordingSleep(),
         rng=rng,
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from meli_fakes import FakeMeli, RecordingSleep, make_client
+from meli_fakes import FakeMeli, RecordingSleep, make_client, payload
 
-from mostrador.meli import CircuitBreaker, CircuitState, RetryPolicy, errors
+from mostrador.meli import CircuitBreaker, CircuitBreakers, CircuitState, RetryPolicy, breaker_family, errors
 
 
 class Clock:
@@ -86,8 +86,8 @@ def test_invalid_settings_are_refused() -> None:
 
 async def test_client_opens_on_5xx_then_fails_fast_without_sending(fake: FakeMeli) -> None:
     sleep = RecordingSleep()
-    breaker = CircuitBreaker(failure_threshold=2, reset_timeout=30.0, clock=sleep.clock)
-    client, http = make_client(fake, sleep, retry=RetryPolicy(max_attempts=1), breaker=breaker)
+    breakers = CircuitBreakers(failure_threshold=2, reset_timeout=30.0, clock=sleep.clock)
+    client, http = make_client(fake, sleep, retry=RetryPolicy(max_attempts=1), breakers=breakers)
     fake.on("GET", "/items/MLA1", httpx.Response(500, json={"message": "x"}), httpx.ConnectError("down"))
     async with http:
         with pytest.raises(errors.ServerError):
@@ -102,13 +102,13 @@ async def test_client_opens_on_5xx_then_fails_fast_without_sending(fake: FakeMel
         fake.on("GET", "/items/MLA2", httpx.Response(404, json={"message": "Item not found"}))
         with pytest.raises(errors.NotFound):
             await client.get_item("MLA2", "tok")
-    assert breaker.state is CircuitState.CLOSED
+    assert breakers.for_family("items").state is CircuitState.CLOSED
 
 
 async def test_circuit_open_is_not_retried(fake: FakeMeli) -> None:
     sleep = RecordingSleep()
-    breaker = CircuitBreaker(failure_threshold=1, reset_timeout=30.0, clock=sleep.clock)
-    client, http = make_client(fake, sleep, breaker=breaker)
+    breakers = CircuitBreakers(failure_threshold=1, reset_timeout=30.0, clock=sleep.clock)
+    client, http = make_client(fake, sleep, breakers=breakers)
     fake.on("GET", "/items/MLA1", httpx.Response(503, json={"message": "x"}))
     async with http:
         with pytest.raises(errors.CircuitOpen):
@@ -116,3 +116,67 @@ async def test_circuit_open_is_not_retried(fake: FakeMeli) -> None:
     # First attempt fails (opens the circuit), the retry hits the open circuit and stops there.
     assert len(fake.requests) == 1
     assert len(sleep.delays) == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "family"),
+    [
+        ("/answers", "answers"),
+        ("/questions/123", "questions"),
+        ("/questions/search?item=MLA1", "questions"),
+        ("/items/MLA1", "items"),
+        ("/items?ids=MLA1,MLA2", "items"),
+        ("/items/MLA1/description", "items"),
+        ("/users/99/items/search", "items"),
+        ("/users/me", "users"),
+        ("/messages/packs/1/sellers/2", "messages"),
+        ("/messages/unread", "messages"),
+        ("/messages/attachments", "messages"),
+        ("/post-purchase/v1/claims/5/messages", "claims"),
+        ("/post-purchase/v1/claims/search", "claims"),
+        ("/v1/claims/5", "claims"),
+        ("/post-purchase/v2/claims/5/returns", "claims"),
+        ("/orders/search", "orders"),
+        ("/packs/2", "packs"),
+        ("/shipments/3", "shipments"),
+        ("/missed_feeds", "missed_feeds"),
+        ("/oauth/token", "oauth"),
+        ("/", "root"),
+    ],
+)
+def test_breaker_family(path: str, family: str) -> None:
+    assert breaker_family(path) == family
+
+
+async def test_failing_answers_do_not_stop_items_or_messages(fake: FakeMeli) -> None:
+    sleep = RecordingSleep()
+    breakers = CircuitBreakers(failure_threshold=2, reset_timeout=30.0, clock=sleep.clock)
+    client, http = make_client(fake, sleep, retry=RetryPolicy(max_attempts=1), breakers=breakers)
+    fake.on("POST", "/answers", httpx.Response(503, json={"message": "x"}))
+    fake.json("GET", "/items/MLA1", payload("items/docs_item_minimal_after_notification.json"))
+    fake.on("GET", "/messages/unread", httpx.Response(200, json={"user_id": 1, "results": []}))
+    async with http:
+        for _ in range(2):
+            with pytest.raises(errors.ServerError):
+                await client.post_answer(1, "hola", "tok")
+        with pytest.raises(errors.CircuitOpen):
+            await client.post_answer(1, "hola", "tok")
+        await client.get_item("MLA1", "tok")
+        await client.get_unread("tok")
+    assert [r.url.path for r in fake.requests] == ["/answers", "/answers", "/items/MLA1", "/messages/unread"]
+    assert breakers.states() == {
+        "answers": CircuitState.OPEN,
+        "items": CircuitState.CLOSED,
+        "messages": CircuitState.CLOSED,
+    }
+
+
+def test_breakers_share_their_settings_and_refuse_invalid_ones() -> None:
+    clock = Clock()
+    breakers = CircuitBreakers(failure_threshold=1, reset_timeout=10.0, clock=clock)
+    breakers.for_path("/answers").record_failure()
+    assert breakers.for_family("answers") is breakers.for_path("/answers")
+    clock.now = 10.0
+    assert breakers.for_family("answers").state is CircuitState.HALF_OPEN
+    with pytest.raises(ValueError):
+        CircuitBreakers(reset_timeout=0)

@@ -4,17 +4,22 @@ Imports nothing else of Mostrador. See ``docs/meli-client.md``.
 """
 
 from . import errors, models, topics
-from .breaker import CircuitBreaker, CircuitState
+from .breaker import CircuitBreaker, CircuitBreakers, CircuitState, breaker_family
 from .client import MeliClient
-from .ratelimit import RateLimiter, endpoint_family
+from .ratelimit import BudgetBackend, MemoryBudget, Rate, RateLimiter, endpoint_family
 from .retry import RetryPolicy
 
 __all__ = [
+    "BudgetBackend",
     "CircuitBreaker",
+    "CircuitBreakers",
     "CircuitState",
     "MeliClient",
+    "MemoryBudget",
+    "Rate",
     "RateLimiter",
     "RetryPolicy",
+    "breaker_family",
     "endpoint_family",
     "errors",
     "models",

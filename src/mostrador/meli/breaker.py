@@ -1,20 +1,45 @@
-"""A circuit breaker: stop hammering Mercado Libre while it is down, probe, then resume.
+"""Circuit breakers: stop hammering a part of Mercado Libre while it is down, probe, then resume.
 
 After ``failure_threshold`` consecutive transport errors or 5xx answers the circuit opens and
 calls fail fast with ``CircuitOpen`` for ``reset_timeout`` seconds. Then one probe call is let
 through (half-open): success closes the circuit, failure opens it again. 4xx answers count as
 success: the API is up and answering.
+
+Mercado Libre is many services behind one host: answers can fail while items and messages work.
+``CircuitBreakers`` keeps one breaker per endpoint family (``breaker_family``), so a failing
+``POST /answers`` stops answers only.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from enum import StrEnum
 
 from .errors import CircuitOpen
 
-__all__ = ["CircuitBreaker", "CircuitState"]
+__all__ = ["CircuitBreaker", "CircuitBreakers", "CircuitState", "breaker_family"]
+
+_VERSION = re.compile(r"v\d+", re.ASCII)
+
+
+def breaker_family(path: str) -> str:
+    """The part of the API a call belongs to, for its circuit breaker.
+
+    The first path segment (``/items/…`` → ``items``, ``/answers`` → ``answers``,
+    ``/messages/packs/…`` and ``/messages/unread`` → ``messages``), skipping the
+    ``post-purchase`` prefix and version segments (``/post-purchase/v1/claims/…`` → ``claims``);
+    a seller's item search (``/users/{id}/items/search``) belongs to ``items``.
+    """
+    segments = [part for part in path.split("?", 1)[0].split("/") if part]
+    while segments and (segments[0] == "post-purchase" or _VERSION.fullmatch(segments[0])):
+        segments = segments[1:]
+    if not segments:
+        return "root"
+    if segments[0] == "users" and len(segments) >= 3 and segments[2] == "items":
+        return "items"
+    return segments[0]
 
 
 class CircuitState(StrEnum):
@@ -83,3 +108,43 @@ class CircuitBreaker:
             self._state = CircuitState.OPEN
             self._opened_at = self._clock()
             self._probe_started_at = None
+
+
+class CircuitBreakers:
+    """One ``CircuitBreaker`` per endpoint family, created on first use with the same settings.
+
+    Breakers stay per process: each process learns an outage from its own calls within
+    ``failure_threshold`` of them, and sharing state would put a database round trip on every
+    call's outcome.
+    """
+
+    def __init__(
+        self,
+        *,
+        failure_threshold: int = 5,
+        reset_timeout: float = 30.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if failure_threshold < 1 or reset_timeout <= 0:
+            raise ValueError("failure_threshold must be >= 1 and reset_timeout > 0")
+        self._threshold = failure_threshold
+        self._reset_timeout = reset_timeout
+        self._clock = clock
+        self._breakers: dict[str, CircuitBreaker] = {}
+
+    def for_family(self, family: str) -> CircuitBreaker:
+        """The breaker of ``family`` (see ``breaker_family``)."""
+        breaker = self._breakers.get(family)
+        if breaker is None:
+            breaker = self._breakers[family] = CircuitBreaker(
+                failure_threshold=self._threshold, reset_timeout=self._reset_timeout, clock=self._clock
+            )
+        return breaker
+
+    def for_path(self, path: str) -> CircuitBreaker:
+        """The breaker a call to ``path`` goes through."""
+        return self.for_family(breaker_family(path))
+
+    def states(self) -> dict[str, CircuitState]:
+        """The state of every family seen so far (for health pages and tests)."""
+        return {family: breaker.state for family, breaker in sorted(self._breakers.items())}

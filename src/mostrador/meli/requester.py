@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from .breaker import CircuitBreaker
+from .breaker import CircuitBreakers
 from .errors import InvalidResponse, MeliError, ServerError, TransportError, error_from_response
 from .ratelimit import RateLimiter, endpoint_family
 from .retry import RetryPolicy
@@ -69,7 +69,7 @@ class Requester:
         http: httpx.AsyncClient | None = None,
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
-        breaker: CircuitBreaker | None = None,
+        breakers: CircuitBreakers | None = None,
         timeout: float = 10.0,
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
@@ -83,7 +83,7 @@ class Requester:
         self._http = http if http is not None else httpx.AsyncClient(timeout=timeout)
         self.retry = retry if retry is not None else RetryPolicy()
         self.limiter = limiter
-        self.breaker = breaker
+        self.breakers = breakers
         self._timeout = timeout
         self._sleep = sleep
         self._rng = rng
@@ -168,8 +168,10 @@ class Requester:
     ) -> httpx.Response:
         if self.limiter is not None:
             await self.limiter.acquire(self.client_id, family)
-        if self.breaker is not None:
-            self.breaker.before_call()
+        # Breakers per endpoint family: a failing /answers must not stop /items or /messages.
+        breaker = self.breakers.for_path(path) if self.breakers is not None else None
+        if breaker is not None:
+            breaker.before_call()
         try:
             response = await self._http.request(
                 method,
@@ -182,8 +184,8 @@ class Requester:
                 timeout=self._timeout,
             )
         except httpx.TransportError as exc:
-            if self.breaker is not None:
-                self.breaker.record_failure()
+            if breaker is not None:
+                breaker.record_failure()
             raise TransportError(
                 f"{method} {path}: {type(exc).__name__}", request_sent=not isinstance(exc, _NOT_SENT)
             ) from exc
@@ -192,11 +194,11 @@ class Requester:
             if response.is_success
             else error_from_response(response, default_retry_after=self.retry.rate_limit_delay)
         )
-        if self.breaker is not None:
+        if breaker is not None:
             if isinstance(error, ServerError):
-                self.breaker.record_failure()
+                breaker.record_failure()
             else:
-                self.breaker.record_success()
+                breaker.record_success()
         if error is not None:
             raise error
         return response
