@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from mostrador.limits import budget_backend
 from mostrador.meli import CircuitBreakers, MeliClient, RateLimiter
 from mostrador.meli.ratelimit import MESSAGING_READ, MESSAGING_WRITE
 from mostrador.security.crypto import TokenCipher
@@ -49,6 +50,9 @@ def build_context(settings: Settings) -> AppContext:
                 MESSAGING_WRITE: settings.meli_messaging_write_per_minute,
             },
             default_budget=settings.meli_default_per_minute,
+            window=settings.meli_rate_window_s,
+            margin=settings.meli_rate_margin_s,
+            backend=budget_backend(settings, engine),
         ),
         breakers=CircuitBreakers(
             failure_threshold=settings.meli_breaker_failures, reset_timeout=settings.meli_breaker_reset_s

@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     meli_messaging_read_per_minute: int = 500
     meli_messaging_write_per_minute: int = 500
     meli_default_per_minute: int = 3000
+    # Mercado Libre's window is undocumented: no `meli_rate_window_s + meli_rate_margin_s` interval holds
+    # more than a budget; the margin absorbs request latency and late wake-ups (docs/reliability.md).
+    meli_rate_window_s: float = Field(default=60.0, gt=0)
+    meli_rate_margin_s: float = Field(default=2.0, ge=0)
+    # Where budgets live: "auto" = the database on PostgreSQL (shared by every process and host),
+    # memory on SQLite (one process runs everything); "database" forces the table on SQLite too.
+    meli_budget_store: Literal["auto", "memory", "database"] = "auto"
+    meli_budget_block: int = Field(default=1, ge=1)  # permits taken per round trip to the budget table
+    meli_budget_lease_s: float = Field(default=0.25, ge=0)  # how long a taken block stays usable
     meli_breaker_failures: int = 8
     meli_breaker_reset_s: float = 15.0
 

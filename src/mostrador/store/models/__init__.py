@@ -8,12 +8,14 @@ from mostrador.store.models.accounts import Account, OAuthState
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
 from mostrador.store.models.conversations import Contact, ContactIdentity, Conversation, Message
 from mostrador.store.models.intake import Counter, Notification
+from mostrador.store.models.limits import ApiBudget
 from mostrador.store.models.operations import Event, SyncRun
 from mostrador.store.models.outbox import Reply
 from mostrador.store.models.people import LoginFailure, User, UserSession, Workspace
 
 __all__ = [
     "Account",
+    "ApiBudget",
     "Base",
     "Contact",
     "ContactIdentity",
