@@ -322,6 +322,18 @@ def test_pages_show_each_role_only_what_it_may_do(world: World) -> None:
         assert role.label in client.get("/inbox").text  # who is logged in, and as what
 
 
+def test_a_second_sync_within_the_minute_is_refused_with_a_clear_message(world: World) -> None:
+    admin = world.clients["admin"]
+    if admin.get("/account/password").status_code != 200:
+        world.csrf["admin"] = log_in(admin, world.emails["admin"])
+    # Three quick clicks: at most one minute boundary falls between them, so one is throttled.
+    targets = [admin.post("/accounts/sync", data={"csrf_token": world.csrf["admin"]}) for _ in range(3)]
+    throttled = [r.headers["location"] for r in targets if r.headers["location"].endswith("sync_throttled")]
+    assert throttled, [r.headers["location"] for r in targets]
+    page = admin.get(throttled[0])
+    assert "Ya se pidió una revisión hace menos de un minuto" in page.text
+
+
 def test_housekeeping_is_scheduled_and_deletes_expired_oauth_states(world: World) -> None:
     schedule = DBOS.get_schedule(housekeeping.SCHEDULE_NAME)
     assert schedule is not None and schedule["schedule"] == housekeeping.SCHEDULE
