@@ -150,7 +150,7 @@ def _check_secret_key(key: SecretStr, source: str, fix: str) -> None:
     if size < MIN_SECRET_KEY_BYTES:
         raise InsecureSecretKey(
             f"{source} holds a session key of {size} bytes; it needs at least {MIN_SECRET_KEY_BYTES}. "
-            f"To fix it, {fix}: python -c 'import secrets; print(secrets.token_urlsafe(48))' prints a good one."
+            f"To fix it, {fix}; python -c 'import secrets; print(secrets.token_urlsafe(48))' prints one."
         )
 
 
