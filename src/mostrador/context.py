@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from mostrador.bot.cache import BotCache
 from mostrador.limits import budget_backend
 from mostrador.meli import CircuitBreakers, MeliClient, RateLimiter
 from mostrador.meli.ratelimit import MESSAGING_READ, MESSAGING_WRITE
@@ -23,7 +23,7 @@ class AppContext:
     sessions: sessionmaker[Session]
     cipher: TokenCipher
     meli: MeliClient
-    bots: Any = field(default=None)  # channels.bots.BotCache, set by build_context
+    bots: BotCache
     checkpointer: WalCheckpointer | None = None  # started by long-running processes (serve, worker)
 
     async def aclose(self) -> None:
@@ -34,8 +34,6 @@ class AppContext:
 
 
 def build_context(settings: Settings) -> AppContext:
-    from mostrador.channels.bots import BotCache
-
     settings.ensure_secrets()
     engine = make_engine(settings.resolved_database_url)
     cipher = TokenCipher([k.get_secret_value() for k in settings.token_keys])

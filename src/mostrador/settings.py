@@ -73,6 +73,22 @@ class Settings(BaseSettings):
     max_notification_bytes: int = 16_384
     token_refresh_margin_s: int = 300
     sweep_interval_s: int = 120
+    # The outbox (docs/reliability.md, "Every reply posted once"): a send owns its entry for
+    # `outbox_lease_s`; if it never ran (a crash before it was scheduled) the re-drive, looking every
+    # `outbox_redrive_interval_s`, sends it then. Transient errors are retried `outbox_quick_tries`
+    # times in place, then put off from `outbox_backoff_s` doubling to `outbox_max_backoff_s`, and the
+    # reply fails (shown to agents, who can retry) only after `outbox_give_up_after_s` without success.
+    outbox_lease_s: float = Field(default=60.0, gt=0)
+    outbox_redrive_interval_s: int = Field(default=5, ge=1, le=59)
+    outbox_quick_tries: int = Field(default=3, ge=1, le=10)
+    outbox_backoff_s: float = Field(default=5.0, gt=0)
+    outbox_max_backoff_s: float = Field(default=300.0, gt=0)
+    outbox_give_up_after_s: float = Field(default=86_400.0, gt=0)
+    # An ingest that failed for longer than its step's retries (~15 s of Mercado Libre errors) runs again
+    # after each of these delays; after the last, the reconciliation sweeps find the resource.
+    ingest_later_s: list[float] = Field(default_factory=lambda: [30.0, 120.0, 600.0])
+    # Crash points for tests that must kill the process at one exact place (see mostrador.failpoints).
+    failpoints: str = Field(default="", description="Comma-separated failpoint names; tests only.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
     # ---- derived values -------------------------------------------------------------------

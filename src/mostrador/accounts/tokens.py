@@ -2,8 +2,11 @@
 
 Mercado Libre refresh tokens are single use and only the newest one works (§2.3): two concurrent
 refreshes kill the account. So a refresh takes a lease on the account row (UPDATE … WHERE the lease
-is free), and the new pair is written with a compare-and-swap on `token_version`. Everyone else waits
-for the version to move and reads the new token.
+is free), and the new pair is written with a compare-and-swap on `token_version` alone: if our lease
+expired while Mercado Libre was answering, the pair we hold is still the newest one and must be kept.
+Everyone else waits for the version to move and reads the new token.
+
+Callers use `accounts.seller_api.SellerApi`, which holds a token for the length of one step.
 """
 
 from __future__ import annotations
@@ -12,20 +15,17 @@ import asyncio
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
-
-from sqlalchemy import or_, select, update
 
 from mostrador.context import AppContext
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import TokenResponse
+from mostrador.store import accounts as accounts_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account
 
 LEASE_SECONDS = 30
-T = TypeVar("T")
 WAIT_FOR_PEER_S = 15.0
 
 
@@ -37,6 +37,18 @@ class TokenRefreshFailed(Exception):
     """Refreshing the access token failed for a transient reason; the account keeps its tokens."""
 
 
+@dataclass(frozen=True)
+class AccessToken:
+    """A decrypted access token, the token version it belongs to, and until when it may be used."""
+
+    token: str
+    version: int
+    usable_until: datetime | None
+
+    def usable(self, now: datetime) -> bool:
+        return self.usable_until is not None and now < self.usable_until
+
+
 def lease_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
@@ -45,55 +57,35 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def access_token(ctx: AppContext, account_id: int) -> str:
+async def current_token(ctx: AppContext, account_id: int) -> AccessToken:
     """A valid access token for the account, refreshing it first if it expires within the margin."""
-    token, _version = await _usable_token(ctx, account_id)
-    return token
-
-
-async def _usable_token(ctx: AppContext, account_id: int) -> tuple[str, int]:
     acc = await asyncio.to_thread(_load, ctx, account_id)
     if acc.status in ("revoked", "disconnected"):
         raise AccountUnavailable(f"account {acc.nickname} is {acc.status}")
-    margin = timedelta(seconds=ctx.settings.token_refresh_margin_s)
-    if acc.token_expires_at and acc.token_expires_at - margin > _now():
-        return ctx.cipher.decrypt(acc.access_token_enc), acc.token_version
-    token = await refresh(ctx, account_id, seen_version=acc.token_version)
-    current = await asyncio.to_thread(_load, ctx, account_id)  # rare: only after a refresh
-    return token, current.token_version
+    token = _decrypted(ctx, acc)
+    if token.usable(_now()):
+        return token
+    return await refresh(ctx, account_id, seen_version=acc.token_version)
 
 
-async def call_with_token(ctx: AppContext, account_id: int, call: Callable[[str], Awaitable[T]]) -> T:
-    """Run `call(token)`; on a 401 refresh once and retry (a password change or revocation shows as 401).
-
-    If the refresh is refused too, the account is marked revoked and `AccountUnavailable` is raised.
-    """
-    token, version = await _usable_token(ctx, account_id)
-    try:
-        return await call(token)
-    except meli_errors.Unauthorized:
-        fresh = await refresh(ctx, account_id, seen_version=version)
-        return await call(fresh)
-
-
-async def refresh(ctx: AppContext, account_id: int, seen_version: int) -> str:
+async def refresh(ctx: AppContext, account_id: int, seen_version: int) -> AccessToken:
     """Refresh once across all processes; return the newest access token."""
     owner = lease_owner()
     deadline = time.monotonic() + WAIT_FOR_PEER_S
     while True:
         if await asyncio.to_thread(_take_lease, ctx, account_id, seen_version, owner):
-            return await _refresh_holding_lease(ctx, account_id, seen_version, owner)
+            return await _refresh_holding_lease(ctx, account_id, seen_version)
         acc = await asyncio.to_thread(_load, ctx, account_id)
         if acc.token_version != seen_version:  # a peer refreshed: use its token
-            if acc.status == "revoked":
-                raise AccountUnavailable(f"account {acc.nickname} is revoked")
-            return ctx.cipher.decrypt(acc.access_token_enc)
+            if acc.status in ("revoked", "disconnected"):
+                raise AccountUnavailable(f"account {acc.nickname} is {acc.status}")
+            return _decrypted(ctx, acc)
         if time.monotonic() > deadline:
             raise TokenRefreshFailed("another process holds the refresh lease")
         await asyncio.sleep(0.05)
 
 
-async def _refresh_holding_lease(ctx: AppContext, account_id: int, seen_version: int, owner: str) -> str:
+async def _refresh_holding_lease(ctx: AppContext, account_id: int, seen_version: int) -> AccessToken:
     acc = await asyncio.to_thread(_load, ctx, account_id)
     try:
         tokens = await ctx.meli.refresh_token(ctx.cipher.decrypt(acc.refresh_token_enc))
@@ -101,12 +93,14 @@ async def _refresh_holding_lease(ctx: AppContext, account_id: int, seen_version:
         await _confirm_revocation(ctx, acc, str(exc))
         raise AccountUnavailable(f"account {acc.nickname}: refresh token rejected") from exc
     except meli_errors.MeliError as exc:
-        await asyncio.to_thread(_release_with_status, ctx, account_id, owner, "refresh_failing", str(exc))
+        await asyncio.to_thread(_release_with_status, ctx, account_id, "refresh_failing", str(exc))
         raise TokenRefreshFailed(str(exc)) from exc
-    stored = await asyncio.to_thread(_store_tokens, ctx, account_id, seen_version, owner, tokens)
-    if not stored:  # lost the lease (expired mid-call): the pair we hold is the newest one anyway
-        raise TokenRefreshFailed("refresh lease expired before the new tokens were stored")
-    return tokens.access_token
+    if await asyncio.to_thread(_store_tokens, ctx, account_id, seen_version, tokens):
+        expires = _now() + timedelta(seconds=int(tokens.expires_in))
+        usable_until = expires - timedelta(seconds=ctx.settings.token_refresh_margin_s)
+        return AccessToken(tokens.access_token, seen_version + 1, usable_until)
+    # Another refresh of the same version was stored first (ours came back after a peer's): use that one.
+    return _decrypted(ctx, await asyncio.to_thread(_load, ctx, account_id))
 
 
 async def _confirm_revocation(ctx: AppContext, acc: Account, detail: str) -> None:
@@ -117,11 +111,17 @@ async def _confirm_revocation(ctx: AppContext, acc: Account, detail: str) -> Non
     try:
         await ctx.meli.get_me(ctx.cipher.decrypt(current.access_token_enc))
     except meli_errors.Unauthorized:
-        await asyncio.to_thread(_release_with_status, ctx, acc.id, lease_owner(), "revoked", detail)
+        await asyncio.to_thread(_release_with_status, ctx, acc.id, "revoked", detail)
         return
     except meli_errors.MeliError:
         pass
-    await asyncio.to_thread(_release_with_status, ctx, acc.id, lease_owner(), "refresh_failing", detail)
+    await asyncio.to_thread(_release_with_status, ctx, acc.id, "refresh_failing", detail)
+
+
+def _decrypted(ctx: AppContext, acc: Account) -> AccessToken:
+    margin = timedelta(seconds=ctx.settings.token_refresh_margin_s)
+    until = acc.token_expires_at - margin if acc.token_expires_at is not None else None
+    return AccessToken(ctx.cipher.decrypt(acc.access_token_enc), acc.token_version, until)
 
 
 # ---- synchronous database parts (run in threads) -----------------------------------------------
@@ -135,52 +135,24 @@ def _load(ctx: AppContext, account_id: int) -> Account:
 
 
 def _take_lease(ctx: AppContext, account_id: int, seen_version: int, owner: str) -> bool:
-    now = _now()
+    until = _now() + timedelta(seconds=LEASE_SECONDS)
     with transaction(ctx.sessions) as s:
-        result = s.execute(
-            update(Account)
-            .where(
-                Account.id == account_id,
-                Account.token_version == seen_version,
-                or_(Account.refresh_lease_until.is_(None), Account.refresh_lease_until < now),
-            )
-            .values(refresh_lease_owner=owner, refresh_lease_until=now + timedelta(seconds=LEASE_SECONDS))
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return accounts_store.take_refresh_lease(s, account_id, seen_version, owner, until)
 
 
-def _store_tokens(ctx: AppContext, account_id: int, seen_version: int, owner: str, t: TokenResponse) -> bool:
+def _store_tokens(ctx: AppContext, account_id: int, seen_version: int, t: TokenResponse) -> bool:
+    values = {
+        "access_token_enc": ctx.cipher.encrypt(t.access_token),
+        "refresh_token_enc": ctx.cipher.encrypt(t.refresh_token or ""),
+        "token_expires_at": _now() + timedelta(seconds=int(t.expires_in)),
+    }
     with transaction(ctx.sessions) as s:
-        result = s.execute(
-            update(Account)
-            .where(
-                Account.id == account_id,
-                Account.token_version == seen_version,
-                Account.refresh_lease_owner == owner,
-            )
-            .values(
-                access_token_enc=ctx.cipher.encrypt(t.access_token),
-                refresh_token_enc=ctx.cipher.encrypt(t.refresh_token or ""),
-                token_expires_at=_now() + timedelta(seconds=int(t.expires_in)),
-                token_version=Account.token_version + 1,
-                refresh_lease_owner=None,
-                refresh_lease_until=None,
-                status="active",
-                status_detail=None,
-            )
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return accounts_store.store_refreshed_tokens(s, account_id, seen_version, values)
 
 
-def _release_with_status(ctx: AppContext, account_id: int, owner: str, status: str, detail: str) -> None:
+def _release_with_status(ctx: AppContext, account_id: int, status: str, detail: str) -> None:
     with transaction(ctx.sessions) as s:
-        s.execute(
-            update(Account)
-            .where(Account.id == account_id)
-            .values(
-                refresh_lease_owner=None, refresh_lease_until=None, status=status, status_detail=detail[:500]
-            )
-        )
+        accounts_store.release_refresh_lease(s, account_id, status, detail)
 
 
 def save_new_grant(
@@ -188,7 +160,7 @@ def save_new_grant(
 ) -> int:
     """Store (or reconnect) an account after the OAuth callback; returns the account id."""
     with transaction(ctx.sessions) as s:
-        acc = s.scalars(select(Account).where(Account.meli_user_id == me_id)).first()
+        acc = accounts_store.account_by_meli_user(s, me_id)
         if acc is not None and acc.workspace_id != workspace_id:
             raise AccountUnavailable("this Mercado Libre account is connected to another workspace")
         if acc is None:

@@ -25,6 +25,7 @@ import typer
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
+from mostrador.channels.registry import SUBSCRIBED_TOPICS
 from mostrador.cli.servers import ServerThread, free_port
 from mostrador.context import build_context
 from mostrador.settings import Settings
@@ -45,7 +46,8 @@ DEMO_BOT = {
         },
     },
 }
-TOPICS = ["questions", "items", "orders_v2", "shipments", "messages", "post_purchase"]
+# The channels' topics, plus some the product ignores on purpose (acknowledged and counted).
+TOPICS = [*SUBSCRIBED_TOPICS, "items", "orders_v2", "shipments"]
 DEMO_EMAIL = "admin@demo.mostrador.test"
 
 
@@ -63,8 +65,12 @@ def _hidden_inputs(page: str) -> dict[str, str]:
     return fields
 
 
-def connect_seller_via_oauth(app_url: str, email: str, password: str, seller: dict[str, Any]) -> None:
-    """Log into the inbox, start "connect account", consent in the sandbox, follow back to the app."""
+def connect_seller_via_oauth(
+    app_url: str, email: str, password: str, seller: dict[str, Any], bot: dict[str, Any] | None = DEMO_BOT
+) -> None:
+    """Log into the inbox, start "connect account", consent in the sandbox, follow back to the app, and
+    save `bot` as the account's bot settings (the demo's: answer on its own; None keeps the product
+    default, drafts for a person to approve)."""
     with httpx.Client(follow_redirects=False, timeout=30) as web:
         login_page = web.get(f"{app_url}/login")
         csrf = _hidden_inputs(login_page.text)["csrf_token"]
@@ -82,6 +88,27 @@ def connect_seller_via_oauth(app_url: str, email: str, password: str, seller: di
         r = web.get(r.headers["location"])  # the app's /oauth/callback exchanges the code
         if r.status_code != 303 or not r.headers.get("location", "").startswith("/accounts"):
             raise DemoError(f"OAuth callback failed: {r.status_code} {r.text[:300]}")
+        if bot is not None:
+            _save_bot_settings(web, app_url, seller, bot)
+
+
+def _save_bot_settings(web: httpx.Client, app_url: str, seller: dict[str, Any], bot: dict[str, Any]) -> None:
+    """What the seller's admin does next: open the account's bot settings and save the demo's YAML."""
+    from mostrador.bot import BotConfig
+
+    accounts = web.get(f"{app_url}/accounts").text
+    # The seller's row: data-account-id="N" … nickname #meli-user-id
+    found = re.search(
+        rf'data-account-id="(\d+)">\s*<td>[^<]*<span class="meta">#{seller["id"]}</span>', accounts
+    )
+    if found is None:
+        raise DemoError("the connected account is not on the accounts page")
+    account_id = found.group(1)
+    form = _hidden_inputs(web.get(f"{app_url}/accounts/{account_id}/bot").text)
+    form["yaml"] = BotConfig.from_data(bot).to_yaml()
+    r = web.post(f"{app_url}/accounts/{account_id}/bot", data=form)
+    if r.status_code != 303:
+        raise DemoError(f"saving the demo bot settings failed: {r.status_code} {r.text[:300]}")
 
 
 def setup_sandbox(sandbox_url: str, app_url: str, site_id: str) -> dict[str, Any]:
@@ -187,7 +214,6 @@ def demo(
     sim_thread: threading.Thread | None = None
     try:
         connect_seller_via_oauth(app_url, DEMO_EMAIL, password, world["seller"])
-        _configure_demo_bot(settings)
         if simulate:
             sim_thread = _start_simulator(sandbox_url, seed, stop)
         typer.echo(f"Mostrador inbox: {app_url}/inbox")
@@ -222,18 +248,6 @@ def _create_admin(settings: Settings, password: str) -> None:
     engine = make_engine(settings.resolved_database_url)
     migrate.upgrade(engine)
     create_user(make_sessionmaker(engine), DEMO_EMAIL, password, "Demo admin", "Demo")  # its owner
-    engine.dispose()
-
-
-def _configure_demo_bot(settings: Settings) -> None:
-    from mostrador.bot import BotConfig
-    from mostrador.store.db import make_engine, make_sessionmaker, transaction
-    from mostrador.store.models import Account
-
-    engine = make_engine(settings.resolved_database_url)
-    with transaction(make_sessionmaker(engine)) as s:
-        for account in s.query(Account):
-            account.bot_config = BotConfig.from_data(DEMO_BOT).model_dump(mode="json")
     engine.dispose()
 
 

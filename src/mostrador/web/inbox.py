@@ -1,22 +1,30 @@
-"""The agent inbox: questions (per buyer per item, with the listing beside them), post-sale chats
-(per pack) and claims, one tab each."""
+"""The agent inbox: one tab per channel of the registry (questions per buyer per item with the listing
+beside them, post-sale chats per pack, claims), a page per thread, and the agent's replies."""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed, access_token
+from mostrador import failpoints
+from mostrador.accounts.seller_api import SellerApi
+from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
+from mostrador.channels.registry import CHANNELS, UnknownChannel, channel_named, default_channel
 from mostrador.context import AppContext
+from mostrador.conversations.outgoing import Outgoing
 from mostrador.inbox import actions, views
 from mostrador.meli import errors as meli_errors
 from mostrador.users.roles import Role
 from mostrador.web.deps import CurrentUser, get_ctx, page, requires
+from mostrador.workflows import outbox
 
+log = logging.getLogger(__name__)
 router = APIRouter()
+NOT_FOUND = "Conversación no encontrada"
 
 
 @router.get("/", dependencies=[Depends(requires(Role.VIEWER))])
@@ -24,7 +32,8 @@ async def home() -> RedirectResponse:
     return RedirectResponse("/inbox", status_code=303)
 
 
-CHANNEL_LABELS = {"questions": "Preguntas", "messages": "Mensajes", "claims": "Reclamos"}
+def _tabs() -> dict[str, str]:
+    return {c.name: c.presentation.label for c in CHANNELS}
 
 
 @router.get("/inbox")
@@ -32,12 +41,15 @@ async def inbox(
     request: Request,
     agent: Annotated[CurrentUser, Depends(requires(Role.VIEWER))],
     owner: str | None = None,
-    channel: str = "questions",
+    channel: str | None = None,
 ) -> object:
     owner = owner if owner in ("bot", "agent") else None
-    channel = channel if channel in CHANNEL_LABELS else "questions"
+    try:
+        shown = channel_named(channel) if channel else default_channel()
+    except UnknownChannel:
+        shown = default_channel()
     threads = await run_in_threadpool(
-        views.inbox_threads, get_ctx(request), agent.workspace_id, owner, 100, channel
+        views.inbox_threads, get_ctx(request), agent.workspace_id, shown.name, owner
     )
     template = "_threads.html" if request.headers.get("hx-request") else "inbox.html"
     return page(
@@ -46,8 +58,9 @@ async def inbox(
         agent=agent,
         threads=threads,
         owner=owner,
-        channel=channel,
-        channels=CHANNEL_LABELS,
+        channel=shown.name,
+        presentation=shown.presentation,
+        channels=_tabs(),
     )
 
 
@@ -55,24 +68,23 @@ async def inbox(
 async def conversation(
     request: Request, conversation_id: int, agent: Annotated[CurrentUser, Depends(requires(Role.VIEWER))]
 ) -> object:
-    ctx = get_ctx(request)
-    found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
-    if found is None:
-        raise HTTPException(404, "Conversación no encontrada")
-    thread, account = found
-    listing = await _listing(ctx, account.id, thread.item_id)
-    return _conversation_page(request, agent, thread, listing)
+    return await _conversation_page(request, agent, conversation_id)
 
 
-def _conversation_page(
+async def _conversation_page(
     request: Request,
     agent: CurrentUser,
-    thread: views.ThreadView,
-    listing: dict[str, Any] | None,
+    conversation_id: int,
     error: str | None = None,
     draft: str = "",
     status_code: int = 200,
 ) -> object:
+    ctx = get_ctx(request)
+    found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
+    if found is None:
+        raise HTTPException(404, NOT_FOUND)
+    thread, account = found
+    listing = await _listing(ctx, account.id, thread.item_id) if status_code == 200 else None
     return page(
         request,
         "conversation.html",
@@ -83,8 +95,7 @@ def _conversation_page(
         error=error,
         draft=draft,
         reply_key=actions.new_reply_key(),
-        channels=CHANNEL_LABELS,
-        reply_limit=actions.POST_SALE_LIMIT,
+        channels=_tabs(),
     )
 
 
@@ -96,19 +107,8 @@ async def reply(
     text: str = Form(...),
     reply_key: str = Form(""),
 ) -> object:
-    """An agent writes in a post-sale chat or a claim; the send workflow posts it once."""
-    ctx = get_ctx(request)
-    try:
-        recorded = await run_in_threadpool(
-            actions.record_agent_reply, ctx, agent.workspace_id, agent.id, conversation_id, text, reply_key
-        )
-    except actions.ReplyRejected as exc:
-        found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
-        if found is None:
-            raise HTTPException(404, "Conversación no encontrada") from exc
-        return _conversation_page(request, agent, found[0], None, error=str(exc), draft=text, status_code=422)
-    await actions.send_reply_now(recorded)
-    return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+    """An agent writes in a chat thread (a post-sale chat, a claim); the outbox posts it once."""
+    return await _record_and_send(request, agent, conversation_id, text, None, reply_key)
 
 
 @router.post("/inbox/{conversation_id}/answer")
@@ -119,18 +119,68 @@ async def answer(
     question_id: str = Form(...),
     text: str = Form(...),
 ) -> object:
+    """An agent answers a question, or approves or edits the bot's draft; one public answer each."""
+    return await _record_and_send(request, agent, conversation_id, text, question_id, "")
+
+
+@router.post("/inbox/{conversation_id}/sends/{entry_id}/retry")
+async def retry(
+    request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))],
+    conversation_id: int,
+    entry_id: int,
+) -> object:
+    """Send again now: a reply that failed, or one waiting for Mercado Libre after an outage."""
     ctx = get_ctx(request)
     try:
-        reply_id, message_id = await run_in_threadpool(
-            actions.record_agent_answer, ctx, agent.workspace_id, agent.id, conversation_id, question_id, text
-        )
-    except actions.ReplyRejected as exc:
-        found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
-        if found is None:
-            raise HTTPException(404, "Conversación no encontrada") from exc
-        return _conversation_page(request, agent, found[0], None, error=str(exc), status_code=422)
-    await actions.send_now(reply_id, question_id, message_id)
+        again = await run_in_threadpool(actions.retry, ctx, agent.workspace_id, conversation_id, entry_id)
+    except actions.ConversationNotFound as exc:
+        raise HTTPException(404, NOT_FOUND) from exc
+    except actions.ReplyRefused as exc:
+        return await _conversation_page(request, agent, conversation_id, error=str(exc), status_code=409)
+    await _schedule(again)
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+
+
+async def _record_and_send(
+    request: Request,
+    agent: CurrentUser,
+    conversation_id: int,
+    text: str,
+    in_reply_to: str | None,
+    reply_key: str,
+) -> object:
+    ctx = get_ctx(request)
+    try:
+        recorded = await run_in_threadpool(
+            actions.reply,
+            ctx,
+            agent.workspace_id,
+            agent.id,
+            conversation_id,
+            text,
+            in_reply_to=in_reply_to,
+            reply_key=reply_key,
+        )
+    except actions.ConversationNotFound as exc:
+        raise HTTPException(404, NOT_FOUND) from exc
+    except actions.ReplyRefused as exc:
+        return await _conversation_page(
+            request, agent, conversation_id, error=str(exc), draft=text, status_code=422
+        )
+    if recorded is not None:
+        failpoints.reached(ctx.settings, "reply_recorded")
+        await _schedule(recorded)
+    return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+
+
+async def _schedule(reply: Outgoing) -> None:
+    """Enqueue the send right away. The reply is already recorded: if this fails (or the process dies
+    first), its lease runs out and the outbox re-drive sends it."""
+    try:
+        await outbox.schedule(reply)
+    except Exception:  # the re-drive covers it; the agent's reply is recorded either way
+        log.warning("scheduling reply %s failed; the outbox re-drive will send it", reply.id, exc_info=True)
 
 
 async def _listing(ctx: AppContext, account_id: int, item_id: str | None) -> dict[str, Any] | None:
@@ -138,8 +188,8 @@ async def _listing(ctx: AppContext, account_id: int, item_id: str | None) -> dic
     if not item_id:
         return None
     try:
-        token = await access_token(ctx, account_id)
-        item = await ctx.meli.get_item(item_id, token)
+        api = await SellerApi.open(ctx, account_id)
+        item = await api.call(api.meli.get_item, item_id)
     except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed) as exc:
         return {"unavailable": True, "id": item_id, "reason": type(exc).__name__}
     return item.model_dump(mode="json", by_alias=True)
