@@ -24,11 +24,12 @@ import pytest
 from dbos import DBOS, SetWorkflowID
 from sqlalchemy import select
 
+from mostrador.accounts.bot_settings import set_mode
 from mostrador.intake.service import accept
 from mostrador.meli.models import Notification as NotificationModel
 from mostrador.store import notifications as notifications_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Notification
+from mostrador.store.models import Account, Notification
 from mostrador.workflows import runtime
 from mostrador.workflows.dispatch import FAILED_COUNTER, Dispatcher, RetryPolicy
 
@@ -132,6 +133,11 @@ async def test_a_resource_that_cannot_be_enqueued_does_not_hold_back_later_notif
     connected: Connected, caplog: pytest.LogCaptureFixture
 ) -> None:
     ctx = connected.ctx
+    with transaction(ctx.sessions) as s:
+        account = s.get(Account, connected.account_id)
+        assert account is not None
+        workspace_id = account.workspace_id
+    set_mode(ctx, workspace_id, connected.account_id, "auto")  # the bot answers on its own
     stuck, *others = ask_questions(connected, 4)
     await asyncio.to_thread(ctx.bots.warm)
     await runtime.launch(ctx)

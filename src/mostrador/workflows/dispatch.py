@@ -34,6 +34,7 @@ from mostrador.workflows.resources import handle_resource
 
 log = logging.getLogger(__name__)
 MAX_PRIORITY = 2**31 - 1
+MARK_EVERY = 50
 FAILED_COUNTER = "dispatch.failed"  # rows given up on (`dispatch_failed`), waiting for an operator
 ERROR_COUNTER = "dispatch.enqueue_errors"  # failed enqueue attempts, retried or not
 
@@ -102,34 +103,47 @@ class Dispatcher:
         """
         result = PassResult()
         batches = await asyncio.to_thread(_pending, self.ctx, datetime.now(UTC), limit)
-        for batch in batches:
-            channel = channel_for(batch.topic)
-            if channel is None or batch.account_id is None:
-                await asyncio.to_thread(_mark, self.ctx, batch.row_ids, "")
-                result.dispatched += len(batch.row_ids)
-                continue
-            try:
-                key = channel.workflow_key(batch.resource_id)
-                workflow_id = key if batch.seq <= 1 else f"{key}:{batch.seq}"
-                with (
-                    SetWorkflowID(workflow_id),
-                    SetEnqueueOptions(
-                        queue_partition_key=channel.partition_key(batch.account_id, batch.resource_id),
-                        priority=min(
-                            batch.last_row_id, MAX_PRIORITY
-                        ),  # FIFO per key on SQLite (DBOS-NOTES 1)
-                    ),
-                ):
-                    await runtime.queue().enqueue_async(
-                        handle_resource, batch.topic, batch.account_id, batch.resource_id
-                    )
-            except Exception as exc:  # this resource only: the rest of the pass goes on
-                await asyncio.to_thread(self._record_failure, batch, exc)
-                result.failed += len(batch.row_ids)
-                continue
-            await asyncio.to_thread(_mark, self.ctx, batch.row_ids, workflow_id)
-            result.dispatched += len(batch.row_ids)
+        # Marked MARK_EVERY resources at a time: one write transaction instead of one per resource
+        # (on SQLite every write briefly locks out intake's). A crash before a mark re-enqueues those
+        # rows at the next pass, under the same workflow ids: DBOS runs each once.
+        done: list[tuple[list[int], str]] = []
+        try:
+            for batch in batches:
+                workflow_id = await self._enqueue(batch, result)
+                if workflow_id is not None:
+                    done.append((batch.row_ids, workflow_id))
+                if len(done) >= MARK_EVERY:
+                    await asyncio.to_thread(_mark, self.ctx, done)
+                    done = []
+        finally:
+            if done:
+                await asyncio.to_thread(_mark, self.ctx, done)
         return result
+
+    async def _enqueue(self, batch: Batch, result: PassResult) -> str | None:
+        """Enqueue one batch's workflow: its id, "" for rows that need none, None if it failed."""
+        channel = channel_for(batch.topic)
+        if channel is None or batch.account_id is None:
+            result.dispatched += len(batch.row_ids)
+            return ""
+        try:
+            key = channel.workflow_key(batch.resource_id)
+            workflow_id = key if batch.seq <= 1 else f"{key}:{batch.seq}"
+            partition = channel.partition_key(batch.account_id, batch.resource_id)
+            priority = min(batch.last_row_id, MAX_PRIORITY)  # FIFO per key on SQLite (DBOS-NOTES 1)
+            with (
+                SetWorkflowID(workflow_id),
+                SetEnqueueOptions(queue_partition_key=partition, priority=priority),
+            ):
+                await runtime.queue().enqueue_async(
+                    handle_resource, batch.topic, batch.account_id, batch.resource_id
+                )
+        except Exception as exc:  # this resource only: the rest of the pass goes on
+            await asyncio.to_thread(self._record_failure, batch, exc)
+            result.failed += len(batch.row_ids)
+            return None
+        result.dispatched += len(batch.row_ids)
+        return workflow_id
 
     def _record_failure(self, batch: Batch, exc: Exception) -> None:
         now = datetime.now(UTC)
@@ -222,6 +236,7 @@ def _pending(ctx: AppContext, now: datetime, limit: int) -> list[Batch]:
         return list(batches.values())
 
 
-def _mark(ctx: AppContext, row_ids: list[int], workflow_id: str) -> None:
+def _mark(ctx: AppContext, done: list[tuple[list[int], str]]) -> None:
     with transaction(ctx.sessions) as s:
-        notifications_store.mark_dispatched(s, row_ids, workflow_id)
+        for row_ids, workflow_id in done:
+            notifications_store.mark_dispatched(s, row_ids, workflow_id)

@@ -17,7 +17,12 @@ class Notification(Base):
     __tablename__ = "notifications"
     # The dispatcher reads `status = 'accepted'` in id order and skips rows whose next attempt is not
     # due yet: rows backing off are few (enqueues that failed), so (status, id) stays the right index.
-    __table_args__ = (Index("ix_notifications_pending", "status", "id"),)
+    # It also numbers each resource's notifications (the workflow id's `:n`): without the second index
+    # that count scanned every older row, once per resource, and starved the dispatcher under load.
+    __table_args__ = (
+        Index("ix_notifications_pending", "status", "id"),
+        Index("ix_notifications_resource", "topic", "resource_id", "id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
     topic: Mapped[str] = mapped_column(String(60))
