@@ -116,7 +116,7 @@ def test_a_refresh_whose_lease_was_lost_still_stores_the_newest_pair(connected: 
     async def refresh_after_losing_the_lease() -> str:
         local = build_context(ctx.settings)
         try:
-            return (await tokens._refresh_holding_lease(local, account_id, seen)).token
+            return (await tokens._refresh_holding_lease(local, account_id, seen, tokens.lease_owner())).token
         finally:
             await local.aclose()
 
@@ -129,3 +129,36 @@ def test_a_refresh_whose_lease_was_lost_still_stores_the_newest_pair(connected: 
     # The stored refresh token is the one Mercado Libre issued last: the next refresh works.
     expire_token(ctx, account_id)
     assert token_now(ctx.settings, account_id) != fresh
+
+
+def test_a_lease_taken_after_a_slow_peer_stored_its_pair_does_not_spend_the_new_refresh_token(
+    connected: Connected,
+) -> None:
+    """A peer whose lease expired stores version v+1 just after we took the lease for version v: we must
+    use its token instead of spending its refresh token (our pair would then be thrown away by the
+    compare-and-swap, and the grant would be dead)."""
+    ctx, account_id = connected.ctx, connected.account_id
+    expire_token(ctx, account_id)
+    with transaction(ctx.sessions) as s:
+        seen = s.get(Account, account_id).token_version  # type: ignore[union-attr]
+    peer_token = token_now(ctx.settings, account_id)  # the slow peer's refresh lands: version seen + 1
+    with transaction(ctx.sessions) as s:  # and we had taken the lease for `seen` just before
+        acc = s.get(Account, account_id)
+        assert acc is not None and acc.token_version == seen + 1
+        acc.refresh_lease_owner = tokens.lease_owner()
+        acc.refresh_lease_until = datetime.now(UTC) + timedelta(seconds=30)
+
+    async def refresh_holding_a_stale_lease() -> str:
+        local = build_context(ctx.settings)
+        try:
+            return (await tokens._refresh_holding_lease(local, account_id, seen, tokens.lease_owner())).token
+        finally:
+            await local.aclose()
+
+    assert asyncio.run(refresh_holding_a_stale_lease()) == peer_token
+    with transaction(ctx.sessions) as s:
+        acc = s.get(Account, account_id)
+        assert acc is not None
+        assert (acc.token_version, acc.status, acc.refresh_lease_owner) == (seen + 1, "active", None)
+    expire_token(ctx, account_id)
+    assert token_now(ctx.settings, account_id) != peer_token  # the grant still refreshes

@@ -74,48 +74,68 @@ async def refresh(ctx: AppContext, account_id: int, seen_version: int) -> Access
     deadline = time.monotonic() + WAIT_FOR_PEER_S
     while True:
         if await asyncio.to_thread(_take_lease, ctx, account_id, seen_version, owner):
-            return await _refresh_holding_lease(ctx, account_id, seen_version)
+            return await _refresh_holding_lease(ctx, account_id, seen_version, owner)
         acc = await asyncio.to_thread(_load, ctx, account_id)
         if acc.token_version != seen_version:  # a peer refreshed: use its token
-            if acc.status in ("revoked", "disconnected"):
-                raise AccountUnavailable(f"account {acc.nickname} is {acc.status}")
-            return _decrypted(ctx, acc)
+            return _peer_token(ctx, acc)
         if time.monotonic() > deadline:
             raise TokenRefreshFailed("another process holds the refresh lease")
         await asyncio.sleep(0.05)
 
 
-async def _refresh_holding_lease(ctx: AppContext, account_id: int, seen_version: int) -> AccessToken:
+async def _refresh_holding_lease(
+    ctx: AppContext, account_id: int, seen_version: int, owner: str
+) -> AccessToken:
     acc = await asyncio.to_thread(_load, ctx, account_id)
+    if acc.token_version != seen_version:
+        # The previous holder, whose lease had expired, stored a newer pair after we took the lease:
+        # spending its refresh token now would throw away the pair Mercado Libre gives us (CAS fails).
+        await asyncio.to_thread(_release, ctx, account_id, owner, acc.token_version, None, None)
+        return _peer_token(ctx, acc)
     try:
         tokens = await ctx.meli.refresh_token(ctx.cipher.decrypt(acc.refresh_token_enc))
     except meli_errors.InvalidGrant as exc:
-        await _confirm_revocation(ctx, acc, str(exc))
+        verdict = await _confirm_revocation(ctx, acc, owner, str(exc))
+        if verdict is not None:
+            return verdict  # a peer refreshed: its token works
         raise AccountUnavailable(f"account {acc.nickname}: refresh token rejected") from exc
     except meli_errors.MeliError as exc:
-        await asyncio.to_thread(_release_with_status, ctx, account_id, "refresh_failing", str(exc))
+        await asyncio.to_thread(_release, ctx, account_id, owner, seen_version, "refresh_failing", str(exc))
         raise TokenRefreshFailed(str(exc)) from exc
     if await asyncio.to_thread(_store_tokens, ctx, account_id, seen_version, tokens):
         expires = _now() + timedelta(seconds=int(tokens.expires_in))
         usable_until = expires - timedelta(seconds=ctx.settings.token_refresh_margin_s)
         return AccessToken(tokens.access_token, seen_version + 1, usable_until)
     # Another refresh of the same version was stored first (ours came back after a peer's): use that one.
-    return _decrypted(ctx, await asyncio.to_thread(_load, ctx, account_id))
+    return _peer_token(ctx, await asyncio.to_thread(_load, ctx, account_id))
 
 
-async def _confirm_revocation(ctx: AppContext, acc: Account, detail: str) -> None:
-    """`invalid_grant` can be a race we lost; re-check before telling the seller the grant is gone."""
+async def _confirm_revocation(ctx: AppContext, acc: Account, owner: str, detail: str) -> AccessToken | None:
+    """`invalid_grant` can be a race we lost; re-check before telling the seller the grant is gone.
+
+    Returns the peer's token when a peer refreshed meanwhile; None when the grant is gone (the account
+    is marked revoked). Raises `TokenRefreshFailed` when it cannot tell now (Mercado Libre failing).
+    """
     current = await asyncio.to_thread(_load, ctx, acc.id)
     if current.token_version != acc.token_version:
-        return
+        return _peer_token(ctx, current)
     try:
         await ctx.meli.get_me(ctx.cipher.decrypt(current.access_token_enc))
     except meli_errors.Unauthorized:
-        await asyncio.to_thread(_release_with_status, ctx, acc.id, "revoked", detail)
-        return
-    except meli_errors.MeliError:
-        pass
-    await asyncio.to_thread(_release_with_status, ctx, acc.id, "refresh_failing", detail)
+        await asyncio.to_thread(_release, ctx, acc.id, owner, acc.token_version, "revoked", detail)
+        return None
+    except meli_errors.MeliError as exc:
+        await asyncio.to_thread(_release, ctx, acc.id, owner, acc.token_version, "refresh_failing", detail)
+        raise TokenRefreshFailed(f"refresh refused and Mercado Libre failing: {exc}") from exc
+    # The access token still works: the refresh token is what was refused; keep working until it expires.
+    await asyncio.to_thread(_release, ctx, acc.id, owner, acc.token_version, "refresh_failing", detail)
+    raise TokenRefreshFailed(f"refresh refused ({detail}); the current token still works")
+
+
+def _peer_token(ctx: AppContext, acc: Account) -> AccessToken:
+    if acc.status in ("revoked", "disconnected"):
+        raise AccountUnavailable(f"account {acc.nickname} is {acc.status}")
+    return _decrypted(ctx, acc)
 
 
 def _decrypted(ctx: AppContext, acc: Account) -> AccessToken:
@@ -150,9 +170,13 @@ def _store_tokens(ctx: AppContext, account_id: int, seen_version: int, t: TokenR
         return accounts_store.store_refreshed_tokens(s, account_id, seen_version, values)
 
 
-def _release_with_status(ctx: AppContext, account_id: int, status: str, detail: str) -> None:
+def _release(
+    ctx: AppContext, account_id: int, owner: str, version: int, status: str | None, detail: str | None
+) -> None:
+    """Give the lease back (and say how the account is), only if we still hold it on that version: a late
+    loser must not clear a peer's live lease nor overwrite the state of a just-refreshed account."""
     with transaction(ctx.sessions) as s:
-        accounts_store.release_refresh_lease(s, account_id, status, detail)
+        accounts_store.release_refresh_lease(s, account_id, owner, version, status, detail)
 
 
 def save_new_grant(

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -141,7 +141,10 @@ class ClaimsChannel:
 
     async def post(self, api: SellerApi, reply: Outgoing) -> Posted:
         claim_id = reply.conversation_key
-        claim = await api.call(api.meli.get_claim, claim_id)
+        try:
+            claim = await api.call(api.meli.get_claim, claim_id)
+        except REFUSED as exc:
+            raise PostRefused("not_allowed", f"the claim cannot be read: {exc}") from exc
         receiver = receiver_role(claim)
         if receiver is None:
             detail = f"claim is {claim.status} in stage {claim.stage}: no message action for the seller"
@@ -154,16 +157,19 @@ class ClaimsChannel:
 
     async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
         messages = await api.call(api.meli.get_claim_messages, reply.conversation_key)
-        linked = await asyncio.to_thread(_linked_ids, api.ctx, reply.conversation_id)
+        linked, twins = await asyncio.to_thread(_linked_ids, api.ctx, reply)
         earliest = reply.created_at - outgoing.CLOCK_SLACK
-        for m in messages:
-            key = message_key(m)
-            if m.sender_role != "respondent" or key in linked or m.message != reply.text:
-                continue
-            when = m.date_created or m.message_date
-            if when is None or when >= earliest:
-                return Posted(key, m.status)
-        return None
+        candidates = [
+            m
+            for m in sorted(messages, key=_message_when)
+            if m.sender_role == "respondent"
+            and message_key(m) not in linked
+            and outgoing.same_text(m.message, reply.text)
+            and _message_when(m) >= earliest
+        ]
+        if len(candidates) <= twins:  # the earlier identical replies own the first ones
+            return None
+        return Posted(message_key(candidates[twins]), candidates[twins].status)
 
     # ---- safety net -----------------------------------------------------------------------------------
     async def sweep(self, ctx: AppContext, api: SellerApi) -> list[Pointer]:
@@ -259,11 +265,17 @@ def _known_state(ctx: AppContext, account_id: int, claim_id: str) -> dict[str, A
         )
 
 
-def _linked_ids(ctx: AppContext, conversation_id: int) -> set[str]:
+def _linked_ids(ctx: AppContext, reply: Outgoing) -> tuple[set[str], int]:
+    """Claim message keys already linked to an outbound message of the conversation, and how many
+    earlier identical replies were sent without one (the POST answers 201 with no body)."""
     with transaction(ctx.sessions) as s:
-        return {
-            m.external_id for m in conversations_store.messages_of(s, conversation_id) if m.direction == "out"
-        }
+        messages = conversations_store.messages_of(s, reply.conversation_id)
+        linked = {m.external_id for m in messages if m.direction == "out"}
+        return linked, outgoing.sent_twins_without_id(s, reply)
+
+
+def _message_when(m: ClaimMessage) -> datetime:
+    return m.date_created or m.message_date or datetime.min.replace(tzinfo=UTC)
 
 
 def _stale_claims(ctx: AppContext, account_id: int, claims: list[Claim]) -> list[str]:
@@ -390,7 +402,12 @@ def _record_messages(s: Any, conversation: Conversation, messages: list[ClaimMes
             },
         }
         if m.sender_role == "respondent":
-            row = known.get(("out", key)) or outgoing.adopt_posted(s, conversation, m.message, key, when)
+            row = (
+                known.get(("out", key))
+                or outgoing.adopt_posted(s, conversation, m.message, key, when)
+                # a send may have linked it since this ingest read the claim
+                or conversations_store.message_by_external_id(s, conversation.id, "out", key)
+            )
             if row is None:
                 conv.record_outbound(
                     s, conversation, key, m.message, "seller", "sent", meta=meta, sent_at=when

@@ -163,14 +163,19 @@ class MessagesChannel:
 
     async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
         thread = await read_pack(api, reply.conversation_key)
-        linked = await asyncio.to_thread(_linked_ids, api.ctx, reply.conversation_id)
+        linked, twins = await asyncio.to_thread(_linked_ids, api.ctx, reply)
         earliest = reply.created_at - outgoing.CLOCK_SLACK
-        for m in sorted(thread.messages, key=message_date):
-            if m.sender_id != api.seller_id or m.id in linked or m.text != reply.text:
-                continue
-            if message_date(m) >= earliest:
-                return Posted(m.id, m.status)
-        return None
+        candidates = [
+            m
+            for m in sorted(thread.messages, key=message_date)
+            if m.sender_id == api.seller_id
+            and m.id not in linked
+            and outgoing.same_text(m.text, reply.text)
+            and message_date(m) >= earliest
+        ]
+        if len(candidates) <= twins:
+            return None
+        return Posted(candidates[twins].id, candidates[twins].status)
 
     # ---- safety net -----------------------------------------------------------------------------------
     async def sweep(self, ctx: AppContext, api: SellerApi) -> list[Pointer]:
@@ -244,12 +249,13 @@ def _known(ctx: AppContext, account_id: int, pack_id: str) -> bool:
         return conversations_store.conversation_exists(s, account_id, NAME, pack_id)
 
 
-def _linked_ids(ctx: AppContext, conversation_id: int) -> set[str]:
-    """Mercado Libre ids already linked to an outbound message of the conversation."""
+def _linked_ids(ctx: AppContext, reply: Outgoing) -> tuple[set[str], int]:
+    """Mercado Libre ids already linked to an outbound message of the conversation, and how many earlier
+    identical replies were sent without one."""
     with transaction(ctx.sessions) as s:
-        return {
-            m.external_id for m in conversations_store.messages_of(s, conversation_id) if m.direction == "out"
-        }
+        messages = conversations_store.messages_of(s, reply.conversation_id)
+        linked = {m.external_id for m in messages if m.direction == "out"}
+        return linked, outgoing.sent_twins_without_id(s, reply)
 
 
 def _newest_unseen(ctx: AppContext, account_id: int, buyer_message_ids: list[str]) -> str | None:
@@ -367,6 +373,8 @@ def _record_seller_message(s: Any, conversation: Conversation, m: MeliMessage, r
     meta = _meta(m)
     if row is None:
         row = outgoing.adopt_posted(s, conversation, m.text, m.id, message_date(m))
+    if row is None:  # a send may have linked it since this ingest read the thread
+        row = conversations_store.message_by_external_id(s, conversation.id, "out", m.id)
     if row is None:
         conv.record_outbound(
             s, conversation, m.id, m.text, "seller", "sent", meta=meta, sent_at=message_date(m)

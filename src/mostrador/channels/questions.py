@@ -35,7 +35,14 @@ ANSWER_LIMIT = 2000  # §5.4
 SEARCH_PAGE = 50
 SEARCH_REACH = 1000  # the search cannot page past 1,000 results (§5.1)
 # What Mercado Libre refuses for good: nothing was posted (§5.4 error table).
-REFUSED = (meli_errors.BadRequest, meli_errors.Forbidden, meli_errors.NotFound, meli_errors.Unprocessable)
+REFUSED = (
+    meli_errors.BadRequest,
+    meli_errors.Forbidden,
+    meli_errors.NotFound,
+    meli_errors.Conflict,
+    meli_errors.Unprocessable,
+    meli_errors.Unavailable,
+)
 CLOSED_STATES = {
     "DELETED": "la pregunta fue eliminada",
     "BANNED": "Mercado Libre dio de baja la pregunta",
@@ -163,9 +170,9 @@ def remote_outcome(question: Question, text: str) -> Posted | Settled | None:
     remote = question.answer.text if question.answer is not None else None
     if remote is None:
         return Settled(CLOSED_STATES.get(question.status or "", f"la pregunta está {question.status}"))
-    if remote == text:
+    if outgoing.same_text(remote, text):
         return Posted(remote_status=question.answer.status if question.answer else None)
-    return Settled("ya se respondió en Mercado Libre con otro texto")
+    return Settled("ya se respondió en Mercado Libre con otro texto", shown=remote)
 
 
 # ---- synchronous parts -------------------------------------------------------------------------
@@ -257,7 +264,7 @@ def _record_remote_answer(s: Session, thread: Conversation, question: Question) 
         return
     text = question.answer.text or ""
     entry = outbox_store.entry_for_target(s, thread.account_id, NAME, str(question.id))
-    if entry is not None and entry.text == text:
+    if entry is not None and outgoing.same_text(entry.text, text):
         outgoing.settle_remote(s, entry.id, Posted())  # our own answer, now known to be published
         return
     if entry is not None:

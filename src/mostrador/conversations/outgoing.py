@@ -4,11 +4,12 @@ Every text Mostrador posts — bot answer, agent answer, post-sale or claim mess
 is an outbox entry (one per target) plus its outbound message in the conversation. The send pipeline
 (`mostrador.outbox`) posts it; this module is its bookkeeping, in the caller's transaction:
 
-- `record` stores the entry with drive 1 and a lease (`next_attempt_at`): the caller schedules workflow
-  `outbox:<id>:1` after its commit; if it never does (a crash in between), the lease runs out and the
-  re-drive schedule sends it under drive 2. Nothing recorded is ever left behind.
-- every change a send makes names its drive; a newer drive (re-drive, retry, an agent's edit) fences
-  the older one off, so a stale run can never post or settle.
+- `record` stores the entry with drive 1 and a lease (`next_attempt_at`): the caller schedules its
+  send after the commit; if it never does (a crash in between), the lease runs out and the re-drive
+  sends it under drive 2. Nothing recorded is ever left behind.
+- every change a send makes is a conditional update naming its drive (`store.outbox.transition`): a
+  newer drive (re-drive, retry, an agent's edit) fences the older one off, so a stale run can never
+  post or settle. What Mercado Libre shows (`settle_remote`) wins over any drive.
 - `adopt_posted`: when a send may have reached Mercado Libre but we never learnt the outcome (a crash,
   a timeout), a seller message with the same text, posted since shortly before the entry was recorded
   and not linked to anything, *is* that entry.
@@ -16,6 +17,7 @@ is an outbox entry (one per target) plus its outbound message in the conversatio
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,12 +28,18 @@ from mostrador.conversations import service as conv
 from mostrador.store import conversations as conversations_store
 from mostrador.store import operations as operations_store
 from mostrador.store import outbox as outbox_store
-from mostrador.store.models import Conversation, Message, OutboxEntry, utcnow
+from mostrador.store.models import Conversation, Message, OutboxEntry, OutboxStatus, utcnow
 
 REPLY_PREFIX = "reply:"
 # Mercado Libre's clock and ours differ; a posted reply is looked for from a little before it was recorded.
 CLOCK_SLACK = timedelta(minutes=10)
-FINAL = ("sent", "failed", "superseded")
+PENDING, SENT, FAILED, SUPERSEDED = (
+    OutboxStatus.PENDING,
+    OutboxStatus.SENT,
+    OutboxStatus.FAILED,
+    OutboxStatus.SUPERSEDED,
+)
+FINAL = (SENT, FAILED, SUPERSEDED)
 
 
 @dataclass(frozen=True)
@@ -44,9 +52,11 @@ class Posted:
 
 @dataclass(frozen=True)
 class Settled:
-    """Nothing to post any more: answered by someone else, deleted, closed (why, for the agent)."""
+    """Nothing to post any more: answered by someone else, deleted, closed (`why`, for the agent), and
+    what Mercado Libre shows instead, when it shows something."""
 
     why: str
+    shown: str | None = None
 
 
 class ReplyRefused(ValueError):
@@ -88,12 +98,27 @@ class Outgoing:
 
     @property
     def workflow_id(self) -> str:
-        """The send workflow of this drive: fixed, so scheduling it twice runs it once."""
-        return f"outbox:{self.id}:{self.drive}"
+        """The send workflow of this drive: fixed, so scheduling it twice runs it once. (A bot answer's
+        first drive is delivered by the workflow that recorded it, which notes its own id.)"""
+        return send_workflow(self.id, self.drive)
 
     @property
     def final(self) -> bool:
         return self.status in FINAL
+
+
+def send_workflow(entry_id: int, drive: int) -> str:
+    return f"outbox:{entry_id}:{drive}"
+
+
+def same_text(a: str, b: str) -> bool:
+    """Whether Mercado Libre's copy is our text: compared after Unicode and whitespace normalisation,
+    since Mercado Libre may normalise line endings and spaces of what it stores."""
+    return _normal(a) == _normal(b)
+
+
+def _normal(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 def _plain(s: Session, entry: OutboxEntry) -> Outgoing:
@@ -125,6 +150,7 @@ def load(s: Session, entry_id: int) -> Outgoing:
     entry = s.get(OutboxEntry, entry_id)
     if entry is None:
         raise LookupError(f"unknown outbox entry {entry_id}")
+    s.refresh(entry)  # what is committed now, not what this session saw earlier
     return _plain(s, entry)
 
 
@@ -142,42 +168,48 @@ def record(
 ) -> tuple[Outgoing, bool]:
     """Record a reply and its send; returns it and whether the caller must schedule its drive.
 
-    The same target again returns the first entry untouched (a double submit, a retried step), unless
+    The entry is inserted first (insert-or-ignore): only the writer that owns it writes the message,
+    so two writers at once (the bot and an agent, two agents) can never show one text and post another.
+    The same target again returns the first entry untouched (a retried step, a double submit), unless
     the plan `replaces`: then a failed, superseded or never-attempted pending text is replaced under a
     new drive. A text that may already be at Mercado Libre, or was sent, is never replaced.
     """
-    existing = outbox_store.entry_for_target(s, thread.account_id, thread.channel, plan.target_id)
-    if existing is not None and (
-        not plan.replaces or (existing.status in ("pending", "sent") and existing.text == text)
-    ):
-        return _plain(s, existing), False  # the same reply again: a double submit, a retried step
-    if existing is not None:
+    now = utcnow()
+    values = {
+        "account_id": thread.account_id,
+        "conversation_id": thread.id,
+        "message_id": None,
+        "channel": thread.channel,
+        "target_id": plan.target_id,
+        "text": text,
+        "params": plan.params,
+        "status": PENDING,
+        "attempts": 0,
+        "drive": 1,
+        "deferrals": 0,
+        "next_attempt_at": lease_until,
+        "created_at": now,
+        "pending_since": now,
+    }
+    new_id = outbox_store.insert_entry(s, values)
+    if new_id is None:
+        existing = outbox_store.entry_for_target(s, thread.account_id, thread.channel, plan.target_id)
+        assert existing is not None
+        s.refresh(existing)
+        if existing.status in (PENDING, SENT) and same_text(existing.text, text):
+            return _plain(s, existing), False  # the same reply again: a retried step, a double submit
+        if not plan.replaces:
+            raise ReplyRefused("Ese formulario ya se envió con otro texto; recargá la página.")
         return _replace(s, thread, existing, plan, text, author, lease_until, agent_id, meta), True
     out = conv.record_outbound(
         s, thread, plan.external_id, text, author, "pending_send", agent_id=agent_id, meta=meta
     )
-    now = utcnow()
-    entry = outbox_store.insert_entry(
-        s,
-        {
-            "account_id": thread.account_id,
-            "conversation_id": thread.id,
-            "message_id": out.id,
-            "channel": thread.channel,
-            "target_id": plan.target_id,
-            "text": text,
-            "params": plan.params,
-            "status": "pending",
-            "attempts": 0,
-            "drive": 1,
-            "deferrals": 0,
-            "next_attempt_at": lease_until,
-            "created_at": now,
-            "pending_since": now,
-        },
-    )
+    entry = s.get(OutboxEntry, new_id)
+    assert entry is not None
+    entry.message_id, entry.workflow_id = out.id, send_workflow(new_id, 1)
     if author == "agent":
         thread.owner = "agent"
+    s.flush()
     return _plain(s, entry), True
 
 
@@ -192,94 +224,79 @@ def _replace(
     agent_id: int | None,
     meta: dict[str, Any] | None,
 ) -> Outgoing:
-    if entry.status == "sent":
+    if entry.status == SENT:
         raise ReplyRefused("Ya se envió una respuesta: Mercado Libre admite una sola.")
-    if entry.status == "pending" and entry.attempts > 0:
-        raise ReplyRefused("Ya se está enviando una respuesta; esperá a que termine o falle.")
     values = {
         "text": text,
         "params": plan.params,
+        "status": PENDING,
+        "drive": entry.drive + 1,
+        "workflow_id": send_workflow(entry.id, entry.drive + 1),
+        "next_attempt_at": lease_until,
         "failure": None,
         "last_error": None,
         "deferrals": 0,
         "pending_since": utcnow(),
     }
-    if entry.status == "pending":
-        if not outbox_store.take_over(s, entry.id, entry.drive, lease_until, **values):
-            raise ReplyRefused("La respuesta cambió mientras la editabas; recargá la página.")
-    else:  # failed or superseded: a fresh try under a new drive
-        entry.status, entry.drive, entry.next_attempt_at = "pending", entry.drive + 1, lease_until
-        for key, value in values.items():
-            setattr(entry, key, value)
-        s.flush()
+    # Conditional on what was read: a send that counted its attempt meanwhile (its text may be at Mercado
+    # Libre now) or another edit makes this one refuse instead of overwriting it.
+    changed = outbox_store.transition(
+        s,
+        entry.id,
+        values,
+        drive=entry.drive,
+        statuses=(entry.status,),
+        unattempted=entry.status == PENDING,
+    )
+    if not changed:
+        raise ReplyRefused("Ya se está enviando una respuesta; esperá a que termine o falle.")
     out = conv.record_outbound(
         s, thread, plan.external_id, text, author, "pending_send", agent_id=agent_id, meta=meta
     )
-    refreshed = s.get(OutboxEntry, entry.id)
-    assert refreshed is not None
-    refreshed.message_id = out.id
+    out.meta = {k: v for k, v in (out.meta or {}).items() if k != "error"} or None
+    fresh = s.get(OutboxEntry, entry.id)
+    assert fresh is not None
+    fresh.message_id = out.id
     if author == "agent":
         thread.owner = "agent"
     s.flush()
-    return _plain(s, refreshed)
+    return _plain(s, fresh)
 
 
 # ---- the send's bookkeeping (each change conditional on the drive) --------------------------------
 def count_attempt(s: Session, entry_id: int, drive: int, lease_until: datetime) -> bool:
-    return outbox_store.count_attempt(s, entry_id, drive, lease_until)
+    """+1 attempt right before a post (attempts > 0: Mercado Libre may have it); False if not ours now."""
+    values = {"attempts": outbox_store.attempts_plus_one(), "next_attempt_at": lease_until}
+    return outbox_store.transition(s, entry_id, values, drive=drive)
+
+
+def extend_lease(s: Session, entry_id: int, drive: int, lease_until: datetime) -> bool:
+    """The drive's workflow is still queued or running: look again after `lease_until`."""
+    return outbox_store.transition(s, entry_id, {"next_attempt_at": lease_until}, drive=drive)
+
+
+def take_over(s: Session, entry_id: int, drive: int, lease_until: datetime) -> Outgoing | None:
+    """Start drive `drive + 1` (the re-drive); None if the entry moved on meanwhile."""
+    values = {
+        "drive": drive + 1,
+        "workflow_id": send_workflow(entry_id, drive + 1),
+        "next_attempt_at": lease_until,
+    }
+    if not outbox_store.transition(s, entry_id, values, drive=drive):
+        return None
+    return load(s, entry_id)
+
+
+def owned_by(s: Session, entry_id: int, drive: int, workflow_id: str) -> bool:
+    """Note which workflow runs drive `drive` (so the re-drive can ask whether it still runs)."""
+    return outbox_store.transition(s, entry_id, {"workflow_id": workflow_id}, drive=drive)
 
 
 def mark_sent(
     s: Session, entry_id: int, drive: int, remote_id: str | None = None, remote_status: str | None = None
 ) -> str:
-    """The text is at Mercado Libre; link its message to Mercado Libre's id when we know it."""
-    entry = s.get(OutboxEntry, entry_id)
-    assert entry is not None
-    if entry.status != "pending" or entry.drive != drive:
-        return entry.status
-    _settle_sent(s, entry, remote_id, remote_status)
-    return "sent"
-
-
-def supersede(s: Session, entry_id: int, drive: int, why: str) -> str:
-    """Nothing to send any more: answered by someone else (Mercado Libre's own UI), deleted, closed."""
-    entry = s.get(OutboxEntry, entry_id)
-    assert entry is not None
-    if entry.status != "pending" or entry.drive != drive:
-        return entry.status
-    entry.status, entry.next_attempt_at, entry.last_error = "superseded", None, why[:1000]
-    _set_message_status(s, entry, "superseded")
-    return "superseded"
-
-
-def fail(s: Session, entry_id: int, drive: int, failure: str, detail: str) -> str:
-    """Refused for good (the guard, Mercado Libre, an outage longer than the give-up age): shown in the
-    inbox with its reason, the thread handed to a person, who can retry."""
-    entry = s.get(OutboxEntry, entry_id)
-    assert entry is not None
-    if entry.status != "pending" or entry.drive != drive:
-        return entry.status
-    entry.status, entry.next_attempt_at = "failed", None
-    entry.failure, entry.last_error = failure[:40], detail[:1000]
-    msg = _set_message_status(s, entry, "failed")
-    if msg is not None:
-        msg.meta = {**(msg.meta or {}), "error": f"{failure}: {detail}"[:300]}
-        conv.hand_off(s, msg.conversation, f"send_failed:{failure}")
-    return "failed"
-
-
-def defer(s: Session, entry_id: int, drive: int, error: str, retry_at: datetime) -> bool:
-    """Mercado Libre could not take it now (an outage, a rate limit): the re-drive sends it at `retry_at`."""
-    entry = s.get(OutboxEntry, entry_id)
-    assert entry is not None
-    if entry.status != "pending" or entry.drive != drive:
-        return False
-    entry.deferrals += 1
-    entry.last_error, entry.next_attempt_at = error[:1000], retry_at
-    thread = s.get(Conversation, entry.conversation_id)
-    assert thread is not None
-    operations_store.add_event(s, thread.workspace_id, "outbox", thread.id, {"status": "deferred"})
-    return True
+    """The text is at Mercado Libre. Not fenced by the drive: whichever run learns it, it is true."""
+    return settle_remote(s, entry_id, Posted(remote_id, remote_status))
 
 
 def settle_remote(s: Session, entry_id: int, outcome: Posted | Settled) -> str:
@@ -287,21 +304,79 @@ def settle_remote(s: Session, entry_id: int, outcome: Posted | Settled) -> str:
     entry = s.get(OutboxEntry, entry_id)
     assert entry is not None
     if isinstance(outcome, Posted):
-        if entry.status != "sent":
-            _settle_sent(s, entry, outcome.remote_id, outcome.remote_status)
-    elif entry.status in ("pending", "failed"):
-        entry.status, entry.next_attempt_at, entry.last_error = "superseded", None, outcome.why[:1000]
-        _set_message_status(s, entry, "superseded")
+        values: dict[str, Any] = {"status": SENT, "next_attempt_at": None, "sent_at": utcnow()}
+        if outcome.remote_id:
+            values["remote_id"] = outcome.remote_id
+        if outbox_store.transition(s, entry_id, values, statuses=(PENDING, FAILED, SUPERSEDED)):
+            _link_sent_message(s, entry, outcome)
+            _wake_later(s, entry)
+    else:
+        settled: dict[str, Any] = {
+            "status": SUPERSEDED,
+            "next_attempt_at": None,
+            "last_error": outcome.why[:1000],
+        }
+        if outbox_store.transition(s, entry_id, settled, statuses=(PENDING, FAILED)):
+            msg = _set_message_status(s, entry, SUPERSEDED)
+            if msg is not None and outcome.shown is not None:
+                # Show what Mercado Libre shows, by whom it was written there (the seller's own UI).
+                msg.text, msg.author, msg.agent_id, msg.status = outcome.shown, "seller", None, "sent"
+            _wake_later(s, entry)
+    s.refresh(entry)
     return entry.status
 
 
-def claim_due(s: Session, now: datetime, lease_until: datetime, limit: int) -> list[Outgoing]:
-    """Take over the pending entries whose lease or back-off is over (each under a new drive)."""
-    claimed = []
-    for entry_id, drive in outbox_store.due_entries(s, now, limit):
-        if outbox_store.take_over(s, entry_id, drive, lease_until):
-            claimed.append(load(s, entry_id))
-    return claimed
+def fail(s: Session, entry_id: int, drive: int, failure: str, detail: str) -> str:
+    """Refused for good (the guard, Mercado Libre, an outage longer than the give-up age): shown in the
+    inbox with its reason, the thread handed to a person, who can retry."""
+    values = {"status": FAILED, "next_attempt_at": None, "failure": failure[:40], "last_error": detail[:1000]}
+    entry = s.get(OutboxEntry, entry_id)
+    assert entry is not None
+    if outbox_store.transition(s, entry_id, values, drive=drive):
+        msg = _set_message_status(s, entry, FAILED)
+        if msg is not None:
+            msg.meta = {**(msg.meta or {}), "error": f"{failure}: {detail}"[:300]}
+            conv.hand_off(s, msg.conversation, f"send_failed:{failure}")
+        # Later replies of the thread do not wait for one that needs a person (see docs/channels.md).
+        _wake_later(s, entry)
+    s.refresh(entry)
+    return entry.status
+
+
+def defer(s: Session, entry_id: int, drive: int, error: str, retry_at: datetime) -> bool:
+    """Mercado Libre could not take it now (an outage, a rate limit): the re-drive sends it at `retry_at`."""
+    values = {
+        "deferrals": outbox_store.deferrals_plus_one(),
+        "last_error": error[:1000],
+        "next_attempt_at": retry_at,
+    }
+    if not outbox_store.transition(s, entry_id, values, drive=drive):
+        return False
+    thread = s.get(Conversation, s.get(OutboxEntry, entry_id).conversation_id)  # type: ignore[union-attr]
+    assert thread is not None
+    operations_store.add_event(s, thread.workspace_id, "outbox", thread.id, {"status": "deferred"})
+    return True
+
+
+def wait_for_earlier(s: Session, reply: Outgoing) -> bool:
+    """Chat replies keep their order: if an earlier reply of the thread is still pending, this one waits
+    until that one is due (and is woken as soon as it settles). Not a deferral: nothing failed."""
+    earlier = outbox_store.earlier_pending(s, reply.conversation_id, reply.id)
+    if earlier is None:
+        return False
+    until = max(earlier.next_attempt_at or utcnow(), utcnow()) + timedelta(seconds=1)
+    outbox_store.transition(s, reply.id, {"next_attempt_at": until}, drive=reply.drive)
+    return True
+
+
+def due(s: Session, now: datetime, limit: int) -> list[Outgoing]:
+    """Pending entries whose lease or back-off is over, oldest due first."""
+    return [load(s, entry_id) for entry_id, _drive in outbox_store.due_entries(s, now, limit)]
+
+
+def workflow_of(s: Session, entry_id: int) -> str | None:
+    entry = s.get(OutboxEntry, entry_id)
+    return entry.workflow_id if entry is not None else None
 
 
 def retry(s: Session, entry_id: int, lease_until: datetime) -> Outgoing:
@@ -309,21 +384,25 @@ def retry(s: Session, entry_id: int, lease_until: datetime) -> Outgoing:
     entry = s.get(OutboxEntry, entry_id)
     if entry is None:
         raise LookupError(f"unknown outbox entry {entry_id}")
-    if entry.status in ("sent", "superseded"):
+    s.refresh(entry)
+    if entry.status in (SENT, SUPERSEDED):
         raise ReplyRefused("Ese mensaje ya no necesita enviarse.")
-    if entry.status == "pending":
-        if not outbox_store.take_over(s, entry.id, entry.drive, lease_until):
-            raise ReplyRefused("El envío cambió mientras tanto; recargá la página.")
-        return load(s, entry.id)
-    entry.status, entry.drive, entry.next_attempt_at = "pending", entry.drive + 1, lease_until
-    entry.failure, entry.deferrals, entry.pending_since = None, 0, utcnow()
-    _set_message_status(s, entry, "pending_send")
-    s.flush()
+    values = {
+        "status": PENDING,
+        "drive": entry.drive + 1,
+        "workflow_id": send_workflow(entry.id, entry.drive + 1),
+        "next_attempt_at": lease_until,
+        "failure": None,
+        "last_error": None,
+        "deferrals": 0,
+        "pending_since": utcnow(),
+    }
+    if not outbox_store.transition(s, entry.id, values, drive=entry.drive, statuses=(entry.status,)):
+        raise ReplyRefused("El envío cambió mientras tanto; recargá la página.")
+    msg = _set_message_status(s, entry, "pending_send")
+    if msg is not None and msg.meta and "error" in msg.meta:
+        msg.meta = {k: v for k, v in msg.meta.items() if k != "error"} or None
     return load(s, entry.id)
-
-
-def earlier_pending(s: Session, entry: Outgoing) -> bool:
-    return outbox_store.earlier_pending(s, entry.conversation_id, entry.id)
 
 
 # ---- what Mercado Libre already shows ----------------------------------------------------------------
@@ -331,35 +410,47 @@ def adopt_posted(
     s: Session, thread: Conversation, text: str, remote_id: str, remote_at: datetime | None
 ) -> Message | None:
     """Our reply (outcome unknown, or sent without an id) if this remote message is it; else None."""
-    for msg, entry in outbox_store.adoptable(s, thread.id, text, REPLY_PREFIX):
+    for msg, entry in outbox_store.adoptable(s, thread.id, REPLY_PREFIX):
+        if not same_text(msg.text, text):
+            continue
         if remote_at is not None and remote_at < msg.created_at - CLOCK_SLACK:
             continue  # posted before we even recorded this reply: someone else's identical text
-        _settle_sent(s, entry, remote_id, None)
+        if entry.status == SENT:  # sent without Mercado Libre's id (a claim message): link it now
+            _link_sent_message(s, entry, Posted(remote_id))
+        else:
+            settle_remote(s, entry.id, Posted(remote_id))
         return msg
     return None
 
 
-def _settle_sent(s: Session, entry: OutboxEntry, remote_id: str | None, remote_status: str | None) -> None:
-    entry.status, entry.next_attempt_at = "sent", None
-    entry.sent_at = entry.sent_at or utcnow()
-    entry.remote_id = remote_id or entry.remote_id
+def _link_sent_message(s: Session, entry: OutboxEntry, posted: Posted) -> None:
     msg = s.get(Message, entry.message_id) if entry.message_id is not None else None
     if msg is None:
         return
-    if remote_id and msg.external_id != remote_id:
-        twin = conversations_store.message_by_external_id(s, msg.conversation_id, "out", remote_id)
+    if posted.remote_id and msg.external_id != posted.remote_id:
+        twin = conversations_store.message_by_external_id(s, msg.conversation_id, "out", posted.remote_id)
         if twin is not None and not outbox_store.is_ours(s, twin.id):
             s.delete(twin)  # an ingest recorded the same message before we knew it was ours
             s.flush()
             twin = None
         if twin is None:
-            msg.external_id = remote_id
+            msg.external_id = posted.remote_id
     msg.status, msg.sent_at = "sent", msg.sent_at or utcnow()
-    if remote_status:
-        msg.external_status = remote_status
+    if posted.remote_status:
+        msg.external_status = posted.remote_status
+    if msg.meta and "error" in msg.meta:
+        msg.meta = {k: v for k, v in msg.meta.items() if k != "error"} or None
     operations_store.add_event(
         s, msg.conversation.workspace_id, "message", msg.conversation_id, {"status": "sent"}
     )
+
+
+def _wake_later(s: Session, entry: OutboxEntry) -> None:
+    """Replies of the thread written after this one, waiting for it, go now."""
+    now = utcnow()
+    for later in outbox_store.later_pending(s, entry.conversation_id, entry.id):
+        if later.deferrals == 0 and later.next_attempt_at is not None and later.next_attempt_at > now:
+            outbox_store.transition(s, later.id, {"next_attempt_at": now}, drive=later.drive)
 
 
 def _set_message_status(s: Session, entry: OutboxEntry, status: str) -> Message | None:
@@ -370,3 +461,14 @@ def _set_message_status(s: Session, entry: OutboxEntry, status: str) -> Message 
             s, msg.conversation.workspace_id, "message", msg.conversation_id, {"status": status}
         )
     return msg
+
+
+def sent_twins_without_id(s: Session, reply: Outgoing) -> int:
+    """How many earlier replies of the thread with the same text were sent but not yet linked to
+    Mercado Libre's id (a claim message's POST returns none): the first that many identical remote
+    messages are theirs, not this reply's."""
+    return sum(
+        1
+        for msg, entry in outbox_store.adoptable(s, reply.conversation_id, REPLY_PREFIX)
+        if entry.id < reply.id and entry.status == SENT and same_text(msg.text, reply.text)
+    )

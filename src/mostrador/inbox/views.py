@@ -28,13 +28,15 @@ class SendState:
     entry_id: int
     status: str  # pending | sent | failed | superseded
     attempts: int
+    deferrals: int  # times Mercado Libre could not take it since it was last written or retried
     failure: str | None  # why it failed (a code; `error` says it in words)
     error: str | None
-    retry_at: datetime | None  # when the next try goes out, while pending after an outage
+    retry_at: datetime | None  # when the next try goes out, while deferred by an outage
 
     @property
     def retrying(self) -> bool:
-        return self.status == "pending" and self.error is not None
+        """Pending because Mercado Libre could not take it yet; it goes out on its own."""
+        return self.status == "pending" and self.deferrals > 0
 
     @property
     def retriable(self) -> bool:
@@ -114,7 +116,8 @@ class ThreadView:
         """How many buyer texts wait for an answer (a chat: 1 when the buyer wrote last)."""
         if self.layout == "chat":
             return int(bool(self.messages) and self.messages[-1].direction == "in")
-        return sum(1 for q in self.questions if q.answer_status not in ("sent", "pending_send"))
+        done = ("sent", "pending_send", "superseded")  # superseded: answered in Mercado Libre's own UI
+        return sum(1 for q in self.questions if q.answer_status not in done)
 
     @property
     def can_reply(self) -> bool:
@@ -124,12 +127,13 @@ class ThreadView:
 def _send_states(entries: list[OutboxEntry]) -> dict[int, SendState]:
     return {
         e.message_id: SendState(
-            e.id,
-            e.status,
-            e.attempts,
-            e.failure,
-            e.last_error,
-            e.next_attempt_at if e.status == "pending" else None,
+            entry_id=e.id,
+            status=e.status,
+            attempts=e.attempts,
+            deferrals=e.deferrals,
+            failure=e.failure,
+            error=e.last_error,
+            retry_at=e.next_attempt_at if e.status == "pending" and e.deferrals > 0 else None,
         )
         for e in entries
         if e.message_id is not None

@@ -6,12 +6,14 @@
          → chat replies keep their order: an earlier pending one goes first
          → count the attempt → channel.post → settle
 
-A channel supplies only `post` and `find_posted`. Transient trouble (network, 429, 5xx, an open
-breaker, a token refresh that failed) is retried a few times in place; then the entry is deferred
-with growing back-off and the re-drive schedule (`workflows/outbox.py`) sends it when it is due, under
-a new drive — an outage of any length ends with every reply posted once, with no agent action. A reply
-is never left pending silently: it is sent, superseded (someone else answered), or `failed` with a
-reason the inbox shows and an agent can retry — refused by the guard or by Mercado Libre, the account
+A channel supplies only `post` and `find_posted`. Trouble before the post (network, 429, 5xx, an open
+breaker, a failed token refresh) is retried a few times in place. Trouble after the post started means
+the outcome is unknown — Mercado Libre may have the text — so the entry is deferred for at least
+`outbox_backoff_s` and looked for before any new post. Deferrals grow, and the re-drive schedule
+(`workflows/outbox.py`) sends the entry when it is due, under a new drive: an outage of any length ends
+with every reply posted once, with no agent action. A reply is never left pending silently: it is
+sent, superseded (someone else answered), or `failed` with a reason the inbox shows and an agent can
+retry — refused by the guard or by Mercado Libre (any answer that is not transient), the account
 disconnected, or no success for `outbox_give_up_after_s`.
 """
 
@@ -34,7 +36,7 @@ from mostrador.meli import errors as meli_errors
 from mostrador.store.db import transaction
 from mostrador.store.models import utcnow
 
-# What may succeed later; everything else that Mercado Libre answers is a refusal for good.
+# What may succeed later; any other answer from Mercado Libre is a refusal for good.
 TRANSIENT = (
     meli_errors.TransportError,  # includes CircuitOpen
     meli_errors.RateLimited,
@@ -42,27 +44,43 @@ TRANSIENT = (
     meli_errors.InvalidResponse,
     TokenRefreshFailed,
 )
-ORDER_WAIT_S = 2.0  # a chat reply waiting for an earlier one of the same thread looks again this soon
 
 
 @dataclass(frozen=True)
 class Delivery:
     """How one run of the pipeline ended (a DBOS step result: plain values)."""
 
-    status: str  # sent | superseded | failed | deferred | stale
+    status: str  # sent | superseded | failed | deferred | waiting | stale
     detail: str = ""
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
 
 
-async def deliver(ctx: AppContext, entry_id: int, drive: int) -> Delivery:
-    """Post the entry if drive `drive` still owns it; safe to repeat after a crash at any point."""
+class _OutcomeUnknown(Exception):
+    """A transient error once the post had started: Mercado Libre may have the text."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+async def deliver(ctx: AppContext, entry_id: int, drive: int, workflow_id: str | None = None) -> Delivery:
+    """Post the entry if drive `drive` still owns it; safe to repeat after a crash at any point.
+
+    `workflow_id` is the workflow running this drive, noted on the entry so the re-drive can tell a
+    send that is still running from one that ended (a bot answer is delivered by its ingest workflow).
+    """
+    if workflow_id is not None:
+        await asyncio.to_thread(_note_owner, ctx, entry_id, drive, workflow_id)
     quick = max(1, ctx.settings.outbox_quick_tries)
     error: BaseException | None = None
     for attempt in range(quick):
         try:
             return await _attempt(ctx, entry_id, drive)
+        except _OutcomeUnknown as unknown:
+            error = unknown.cause
+            break  # never re-post within seconds of a post whose outcome is unknown
         except TRANSIENT as exc:
             error = exc
             if attempt + 1 < quick:
@@ -84,6 +102,11 @@ async def _attempt(ctx: AppContext, entry_id: int, drive: int) -> Delivery:
     except AccountUnavailable as exc:
         detail = f"la cuenta no puede usar Mercado Libre ({exc}); reconectala y reintentá"
         return await asyncio.to_thread(_fail, ctx, reply, "account_unavailable", detail)
+    except meli_errors.MeliError as exc:
+        if isinstance(exc, TRANSIENT):
+            raise
+        # Not transient and not a refusal the channel knew: Mercado Libre said no, for good.
+        return await asyncio.to_thread(_fail, ctx, reply, "rejected", f"{type(exc).__name__}: {exc}")
 
 
 async def _send(ctx: AppContext, channel: Channel, api: SellerApi, reply: Outgoing) -> Delivery:
@@ -96,30 +119,41 @@ async def _send(ctx: AppContext, channel: Channel, api: SellerApi, reply: Outgoi
     if not checked.ok:
         detail = explain(checked, channel.reply_limit)
         return await asyncio.to_thread(_fail, ctx, reply, "guard_blocked", detail)
-    if channel.ordered_replies and await asyncio.to_thread(_earlier_pending, ctx, reply):
-        retry_at = utcnow() + timedelta(seconds=ORDER_WAIT_S)
-        await asyncio.to_thread(_postpone, ctx, reply, "esperando que salga un mensaje anterior", retry_at)
-        return Delivery("deferred", "an earlier reply of the thread goes first")
+    if channel.ordered_replies and await asyncio.to_thread(_wait_for_earlier, ctx, reply):
+        return Delivery("waiting", "an earlier reply of the thread goes first")
     lease_until = utcnow() + timedelta(seconds=ctx.settings.outbox_lease_s)
     if not await asyncio.to_thread(_count_attempt, ctx, reply, lease_until):
         return Delivery("stale", "a newer drive took over")
     try:
         posted = await channel.post(api, reply)
     except PostRefused as refused:
-        # Refused because it is already answered (or closed) is not a failure: look before saying so.
-        found = await channel.find_posted(api, reply)
-        if found is not None:
-            return await asyncio.to_thread(_settle, ctx, reply, found)
-        return await asyncio.to_thread(_fail, ctx, reply, refused.reason, refused.detail)
+        return await _refused(ctx, channel, api, reply, refused.reason, refused.detail)
+    except TRANSIENT as exc:
+        raise _OutcomeUnknown(exc) from exc
+    except meli_errors.MeliError as exc:
+        return await _refused(ctx, channel, api, reply, "rejected", f"{type(exc).__name__}: {exc}")
     return await asyncio.to_thread(_settle, ctx, reply, posted)
+
+
+async def _refused(
+    ctx: AppContext, channel: Channel, api: SellerApi, reply: Outgoing, reason: str, detail: str
+) -> Delivery:
+    """Refused because it is already answered (or closed) is not a failure: look before saying so."""
+    try:
+        found = await channel.find_posted(api, reply)
+    except meli_errors.MeliError:
+        found = None  # the refusal stands; an agent sees it and can retry
+    if found is not None:
+        return await asyncio.to_thread(_settle, ctx, reply, found)
+    return await asyncio.to_thread(_fail, ctx, reply, reason, detail)
 
 
 def _quick_pause(attempt: int, exc: BaseException) -> float:
     wait = 0.5 * (2**attempt) * random.uniform(0.8, 1.2)
-    return max(wait, min(_server_wait(exc), 5.0))
+    return max(wait, min(server_wait(exc), 5.0))
 
 
-def _server_wait(exc: BaseException) -> float:
+def server_wait(exc: BaseException) -> float:
     """How long Mercado Libre (a 429) or our breaker asked us to wait, if at all."""
     if isinstance(exc, meli_errors.RateLimited):
         return float(exc.retry_after)
@@ -134,10 +168,25 @@ def backoff(ctx: AppContext, deferrals: int, exc: BaseException) -> float:
     s = ctx.settings
     wait = min(s.outbox_max_backoff_s, s.outbox_backoff_s * (2 ** min(deferrals, 20)))
     wait *= random.uniform(0.9, 1.1)
-    return max(wait, _server_wait(exc))
+    return max(wait, server_wait(exc))
+
+
+def given_up(ctx: AppContext, reply: Outgoing, now: datetime) -> str | None:
+    """Why the entry must fail now, if it has been pending longer than the give-up age."""
+    waited = now - reply.pending_since
+    if waited <= timedelta(seconds=ctx.settings.outbox_give_up_after_s):
+        return None
+    hours = waited.total_seconds() / 3600
+    last = f" (último error: {reply.last_error})" if reply.last_error else ""
+    return f"Mercado Libre no aceptó el envío durante {hours:.0f} h{last}"
 
 
 # ---- synchronous parts (one transaction each) ------------------------------------------------------
+def _note_owner(ctx: AppContext, entry_id: int, drive: int, workflow_id: str) -> None:
+    with transaction(ctx.sessions) as s:
+        outgoing.owned_by(s, entry_id, drive, workflow_id)
+
+
 def _load(ctx: AppContext, entry_id: int) -> Outgoing:
     with transaction(ctx.sessions) as s:
         return outgoing.load(s, entry_id)
@@ -148,18 +197,15 @@ def _count_attempt(ctx: AppContext, reply: Outgoing, lease_until: datetime) -> b
         return outgoing.count_attempt(s, reply.id, reply.drive, lease_until)
 
 
-def _earlier_pending(ctx: AppContext, reply: Outgoing) -> bool:
+def _wait_for_earlier(ctx: AppContext, reply: Outgoing) -> bool:
     with transaction(ctx.sessions) as s:
-        return outgoing.earlier_pending(s, reply)
+        return outgoing.wait_for_earlier(s, reply)
 
 
 def _settle(ctx: AppContext, reply: Outgoing, found: Posted | Settled) -> Delivery:
     with transaction(ctx.sessions) as s:
-        if isinstance(found, Posted):
-            return Delivery(
-                outgoing.mark_sent(s, reply.id, reply.drive, found.remote_id, found.remote_status)
-            )
-        return Delivery(outgoing.supersede(s, reply.id, reply.drive, found.why), found.why)
+        status = outgoing.settle_remote(s, reply.id, found)
+    return Delivery(status, found.why if isinstance(found, Settled) else "")
 
 
 def _fail(ctx: AppContext, reply: Outgoing, failure: str, detail: str) -> Delivery:
@@ -167,23 +213,17 @@ def _fail(ctx: AppContext, reply: Outgoing, failure: str, detail: str) -> Delive
         return Delivery(outgoing.fail(s, reply.id, reply.drive, failure, detail), detail)
 
 
-def _postpone(ctx: AppContext, reply: Outgoing, why: str, retry_at: datetime) -> None:
-    with transaction(ctx.sessions) as s:
-        outgoing.defer(s, reply.id, reply.drive, why, retry_at)
-
-
 def _defer(ctx: AppContext, entry_id: int, drive: int, exc: BaseException) -> Delivery:
     """Put the send off until Mercado Libre takes it again, or give up after the configured age."""
     error = f"{type(exc).__name__}: {exc}"
+    now = utcnow()
     with transaction(ctx.sessions) as s:
         reply = outgoing.load(s, entry_id)
         if reply.final or reply.drive != drive:
             return Delivery(reply.status if reply.final else "stale")
-        waited = utcnow() - reply.pending_since
-        if waited > timedelta(seconds=ctx.settings.outbox_give_up_after_s):
-            hours = waited.total_seconds() / 3600
-            detail = f"Mercado Libre no aceptó el envío durante {hours:.0f} h (último error: {error})"
-            return Delivery(outgoing.fail(s, entry_id, drive, "gave_up", detail), detail)
-        retry_at = utcnow() + timedelta(seconds=backoff(ctx, reply.deferrals, exc))
+        why = given_up(ctx, reply, now)
+        if why is not None:
+            return Delivery(outgoing.fail(s, entry_id, drive, "gave_up", why), why)
+        retry_at = now + timedelta(seconds=backoff(ctx, reply.deferrals, exc))
         outgoing.defer(s, entry_id, drive, error, retry_at)
         return Delivery("deferred", error)

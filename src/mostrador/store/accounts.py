@@ -69,12 +69,23 @@ def store_refreshed_tokens(s: Session, account_id: int, seen_version: int, value
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def release_refresh_lease(s: Session, account_id: int, status: str, detail: str) -> None:
-    s.execute(
+def release_refresh_lease(
+    s: Session, account_id: int, owner: str, version: int, status: str | None, detail: str | None
+) -> bool:
+    """Clear our lease (and set the account's status) if we still hold it on `version`."""
+    values: dict[str, Any] = {"refresh_lease_owner": None, "refresh_lease_until": None}
+    if status is not None:
+        values.update(status=status, status_detail=(detail or "")[:500])
+    result = s.execute(
         update(Account)
-        .where(Account.id == account_id)
-        .values(refresh_lease_owner=None, refresh_lease_until=None, status=status, status_detail=detail[:500])
+        .where(
+            Account.id == account_id,
+            Account.refresh_lease_owner == owner,
+            Account.token_version == version,
+        )
+        .values(**values)
     )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def all_accounts_for_update(s: Session) -> Sequence[Account]:

@@ -1,8 +1,9 @@
 """Outgoing texts, recorded with their send before anything is posted.
 
-Every change a send makes is conditional on the entry's `drive` (the fencing token of the workflow
-that owns it), so a stale run never overwrites a newer one. Repositories flush but never commit: the
-caller's transaction boundary does.
+Every transition of a send is one conditional UPDATE (`… WHERE drive = :d AND status = …`) whose row
+count says whether it happened, so a stale run — or a read made before another process committed —
+can never overwrite a newer one, on SQLite as on PostgreSQL (READ COMMITTED). Repositories flush but
+never commit: the caller's transaction boundary does.
 """
 
 from __future__ import annotations
@@ -14,18 +15,15 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from mostrador.store.models import Message, OutboxEntry
+from mostrador.store.models import Message, OutboxEntry, OutboxStatus
 from mostrador.store.upsert import insert_ignore
 
-PENDING = "pending"
+PENDING = OutboxStatus.PENDING
 
 
-def insert_entry(s: Session, values: dict[str, Any]) -> OutboxEntry:
-    """Record the entry for a target once; a second call returns the existing row untouched."""
-    insert_ignore(s, OutboxEntry.__table__, values, ["account_id", "channel", "target_id"])  # type: ignore[arg-type]
-    entry = entry_for_target(s, values["account_id"], values["channel"], values["target_id"])
-    assert entry is not None
-    return entry
+def insert_entry(s: Session, values: dict[str, Any]) -> int | None:
+    """Insert the entry for a target unless one exists; the new id, or None when another one won."""
+    return insert_ignore(s, OutboxEntry.__table__, values, ["account_id", "channel", "target_id"])  # type: ignore[arg-type]
 
 
 def entry_for_target(s: Session, account_id: int, channel: str, target_id: str) -> OutboxEntry | None:
@@ -44,24 +42,37 @@ def entry_in_conversation(s: Session, conversation_id: int, entry_id: int) -> Ou
     ).first()
 
 
-def update_if_drive(s: Session, entry_id: int, owner: int, **values: Any) -> bool:
-    """Change a pending entry only if drive `owner` still owns it; False when a newer drive took over."""
-    result = s.execute(
-        update(OutboxEntry)
-        .where(OutboxEntry.id == entry_id, OutboxEntry.drive == owner, OutboxEntry.status == PENDING)
-        .values(**values)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+def transition(
+    s: Session,
+    entry_id: int,
+    values: dict[str, Any],
+    *,
+    drive: int | None = None,
+    statuses: Sequence[str] = (PENDING,),
+    unattempted: bool = False,
+) -> bool:
+    """Change the entry only if it is still in one of `statuses` (and owned by `drive`, and never
+    attempted, when given); True if it changed. The one way a send's state moves."""
+    stmt = update(OutboxEntry).where(OutboxEntry.id == entry_id, OutboxEntry.status.in_(list(statuses)))
+    if drive is not None:
+        stmt = stmt.where(OutboxEntry.drive == drive)
+    if unattempted:
+        stmt = stmt.where(OutboxEntry.attempts == 0)
+    result = s.execute(stmt.values(**values).execution_options(synchronize_session=False))
+    changed = bool(result.rowcount)  # type: ignore[attr-defined]
+    if changed:
+        entry = s.get(OutboxEntry, entry_id)
+        if entry is not None:
+            s.refresh(entry)
+    return changed
 
 
-def count_attempt(s: Session, entry_id: int, drive: int, lease_until: datetime) -> bool:
-    """+1 attempt right before a post (attempts > 0: Mercado Libre may have it); False if not ours now."""
-    return update_if_drive(s, entry_id, drive, attempts=OutboxEntry.attempts + 1, next_attempt_at=lease_until)
+def attempts_plus_one() -> Any:
+    return OutboxEntry.attempts + 1
 
 
-def take_over(s: Session, entry_id: int, drive: int, lease_until: datetime, **values: Any) -> bool:
-    """Start drive `drive + 1` of a pending entry (a re-drive, an agent's retry or edit)."""
-    return update_if_drive(s, entry_id, drive, drive=drive + 1, next_attempt_at=lease_until, **values)
+def deferrals_plus_one() -> Any:
+    return OutboxEntry.deferrals + 1
 
 
 def due_entries(s: Session, now: datetime, limit: int) -> Sequence[tuple[int, int]]:
@@ -75,14 +86,23 @@ def due_entries(s: Session, now: datetime, limit: int) -> Sequence[tuple[int, in
     return [(row.id, row.drive) for row in s.execute(stmt)]
 
 
-def earlier_pending(s: Session, conversation_id: int, entry_id: int) -> bool:
-    """Whether an older entry of the same conversation is still waiting (chat messages keep their order)."""
-    stmt = select(OutboxEntry.id).where(
+def earlier_pending(s: Session, conversation_id: int, entry_id: int) -> OutboxEntry | None:
+    """The oldest still-pending entry written before this one in the conversation, if any."""
+    stmt = select(OutboxEntry).where(
         OutboxEntry.conversation_id == conversation_id,
         OutboxEntry.id < entry_id,
         OutboxEntry.status == PENDING,
     )
-    return s.scalar(stmt.limit(1)) is not None
+    return s.scalars(stmt.order_by(OutboxEntry.id).limit(1)).first()
+
+
+def later_pending(s: Session, conversation_id: int, entry_id: int) -> Sequence[OutboxEntry]:
+    stmt = select(OutboxEntry).where(
+        OutboxEntry.conversation_id == conversation_id,
+        OutboxEntry.id > entry_id,
+        OutboxEntry.status == PENDING,
+    )
+    return s.scalars(stmt.order_by(OutboxEntry.id)).all()
 
 
 def entries_of(s: Session, conversation_ids: Sequence[int]) -> Sequence[OutboxEntry]:
@@ -92,11 +112,9 @@ def entries_of(s: Session, conversation_ids: Sequence[int]) -> Sequence[OutboxEn
     return s.scalars(stmt.order_by(OutboxEntry.id)).all()
 
 
-def adoptable(
-    s: Session, conversation_id: int, text: str, prefix: str
-) -> Sequence[tuple[Message, OutboxEntry]]:
-    """Our own messages with this text whose post may have gone out without Mercado Libre's id: the
-    candidates a remote message with the same text can be (oldest first)."""
+def adoptable(s: Session, conversation_id: int, prefix: str) -> Sequence[tuple[Message, OutboxEntry]]:
+    """Our own messages whose post may have gone out without Mercado Libre's id (an attempt was made,
+    and the message still carries our provisional id): what a remote message can turn out to be."""
     stmt = (
         select(Message, OutboxEntry)
         .join(OutboxEntry, OutboxEntry.message_id == Message.id)
@@ -104,9 +122,8 @@ def adoptable(
             Message.conversation_id == conversation_id,
             Message.direction == "out",
             Message.external_id.startswith(prefix),
-            Message.text == text,
             OutboxEntry.attempts > 0,
-            OutboxEntry.status.in_((PENDING, "sent")),
+            OutboxEntry.status.in_((PENDING, OutboxStatus.SENT)),
         )
         .order_by(Message.created_at, Message.id)
     )

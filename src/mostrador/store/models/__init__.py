@@ -10,7 +10,7 @@ from mostrador.store.models.conversations import Contact, ContactIdentity, Conve
 from mostrador.store.models.intake import Counter, Notification
 from mostrador.store.models.limits import ApiBudget
 from mostrador.store.models.operations import Event, SyncRun
-from mostrador.store.models.outbox import Reply
+from mostrador.store.models.outbox import OutboxEntry, OutboxStatus
 from mostrador.store.models.people import LoginFailure, User, UserSession, Workspace
 
 __all__ = [
@@ -26,7 +26,8 @@ __all__ = [
     "Message",
     "Notification",
     "OAuthState",
-    "Reply",
+    "OutboxEntry",
+    "OutboxStatus",
     "SyncRun",
     "UTCDateTime",
     "User",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -11,20 +12,31 @@ from sqlalchemy.orm import Mapped, mapped_column
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
 
 
+class OutboxStatus(StrEnum):
+    """Where an outgoing text stands; only `pending` ones are ever sent."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # refused for good, or no success for too long: shown, an agent can retry
+    SUPERSEDED = "superseded"  # nothing to send any more: answered elsewhere, deleted, closed
+
+
 class OutboxEntry(Base):
     """One outgoing text (a bot or agent answer, a post-sale or claim message, an automatic message).
 
     One row per target (a question, or a reply key inside a pack or a claim), so a double submit or a
     retried step records it once. `drive` numbers the sends: workflow `outbox:<id>:<drive>` owns the
-    entry, and every write of a send is conditional on its drive, so a stale run can never post after a
-    re-drive or an agent's edit. `next_attempt_at` is when the re-drive schedule may send it again: a
-    lease while a send is queued or running, the back-off after an outage, NULL once final.
+    entry (`workflow_id` names it), and every change a send makes is conditional on its drive, so a
+    stale run can never post or settle after a re-drive or an agent's edit. `next_attempt_at` is when
+    the re-drive looks at it again: a lease while a send is queued or running, the back-off after an
+    outage, NULL once final.
     """
 
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("account_id", "channel", "target_id"),
         Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_message_id", "message_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -37,6 +49,7 @@ class OutboxEntry(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|failed|superseded
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # posts that may have reached Mercado Libre
     drive: Mapped[int] = mapped_column(Integer, default=1)
+    workflow_id: Mapped[str | None] = mapped_column(String(200))  # the workflow that owns the drive
     deferrals: Mapped[int] = mapped_column(Integer, default=0)  # sends put off by an outage, since pending
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failure: Mapped[str | None] = mapped_column(String(40))  # why it failed: guard_blocked, rejected …

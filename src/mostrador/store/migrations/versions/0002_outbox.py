@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("drive", sa.Integer(), nullable=False),
+        sa.Column("workflow_id", sa.String(length=200), nullable=True),
         sa.Column("deferrals", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("failure", sa.String(length=40), nullable=True),
@@ -52,14 +53,19 @@ def upgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_conversation_id"), ["conversation_id"], unique=False)
+        batch_op.create_index("ix_outbox_message_id", ["message_id"], unique=False)
+    # Every reply of the old code was recorded with its message; one without would have no conversation.
+    orphans = op.get_bind().execute(sa.text("SELECT count(*) FROM replies WHERE message_id IS NULL")).scalar()
+    if orphans:
+        raise RuntimeError(f"{orphans} replies have no message: fix or delete them before upgrading")
     # Pending rows are due at once: the re-drive schedule sends what the old code left pending.
     op.execute(
         """
         INSERT INTO outbox (id, account_id, conversation_id, message_id, channel, target_id, text, params,
-                            status, attempts, drive, deferrals, next_attempt_at, failure, last_error,
-                            remote_id, created_at, pending_since, sent_at)
+                            status, attempts, drive, workflow_id, deferrals, next_attempt_at, failure,
+                            last_error, remote_id, created_at, pending_since, sent_at)
         SELECT r.id, r.account_id, m.conversation_id, r.message_id, r.channel, r.target_id, r.text, m.meta,
-               r.status, r.attempts, 1, 0, CASE WHEN r.status = 'pending' THEN r.created_at END,
+               r.status, r.attempts, 1, NULL, 0, CASE WHEN r.status = 'pending' THEN r.created_at END,
                CASE WHEN r.status = 'failed' THEN 'rejected' END, r.last_error,
                NULL, r.created_at, r.created_at, r.sent_at
         FROM replies r JOIN messages m ON m.id = r.message_id
@@ -102,6 +108,7 @@ def downgrade() -> None:
         """
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_message_id")
         batch_op.drop_index(batch_op.f("ix_outbox_conversation_id"))
         batch_op.drop_index("ix_outbox_due")
     op.drop_table("outbox")
