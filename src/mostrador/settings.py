@@ -44,7 +44,9 @@ class Settings(BaseSettings):
     )
 
     executor_id: str | None = Field(default=None, description="Stable DBOS executor id of this process slot.")
-    app_version: str = "mostrador-1"
+    # Pinned so a deploy does not strand in-flight workflows (DBOS-NOTES edge 4); bumped when workflow
+    # code changes incompatibly — then drain the queues before upgrading (docs/operations.md).
+    app_version: str = "mostrador-2"
     # How often each process looks for queued work: every poll is a few queries even when idle
     # (0.05 s cost 15 % of a core at rest; 0.1 s adds ~25 ms to a question on average).
     queue_polling_interval_s: float = 0.1

@@ -150,3 +150,44 @@ def deliver(connected: Connected, entry_id: int, drive: int | None = None) -> st
         return (await pipeline.deliver(ctx, entry_id, drive)).status
 
     return run_in_worker_context(connected, job)  # type: ignore[no-any-return]
+
+
+def ask_question(connected: Connected, text: str, title: str = "Mate de calabaza") -> dict[str, Any]:
+    """A listing of the seller, a new buyer, and the buyer's question on it (the sandbox's public API)."""
+    with httpx.Client(base_url=connected.sandbox.url) as c:
+        seller_auth = {"Authorization": f"Bearer {connected.seller['access_token']}"}
+        item = c.post(
+            "/items",
+            json={
+                "title": title,
+                "category_id": "MLA1",
+                "price": 9000,
+                "currency_id": "ARS",
+                "available_quantity": 4,
+                "buying_mode": "buy_it_now",
+                "listing_type_id": "gold_special",
+                "condition": "new",
+            },
+            headers=seller_auth,
+        )
+        item.raise_for_status()
+        buyer = c.post("/_sandbox/users", json={"nickname": "PREGUNTON", "site_id": "MLA", "role": "buyer"})
+        r = c.post(
+            "/questions",
+            json={"item_id": item.json()["id"], "text": text},
+            headers={"Authorization": f"Bearer {buyer.json()['access_token']}"},
+        )
+        r.raise_for_status()
+        return r.json()  # type: ignore[no-any-return]
+
+
+def sandbox_faults(connected: Connected, **faults: Any) -> None:
+    """Set the sandbox's fault injection (no arguments: all off)."""
+    with httpx.Client(base_url=connected.sandbox.url) as c:
+        c.put("/_sandbox/faults", json=faults).raise_for_status()
+
+
+def sandbox_log(connected: Connected, kind: str) -> list[dict[str, Any]]:
+    with httpx.Client(base_url=connected.sandbox.url) as c:
+        body = c.get("/_sandbox/log", params={"kind": kind}).json()
+    return body if isinstance(body, list) else body.get("entries", body.get("results", []))  # type: ignore[no-any-return]

@@ -178,3 +178,31 @@ def test_a_closed_claim_closes_the_conversation_and_refuses_replies(
         reply(postsale, thread, agent, "Hola")
     with transaction(postsale.ctx.sessions) as s:
         assert s.scalar(select(func.count()).select_from(OutboxEntry)) == 0
+
+
+def test_a_second_identical_reply_whose_post_never_arrived_is_posted_not_taken_for_the_first(
+    postsale: Connected, market: Market, agent: int
+) -> None:
+    """Claim posts answer 201 with no id, so a sent reply stays unlinked until a read meets it. A second
+    reply with the same text whose outcome is unknown must not mistake the first one's message for its
+    own: it is posted."""
+    order = market.sale()
+    claim = market.open_claim(order)
+    ingest(postsale, claim["id"])
+    thread, _, _ = claim_thread(postsale, claim["id"])
+    first = reply(postsale, thread, agent, "Ok, lo reviso.")
+    assert send(postsale, first) == "sent"
+    second = reply(postsale, thread, agent, "Ok, lo reviso.")
+    assert second is not None and second.id != first.id  # (each form has its own reply key)
+    with transaction(postsale.ctx.sessions) as s:  # counted, then the POST never left (a crash)
+        assert outgoing.count_attempt(s, second.id, second.drive, second.created_at)
+    assert send(postsale, second) == "sent"
+    posted = [e["text"] for e in market.log("claim_messages") if int(e["claim_id"]) == claim["id"]]
+    assert posted == ["Ok, lo reviso.", "Ok, lo reviso."]
+    # A later read links each to its own message: two of ours, none recorded twice.
+    ingest(postsale, claim["id"])
+    _, msgs, _ = claim_thread(postsale, claim["id"])
+    assert [(m.author, m.status) for m in msgs] == [("agent", "sent"), ("agent", "sent")]
+    assert len({m.external_id for m in msgs}) == 2 and not any(
+        m.external_id.startswith("reply:") for m in msgs
+    )

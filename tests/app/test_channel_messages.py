@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -210,3 +211,34 @@ def test_a_message_of_another_seller_is_never_recorded(postsale: Connected, mark
     assert plan.outcome == "skipped"
     with transaction(postsale.ctx.sessions) as s:
         assert s.scalar(select(func.count()).select_from(Conversation)) == 0
+
+
+def test_a_later_reply_waits_for_an_earlier_one_without_counting_as_an_outage(
+    postsale: Connected, market: Market, agent: int
+) -> None:
+    """Chat replies keep their order: while the first waits out an outage the second waits for it — not
+    re-driven every few seconds, no deferral counted — and goes as soon as the first is out."""
+    order = market.sale()
+    pack_id = market.pack_of(order)
+    ingest(postsale, market.buyer_writes(order, "¿Lo mandan hoy?")["id"])
+    thread, _ = pack_thread(postsale, pack_id)
+    first = actions.reply(postsale.ctx, thread.workspace_id, agent, thread.id, "Sí, sale hoy.")
+    second = actions.reply(postsale.ctx, thread.workspace_id, agent, thread.id, "Te aviso el seguimiento.")
+    assert first is not None and second is not None
+    later = outgoing.utcnow() + timedelta(minutes=5)
+    with transaction(postsale.ctx.sessions) as s:  # what an outage leaves: the first deferred
+        assert outgoing.defer(s, first.id, first.drive, "ServerError: 503", later)
+    assert send(postsale, second) == "waiting"  # not posted
+    with transaction(postsale.ctx.sessions) as s:
+        waiting = s.get(OutboxEntry, second.id)
+        assert waiting is not None and waiting.deferrals == 0 and waiting.last_error is None
+        assert waiting.next_attempt_at is not None and waiting.next_attempt_at > later
+    assert seller_posts(market, pack_id) == []
+
+    assert send(postsale, first) == "sent"
+    with transaction(postsale.ctx.sessions) as s:  # woken: due now, not in five minutes
+        woken = s.get(OutboxEntry, second.id)
+        assert woken is not None and woken.next_attempt_at is not None
+        assert woken.next_attempt_at <= outgoing.utcnow()
+    assert send(postsale, second) == "sent"
+    assert [e["text"] for e in seller_posts(market, pack_id)] == ["Sí, sale hoy.", "Te aviso el seguimiento."]

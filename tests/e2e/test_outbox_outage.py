@@ -207,3 +207,21 @@ def test_a_question_read_during_an_outage_longer_than_the_ingest_retries_is_answ
     assert all(DBOS.get_workflow_status(f"question:{q['id']}~later1") is not None for q in asked)
     time.sleep(1.0)
     assert [len(world.answers_for(q["id"])) for q in asked] == [1, 1]
+
+
+def test_a_post_slower_than_the_lease_is_neither_taken_over_nor_posted_twice(world: World) -> None:
+    """Mercado Libre takes 8 s to answer the POST, longer than the send's 5 s lease: the re-drive sees the
+    workflow that owns the drive still running, extends the lease instead of starting a new drive, and the
+    answer is posted once."""
+    [item] = items_in_stock(world, 1)
+    with world.sandbox() as c:
+        c.put("/_sandbox/faults", json={"latency_ms": 8000, "path_pattern": "^/answers"}).raise_for_status()
+    try:
+        question = world.ask(item, "Hola, tenés stock de este?")
+        wait_for(lambda: world.answers_for(question["id"]), timeout=30)
+    finally:
+        outage(world, None)
+    [row] = [e for e in entries(world, "questions") if e.target_id == str(question["id"])]
+    assert (row.status, row.drive, row.attempts) == ("sent", 1, 1)
+    time.sleep(2.0)
+    assert len(world.answers_for(question["id"])) == 1

@@ -15,7 +15,7 @@ class MeliClient(OAuthApi, MarketplaceApi, MessagingApi, PostPurchaseApi):
 
     One instance per application (client id), shared by all sellers: the access token is an
     argument of each call. All transport goes through ``Requester.request``, which adds the
-    bearer header, waits for the ``RateLimiter``, consults the ``CircuitBreaker``, retries per
+    bearer header, waits for the ``RateLimiter``, consults the endpoint family's circuit breaker, retries per
     ``RetryPolicy`` and maps failures to ``errors.MeliError`` subclasses.
     """
 

@@ -32,6 +32,11 @@ class FaultSettings(BaseModel):
 
 
 _ERRORS_BY_STATUS = {
+    # Refusals Mercado Libre answers that a client must not retry (§10), for tests of how they are shown.
+    401: ("invalid access token", "unauthorized"),
+    403: ("forbidden", "forbidden"),
+    409: ("conflict", "conflict"),
+    451: ("the user is not available", "unavailable_for_legal_reasons"),
     429: ("Too Many Requests", "too_many_requests"),
     500: ("Internal Server Error", "internal_error"),
     502: ("Bad Gateway", "bad_gateway"),

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
+import dbos
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from mostrador import failpoints
@@ -21,6 +23,7 @@ from mostrador.meli import errors as meli_errors
 from mostrador.users.roles import Role
 from mostrador.web.deps import CurrentUser, get_ctx, page, requires
 from mostrador.workflows import outbox
+from mostrador.workflows.runtime import RuntimeNotStarted
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -179,7 +182,8 @@ async def _schedule(reply: Outgoing) -> None:
     first), its lease runs out and the outbox re-drive sends it."""
     try:
         await outbox.schedule(reply)
-    except Exception:  # the re-drive covers it; the agent's reply is recorded either way
+    except (dbos.error.DBOSException, SQLAlchemyError, RuntimeNotStarted):
+        # The queue's database is busy or down, or no DBOS runs here: the reply is recorded either way.
         log.warning("scheduling reply %s failed; the outbox re-drive will send it", reply.id, exc_info=True)
 
 
