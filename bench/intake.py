@@ -228,6 +228,16 @@ def app_progress(database_url: str, dbos_url: str) -> dict[str, int]:
     }
 
 
+def app_processes(workers: int, run_workers: bool) -> str:
+    if workers:
+        return f"`mostrador serve` with MOSTRADOR_RUN_WORKERS=false + {workers} `mostrador worker`"
+    if not run_workers:  # MOSTRADOR_RUN_WORKERS=false in this environment: a diagnostic, not a deployment
+        return (
+            "one `mostrador serve` with MOSTRADOR_RUN_WORKERS=false: intake and dispatcher, no workflow runs"
+        )
+    return "one `mostrador serve` running intake, dispatcher and workflows"
+
+
 def _fresh_pg_database(base_url: str) -> str:
     from mostrador.settings import normalise_db_url
 
@@ -356,11 +366,7 @@ def main() -> None:
                 "seconds": args.seconds,
                 "machine_cores": mp.cpu_count(),
                 "database": "postgresql" if settings.is_postgres else "sqlite",
-                "app_processes": (
-                    f"`mostrador serve` with MOSTRADOR_RUN_WORKERS=false + {args.workers} `mostrador worker`"
-                    if args.workers
-                    else "one `mostrador serve` running intake, dispatcher and workflows"
-                ),
+                "app_processes": app_processes(args.workers, settings.run_workers),
                 "meli_default_per_minute": args.meli_per_minute or settings.meli_default_per_minute,
                 "bare_endpoint": bare_result,
                 "app": app_result,
