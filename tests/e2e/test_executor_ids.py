@@ -25,7 +25,7 @@ from mostrador.sandbox.config import SandboxConfig
 from mostrador.sandbox.testing import running_sandbox_app
 from mostrador.settings import Settings, normalise_db_url
 from mostrador.store.db import make_engine, make_sessionmaker, transaction
-from mostrador.store.models import Reply
+from mostrador.store.models import OutboxEntry
 
 from ..conftest import PG_URL, _drop_pg_database, _fresh_pg_database
 from .conftest import wait_for
@@ -84,7 +84,7 @@ def _reply_attempts(settings: Settings, question_id: int) -> tuple[str, int] | N
     engine = make_engine(settings.resolved_database_url)
     try:
         with transaction(make_sessionmaker(engine)) as s:
-            reply = s.scalars(select(Reply).where(Reply.target_id == str(question_id))).first()
+            reply = s.scalars(select(OutboxEntry).where(OutboxEntry.target_id == str(question_id))).first()
             return (reply.status, reply.attempts) if reply else None
     finally:
         engine.dispose()
