@@ -70,9 +70,7 @@ def test_no_channel_name_in_the_templates() -> None:
     assert found == [], "templates must show what the channel's Presentation says, not test channel names"
 
 
-@pytest.mark.parametrize(
-    "path", _product_modules(("store/",)), ids=lambda p: p.relative_to(SRC).as_posix()
-)
+@pytest.mark.parametrize("path", _product_modules(("store/",)), ids=lambda p: p.relative_to(SRC).as_posix())
 def test_sql_only_in_store(path: Path) -> None:
     """Repositories in `store/` are the only place that writes SQL (STYLE: Polar's habit)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))

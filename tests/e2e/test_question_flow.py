@@ -51,7 +51,11 @@ def replies_for(world: World, question_id: int) -> int:
     try:
         with transaction(make_sessionmaker(engine)) as s:
             return int(
-                s.scalar(select(func.count()).select_from(OutboxEntry).where(OutboxEntry.target_id == str(question_id)))
+                s.scalar(
+                    select(func.count())
+                    .select_from(OutboxEntry)
+                    .where(OutboxEntry.target_id == str(question_id))
+                )
                 or 0
             )
     finally:
