@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, CursorResult, bindparam, or_, select, update
+from sqlalchemy import Connection, CursorResult, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,26 @@ def pending_notifications(s: Session, now: datetime, limit: int = 500) -> Sequen
         or_(Notification.next_dispatch_at.is_(None), Notification.next_dispatch_at <= now),
     )
     return s.scalars(stmt.order_by(Notification.id).limit(limit)).all()
+
+
+def account_for_user(s: Session, meli_user_id: int | None) -> int | None:
+    """The connected account of this Mercado Libre user, if any."""
+    if meli_user_id is None:
+        return None
+    return s.scalar(_ACCOUNT_BY_USER, {"user_id": meli_user_id})
+
+
+def resource_sequence(s: Session, topic: str, resource_id: str, up_to_id: int) -> int:
+    """How many notifications about this resource were recorded up to row `up_to_id` — the n of its
+    n-th workflow id (`ix_notifications_resource` makes it one short range scan). Every row that is or
+    was work counts, a row given up on (`dispatch_failed`) too, so a number is never reused."""
+    stmt = select(func.count()).where(
+        Notification.topic == topic,
+        Notification.resource_id == resource_id,
+        Notification.id <= up_to_id,
+        Notification.status.in_(("accepted", "dispatched", "dispatch_failed")),
+    )
+    return int(s.scalar(stmt) or 0)
 
 
 def mark_dispatched(s: Session, notification_ids: list[int], workflow_id: str) -> None:

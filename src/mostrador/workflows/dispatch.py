@@ -20,14 +20,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from dbos import SetEnqueueOptions, SetWorkflowID
-from sqlalchemy import func, select
 
 from mostrador.channels.registry import channel_for
 from mostrador.context import AppContext
 from mostrador.store import accounts as accounts_store
 from mostrador.store import notifications as notifications_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, Notification
 from mostrador.store.notifications import DispatchFailure
 from mostrador.workflows import runtime
 from mostrador.workflows.resources import handle_resource
@@ -208,9 +206,7 @@ def _pending(ctx: AppContext, now: datetime, limit: int) -> list[Batch]:
         last_seen: dict[int, datetime] = {}
         for n in notifications_store.pending_notifications(s, now, limit=limit):
             if n.meli_user_id not in accounts:
-                accounts[n.meli_user_id] = s.scalar(
-                    select(Account.id).where(Account.meli_user_id == n.meli_user_id)
-                )
+                accounts[n.meli_user_id] = notifications_store.account_for_user(s, n.meli_user_id)
             account_id = accounts[n.meli_user_id]
             key = (n.topic, n.resource_id or "")
             batch = batches.setdefault(key, Batch(n.topic, n.resource_id or "", account_id))
@@ -219,17 +215,8 @@ def _pending(ctx: AppContext, now: datetime, limit: int) -> list[Batch]:
             if account_id is not None:
                 last_seen[account_id] = max(last_seen.get(account_id, n.received_at), n.received_at)
         for batch in batches.values():
-            batch.seq = int(
-                s.scalar(
-                    select(func.count()).where(
-                        Notification.topic == batch.topic,
-                        Notification.resource_id == batch.resource_id,
-                        Notification.id <= batch.last_row_id,
-                        # every row that is or was work: a row given up on still took its number
-                        Notification.status.in_(("accepted", "dispatched", "dispatch_failed")),
-                    )
-                )
-                or 1
+            batch.seq = max(
+                notifications_store.resource_sequence(s, batch.topic, batch.resource_id, batch.last_row_id), 1
             )
         for account_id, at in last_seen.items():
             accounts_store.touch_account_notification(s, account_id, at)

@@ -30,11 +30,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from mostrador.settings import normalise_db_url
+from mostrador.store import executor_locks
 
 log = logging.getLogger(__name__)
 
@@ -139,17 +140,15 @@ class PostgresExecutorLock:
 
     def _connect(self) -> Connection:
         conn = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        # Notice a vanished peer in ~25 s instead of the OS default of two hours, and never let an
-        # idle-session timeout end the session that holds the claim.
-        conn.exec_driver_sql("SET tcp_keepalives_idle = 10")
-        conn.exec_driver_sql("SET tcp_keepalives_interval = 5")
-        conn.exec_driver_sql("SET tcp_keepalives_count = 3")
-        if int(conn.exec_driver_sql("SHOW server_version_num").scalar_one()) >= 140000:
-            conn.exec_driver_sql("SET idle_session_timeout = 0")
+        try:
+            executor_locks.prepare_lock_session(conn)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def _try_lock(self, conn: Connection) -> bool:
-        return bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}).scalar_one())
+        return executor_locks.try_lock(conn, self.key)
 
     def try_acquire(self) -> str | None:
         """None when acquired, else a description of the holder."""
@@ -171,16 +170,7 @@ class PostgresExecutorLock:
         self._watch.start()
 
     def _describe_holder(self, conn: Connection) -> str:
-        row = conn.execute(
-            text(
-                "SELECT a.pid, a.client_addr, a.backend_start FROM pg_locks l"
-                " JOIN pg_stat_activity a ON a.pid = l.pid"
-                " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
-                " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                " AND l.classid::bigint = :hi AND l.objid::bigint = :lo"
-            ),
-            {"hi": (self.key >> 32) & 0xFFFFFFFF, "lo": self.key & 0xFFFFFFFF},
-        ).first()
+        row = executor_locks.holder(conn, self.key)
         if row is None:
             return "a session that just ended or that this role cannot see"
         addr = row.client_addr or "a local socket"
@@ -192,16 +182,7 @@ class PostgresExecutorLock:
             if self._conn is None:
                 return False
             try:
-                return bool(
-                    self._conn.execute(
-                        text(
-                            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
-                            " AND pid = pg_backend_pid() AND objsubid = 1"
-                            " AND classid::bigint = :hi AND objid::bigint = :lo"
-                        ),
-                        {"hi": (self.key >> 32) & 0xFFFFFFFF, "lo": self.key & 0xFFFFFFFF},
-                    ).scalar_one()
-                )
+                return executor_locks.held_by_this_session(self._conn, self.key)
             except SQLAlchemyError:
                 return False
 
@@ -245,7 +226,7 @@ class PostgresExecutorLock:
         with self._guard:
             if self._conn is not None:
                 with contextlib.suppress(SQLAlchemyError):
-                    self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+                    executor_locks.unlock(self._conn, self.key)
                 with contextlib.suppress(SQLAlchemyError):
                     self._conn.close()
                 self._conn = None
