@@ -157,7 +157,7 @@ def seed_conversation(s: Any, account: Account, question_id: str) -> dict[str, s
     conversations_store.upsert_message(
         s, conv.id, "in", question_id, author="buyer", text="¿Tenés stock?", status="received"
     )
-    entry = outbox_store.insert_entry(
+    entry_id = outbox_store.insert_entry(
         s,
         {
             "account_id": account.id,
@@ -169,7 +169,7 @@ def seed_conversation(s: Any, account: Account, question_id: str) -> dict[str, s
             "failure": "rejected",
         },
     )
-    return {"account_id": str(account.id), "conversation_id": str(conv.id), "entry_id": str(entry.id)}
+    return {"account_id": str(account.id), "conversation_id": str(conv.id), "entry_id": str(entry_id)}
 
 
 def form_token(page: str) -> str:
