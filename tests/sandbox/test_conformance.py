@@ -159,9 +159,9 @@ async def test_notification_envelopes_and_missed_feeds_have_the_fixture_shapes()
         received.append(body)
         return Response("nope", status_code=500)
 
-    config = SandboxConfig(
-        seed=4, retry_schedule_s=(0.0,)
-    )  # one failed attempt goes straight to missed feeds
+    # One failed attempt goes straight to missed feeds. The test is about shapes, not Mercado Libre's
+    # 500 ms deadline: on a loaded machine a delivery could time out before the receiver saw it.
+    config = SandboxConfig(seed=4, retry_schedule_s=(0.0,), notification_timeout_s=10.0)
     app = create_app(config)
     differences = load_differences()
     with running_asgi_server(receiver) as receiver_url:
