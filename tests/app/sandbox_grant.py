@@ -152,10 +152,9 @@ def deliver(connected: Connected, entry_id: int, drive: int | None = None) -> st
     return run_in_worker_context(connected, job)  # type: ignore[no-any-return]
 
 
-def ask_question(connected: Connected, text: str, title: str = "Mate de calabaza") -> dict[str, Any]:
-    """A listing of the seller, a new buyer, and the buyer's question on it (the sandbox's public API)."""
+def new_listing(connected: Connected, title: str = "Mate de calabaza") -> str:
+    """A listing of the seller, through the sandbox's public API; its id."""
     with httpx.Client(base_url=connected.sandbox.url) as c:
-        seller_auth = {"Authorization": f"Bearer {connected.seller['access_token']}"}
         item = c.post(
             "/items",
             json={
@@ -168,14 +167,23 @@ def ask_question(connected: Connected, text: str, title: str = "Mate de calabaza
                 "listing_type_id": "gold_special",
                 "condition": "new",
             },
-            headers=seller_auth,
+            headers={"Authorization": f"Bearer {connected.seller['access_token']}"},
         )
         item.raise_for_status()
-        buyer = c.post("/_sandbox/users", json={"nickname": "PREGUNTON", "site_id": "MLA", "role": "buyer"})
+        return str(item.json()["id"])
+
+
+def ask_question(
+    connected: Connected, text: str, item_id: str | None = None, buyer: str = "PREGUNTON"
+) -> dict[str, Any]:
+    """A new buyer's question on `item_id` (a new listing when None), through the sandbox's public API."""
+    item_id = item_id or new_listing(connected)
+    with httpx.Client(base_url=connected.sandbox.url) as c:
+        asker = c.post("/_sandbox/users", json={"nickname": buyer, "site_id": "MLA", "role": "buyer"})
         r = c.post(
             "/questions",
-            json={"item_id": item.json()["id"], "text": text},
-            headers={"Authorization": f"Bearer {buyer.json()['access_token']}"},
+            json={"item_id": item_id, "text": text},
+            headers={"Authorization": f"Bearer {asker.json()['access_token']}"},
         )
         r.raise_for_status()
         return r.json()  # type: ignore[no-any-return]

@@ -33,7 +33,7 @@ from mostrador.store.models import Account, Notification
 from mostrador.workflows import runtime
 from mostrador.workflows.dispatch import FAILED_COUNTER, Dispatcher, RetryPolicy
 
-from .sandbox_grant import Connected
+from .sandbox_grant import Connected, ask_question, new_listing
 
 pytestmark = pytest.mark.slow
 
@@ -45,36 +45,11 @@ async def hold_workflow_id() -> str:
 
 
 def ask_questions(connected: Connected, count: int) -> list[int]:
-    with httpx.Client(base_url=connected.sandbox.url) as c:
-        seller_auth = {"Authorization": f"Bearer {connected.seller['access_token']}"}
-        item = c.post(
-            "/items",
-            json={
-                "title": "Mate de calabaza",
-                "category_id": "MLA1",
-                "price": 9000,
-                "currency_id": "ARS",
-                "available_quantity": 4,
-                "buying_mode": "buy_it_now",
-                "listing_type_id": "gold_special",
-                "condition": "new",
-            },
-            headers=seller_auth,
-        )
-        item.raise_for_status()
-        asked = []
-        for n in range(count):
-            buyer = c.post(
-                "/_sandbox/users", json={"nickname": f"DQ{n}", "site_id": "MLA", "role": "buyer"}
-            ).json()
-            r = c.post(
-                "/questions",
-                json={"item_id": item.json()["id"], "text": "hola, tenés stock?"},
-                headers={"Authorization": f"Bearer {buyer['access_token']}"},
-            )
-            r.raise_for_status()
-            asked.append(int(r.json()["id"]))
-        return asked
+    item_id = new_listing(connected)
+    return [
+        int(ask_question(connected, "hola, tenés stock?", item_id=item_id, buyer=f"DQ{n}")["id"])
+        for n in range(count)
+    ]
 
 
 def record_notification(connected: Connected, question_id: int) -> None:

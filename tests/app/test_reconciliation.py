@@ -13,34 +13,11 @@ from mostrador.store.db import transaction
 from mostrador.store.models import Notification, SyncRun
 
 from ..waiting import wait_for
-from .sandbox_grant import Connected, run_in_worker_context
+from .sandbox_grant import Connected, ask_question, run_in_worker_context
 
 
 def ask(connected: Connected, text: str) -> dict[str, Any]:
-    with httpx.Client(base_url=connected.sandbox.url) as c:
-        seller_auth = {"Authorization": f"Bearer {connected.seller['access_token']}"}
-        item = c.post(
-            "/items",
-            json={
-                "title": "Mate de calabaza",
-                "category_id": "MLA1",
-                "price": 9000,
-                "currency_id": "ARS",
-                "available_quantity": 4,
-                "buying_mode": "buy_it_now",
-                "listing_type_id": "gold_special",
-                "condition": "new",
-            },
-            headers=seller_auth,
-        ).json()
-        buyer = c.post("/_sandbox/users", json={"nickname": "B9", "site_id": "MLA", "role": "buyer"}).json()
-        r = c.post(
-            "/questions",
-            json={"item_id": item["id"], "text": text},
-            headers={"Authorization": f"Bearer {buyer['access_token']}"},
-        )
-        r.raise_for_status()
-        return r.json()  # type: ignore[no-any-return]
+    return ask_question(connected, text, buyer="B9")
 
 
 def recorded(connected: Connected, question_id: int) -> list[Notification]:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mostrador.conversations.outgoing import Posted, Settled
+from mostrador.meli import errors as meli_errors
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -39,6 +40,16 @@ __all__ = [
 
 # A notification received this recently is still on its way (queued or running): sweeps leave it be.
 IN_FLIGHT_GRACE = timedelta(minutes=15)
+# What Mercado Libre answers when it refuses a post for good, nothing posted (§5.4, §8.3, §8.6, §9.6):
+# a channel turns these into `PostRefused`; anything transient is left to the pipeline.
+REFUSALS = (
+    meli_errors.BadRequest,
+    meli_errors.Forbidden,
+    meli_errors.NotFound,
+    meli_errors.Conflict,
+    meli_errors.Unprocessable,
+    meli_errors.Unavailable,
+)
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mostrador.accounts.seller_api import SellerApi
-from mostrador.channels.base import IN_FLIGHT_GRACE, Plan, Pointer, Posted, PostRefused, Presentation, Settled
+from mostrador.channels.base import (
+    IN_FLIGHT_GRACE,
+    REFUSALS,
+    Plan,
+    Pointer,
+    Posted,
+    PostRefused,
+    Presentation,
+    Settled,
+)
 from mostrador.context import AppContext
 from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
@@ -42,14 +51,6 @@ TOPICS = ("post_purchase", "claims")  # the older stand-alone claims topic annou
 STATE_KEY = "claim"
 # §9.6 documents no length for claim messages; the post-sale 350 (§8.3) keeps us inside whatever applies.
 MESSAGE_LIMIT = 350
-REFUSED = (
-    meli_errors.BadRequest,
-    meli_errors.Forbidden,
-    meli_errors.NotFound,
-    meli_errors.Conflict,
-    meli_errors.Unprocessable,
-    meli_errors.Unavailable,
-)
 AUTHORS = {"complainant": "buyer", "mediator": "mediator", "respondent": "seller"}
 SEARCH_PAGE = 100  # §9.2: limit at most 100, offset + limit below 10,000
 MAX_SEARCH_OFFSET = 10_000 - SEARCH_PAGE
@@ -143,7 +144,7 @@ class ClaimsChannel:
         claim_id = reply.conversation_key
         try:
             claim = await api.call(api.meli.get_claim, claim_id)
-        except REFUSED as exc:
+        except REFUSALS as exc:
             raise PostRefused("not_allowed", f"the claim cannot be read: {exc}") from exc
         receiver = receiver_role(claim)
         if receiver is None:
@@ -151,7 +152,7 @@ class ClaimsChannel:
             raise PostRefused("not_allowed", detail)
         try:
             await api.call(api.meli.send_claim_message, claim_id, receiver, reply.text)
-        except REFUSED as exc:
+        except REFUSALS as exc:
             raise PostRefused("rejected", str(exc)) from exc
         return Posted()  # 201 with no body: linked to its hash when a read meets it
 

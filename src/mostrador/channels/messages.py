@@ -23,7 +23,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mostrador.accounts.seller_api import SellerApi
-from mostrador.channels.base import IN_FLIGHT_GRACE, Plan, Pointer, Posted, PostRefused, Presentation, Settled
+from mostrador.channels.base import (
+    IN_FLIGHT_GRACE,
+    REFUSALS,
+    Plan,
+    Pointer,
+    Posted,
+    PostRefused,
+    Presentation,
+    Settled,
+)
 from mostrador.context import AppContext
 from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
@@ -42,15 +51,6 @@ STATE_KEY = "pack"
 SELLER_LIMIT = 350  # §8.3 seller_max_message_length
 PAGE = 50
 MAX_PAGES = 40  # 2,000 messages; a pack's chat is far shorter
-# Refusals after which nothing was posted: blocked thread, open mediation, buyer gone (§8.3, §8.6).
-REFUSED = (
-    meli_errors.BadRequest,
-    meli_errors.Forbidden,
-    meli_errors.NotFound,
-    meli_errors.Conflict,
-    meli_errors.Unprocessable,
-    meli_errors.Unavailable,
-)
 BLOCKED_LABELS = {
     "blocked_by_mediation": "hay una mediación abierta",
     "blocked_by_buyer": "el comprador bloqueó los mensajes",
@@ -157,7 +157,7 @@ class MessagesChannel:
             sent = await api.call(
                 api.meli.send_message, reply.conversation_key, api.seller_id, buyer, reply.text
             )
-        except REFUSED as exc:
+        except REFUSALS as exc:
             raise PostRefused("rejected", str(exc)) from exc
         return Posted(sent.id, sent.status)
 

@@ -16,7 +16,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from mostrador.accounts.seller_api import SellerApi
-from mostrador.channels.base import IN_FLIGHT_GRACE, Plan, Pointer, Posted, PostRefused, Presentation, Settled
+from mostrador.channels.base import (
+    IN_FLIGHT_GRACE,
+    REFUSALS,
+    Plan,
+    Pointer,
+    Posted,
+    PostRefused,
+    Presentation,
+    Settled,
+)
 from mostrador.context import AppContext
 from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
@@ -34,15 +43,6 @@ TOPIC = "questions"
 ANSWER_LIMIT = 2000  # §5.4
 SEARCH_PAGE = 50
 SEARCH_REACH = 1000  # the search cannot page past 1,000 results (§5.1)
-# What Mercado Libre refuses for good: nothing was posted (§5.4 error table).
-REFUSED = (
-    meli_errors.BadRequest,
-    meli_errors.Forbidden,
-    meli_errors.NotFound,
-    meli_errors.Conflict,
-    meli_errors.Unprocessable,
-    meli_errors.Unavailable,
-)
 CLOSED_STATES = {
     "DELETED": "la pregunta fue eliminada",
     "BANNED": "Mercado Libre dio de baja la pregunta",
@@ -125,7 +125,7 @@ class QuestionsChannel:
         try:
             # A 401 is refused before anything happens, so retrying it after a refresh is safe.
             await api.call(api.meli.post_answer, int(reply.target_id), reply.text)
-        except REFUSED as exc:
+        except REFUSALS as exc:
             raise PostRefused("rejected", str(exc)) from exc
         return Posted()
 

@@ -226,18 +226,7 @@ def _replace(
 ) -> Outgoing:
     if entry.status == SENT:
         raise ReplyRefused("Ya se envió una respuesta: Mercado Libre admite una sola.")
-    values = {
-        "text": text,
-        "params": plan.params,
-        "status": PENDING,
-        "drive": entry.drive + 1,
-        "workflow_id": send_workflow(entry.id, entry.drive + 1),
-        "next_attempt_at": lease_until,
-        "failure": None,
-        "last_error": None,
-        "deferrals": 0,
-        "pending_since": utcnow(),
-    }
+    values = {"text": text, "params": plan.params, **_fresh_drive(entry, lease_until)}
     # Conditional on what was read: a send that counted its attempt meanwhile (its text may be at Mercado
     # Libre now) or another edit makes this one refuse instead of overwriting it.
     changed = outbox_store.transition(
@@ -261,6 +250,20 @@ def _replace(
         thread.owner = "agent"
     s.flush()
     return _plain(s, fresh)
+
+
+def _fresh_drive(entry: OutboxEntry, lease_until: datetime) -> dict[str, Any]:
+    """A new drive for a text written or retried by a person: pending again, nothing held against it."""
+    return {
+        "status": PENDING,
+        "drive": entry.drive + 1,
+        "workflow_id": send_workflow(entry.id, entry.drive + 1),
+        "next_attempt_at": lease_until,
+        "failure": None,
+        "last_error": None,
+        "deferrals": 0,
+        "pending_since": utcnow(),
+    }
 
 
 # ---- the send's bookkeeping (each change conditional on the drive) --------------------------------
@@ -387,16 +390,7 @@ def retry(s: Session, entry_id: int, lease_until: datetime) -> Outgoing:
     s.refresh(entry)
     if entry.status in (SENT, SUPERSEDED):
         raise ReplyRefused("Ese mensaje ya no necesita enviarse.")
-    values = {
-        "status": PENDING,
-        "drive": entry.drive + 1,
-        "workflow_id": send_workflow(entry.id, entry.drive + 1),
-        "next_attempt_at": lease_until,
-        "failure": None,
-        "last_error": None,
-        "deferrals": 0,
-        "pending_since": utcnow(),
-    }
+    values = _fresh_drive(entry, lease_until)
     if not outbox_store.transition(s, entry.id, values, drive=entry.drive, statuses=(entry.status,)):
         raise ReplyRefused("El envío cambió mientras tanto; recargá la página.")
     msg = _set_message_status(s, entry, "pending_send")
