@@ -32,6 +32,13 @@ PARSED: dict[str, Parser] = {
     "claims/docs_claim_messages.json": each(models.ClaimMessage),
     "claims/docs_claim_reason.json": one(models.ClaimReason),
     "claims/docs_claim_affects_reputation.json": one(models.ClaimReputation),
+    "claims/docs_claim_actions_history.json": each(models.ClaimActionEntry),
+    "claims/docs_claim_attachment_upload.json": one(models.ClaimAttachmentUpload),
+    "claims/docs_claim_detail.json": one(models.ClaimDetail),
+    "claims/docs_claim_evidences.json": each(models.ClaimEvidence),
+    "claims/docs_claim_expected_resolutions.json": each(models.ExpectedResolution),
+    "claims/docs_claim_returns_v2.json": one(models.ClaimReturn),
+    "claims/docs_claim_status_history.json": each(models.ClaimStatusEntry),
     "items/docs_item_minimal_after_notification.json": one(models.Item),
     "items/docs_user_items_search.json": one(models.ItemSearch),
     "items/docs_user_items_search_unhealthy.json": one(models.ItemSearch),
@@ -98,13 +105,6 @@ ERRORS: dict[str, type[errors.MeliError]] = {
 }
 
 NOT_CALLED = {
-    "claims/docs_claim_actions_history.json": "claim history (§9.5) is not read by the client",
-    "claims/docs_claim_attachment_upload.json": "claim attachments (§9.6) are not uploaded by the client",
-    "claims/docs_claim_detail.json": "claim detail (§9.1) is not read by the client",
-    "claims/docs_claim_evidences.json": "evidences (§9.8) are not handled by the client",
-    "claims/docs_claim_expected_resolutions.json": "resolutions (§9.7) are not handled by the client",
-    "claims/docs_claim_returns_v2.json": "returns (§9.9) are not read by the client",
-    "claims/docs_claim_status_history.json": "claim history (§9.5) is not read by the client",
     "messages/docs_action_guide_caps_available.json": "action guide (§8.7) is not called by the client",
     "messages/docs_action_guide_options.json": "action guide (§8.7) is not called by the client",
     "questions/docs_delete_question_response.json": "questions are never deleted by the client",
@@ -256,3 +256,98 @@ def test_order_conversation_pack_falls_back_to_order_id() -> None:
 def test_every_classified_file_exists() -> None:
     present = set(_all_payload_files())
     assert set(PARSED) | set(ERRORS) | set(NOT_CALLED) <= present
+
+
+def test_claim_payloads_read_into_their_typed_fields() -> None:
+    upload = models.ClaimAttachmentUpload.model_validate(payload("claims/docs_claim_attachment_upload.json"))
+    assert (
+        upload.filename == "fa8d559e-b6c9-4a9d-9824-aba4607bd869_271959653.jpg"
+        and upload.user_id == 271959653
+    )
+    detail = models.ClaimDetail.model_validate(payload("claims/docs_claim_detail.json"))
+    assert detail.action_responsible == "mediator" and detail.due_date is not None
+    returned = models.ClaimReturn.model_validate(payload("claims/docs_claim_returns_v2.json"))
+    address = returned.shipments[0].destination and returned.shipments[0].destination.shipping_address
+    assert address is not None and address["city"]["name"] == "Cajamar"
+    assert returned.date_created is not None and returned.date_created.utcoffset() is not None
+    (evidence,) = [
+        models.ClaimEvidence.model_validate(e) for e in payload("claims/docs_claim_evidences.json")
+    ]
+    assert evidence.shipping_company_name == "servientrega" and evidence.handling_date is None
+
+
+def test_seller_reputation_metrics_from_the_real_capture() -> None:
+    (seller,) = [
+        models.User.model_validate(payload("users/real_mco_seller_via_site_search_2021.json")["seller"])
+    ]
+    reputation = seller.seller_reputation
+    assert reputation is not None
+    assert (reputation.level_id, reputation.power_seller_status) == ("5_green", "platinum")
+    assert (
+        reputation.transactions.total,
+        reputation.transactions.completed,
+        reputation.transactions.canceled,
+    ) == (
+        23783,
+        22573,
+        1210,
+    )
+    ratings = reputation.transactions.ratings
+    assert ratings is not None and (ratings.positive, ratings.negative) == (0.96, 0.02)
+    assert reputation.metrics is not None and reputation.metrics.sales is not None
+    assert (reputation.metrics.sales.period, reputation.metrics.sales.completed) == ("60 days", 3948)
+    assert reputation.metrics.claims is None
+
+
+def test_seller_reputation_metrics_of_the_documented_sample() -> None:
+    # §3.2, the sellers-reputation page: every metric but sales has rate, value and excluded.
+    metric = {"period": "60 days", "rate": 0, "value": 0}
+    reputation = models.SellerReputation.model_validate(
+        {
+            "level_id": "5_green",
+            "power_seller_status": "platinum",
+            "real_level": "red",
+            "protection_end_date": "2019-12-27T00:00:00.000-04:00",
+            "transactions": {"period": "historic", "total": 7192, "completed": 6211, "canceled": 981},
+            "metrics": {
+                "sales": {"period": "60 days", "completed": 244},
+                "claims": {**metric, "excluded": {"real_value": 24, "real_rate": 0.0912}},
+                "delayed_handling_time": {**metric, "excluded": {"real_value": 47, "real_rate": 0.723}},
+                "cancellations": {
+                    **metric,
+                    "rate": 0.01,
+                    "value": 2,
+                    "excluded": {"real_value": 6, "real_rate": 0.0228},
+                },
+            },
+        }
+    )
+    metrics = reputation.metrics
+    assert metrics is not None and metrics.claims is not None and metrics.claims.excluded is not None
+    assert (metrics.claims.rate, metrics.claims.value, metrics.claims.excluded.real_value) == (0, 0, 24)
+    assert metrics.delayed_handling_time is not None and metrics.delayed_handling_time.excluded is not None
+    assert metrics.delayed_handling_time.excluded.real_rate == 0.723
+    assert metrics.cancellations is not None and (
+        metrics.cancellations.rate,
+        metrics.cancellations.value,
+    ) == (0.01, 2)
+    assert reputation.model_extra == {
+        "real_level": "red",
+        "protection_end_date": "2019-12-27T00:00:00.000-04:00",
+    }
+
+
+def test_public_and_new_account_reputations() -> None:
+    public = models.User.model_validate(payload("users/docs_users_public.json"))
+    assert public.seller_reputation is not None and public.seller_reputation.metrics is None
+    assert (public.seller_reputation.transactions.period, public.seller_reputation.transactions.total) == (
+        "historic",
+        1,
+    )
+    assert public.seller_reputation.transactions.ratings is None
+    me = models.User.model_validate(payload("users/docs_users_me.json"))
+    assert me.seller_reputation is not None and me.seller_reputation.level_id is None
+    assert me.seller_reputation.transactions.ratings is not None
+    assert me.seller_reputation.transactions.ratings.neutral == 0
+    bare = models.SellerReputation.model_validate({"transactions": None})
+    assert bare.transactions == models.SellerTransactions() and bare.metrics is None

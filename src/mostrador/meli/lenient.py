@@ -8,12 +8,12 @@ These types normalise once, at the edge, so the rest of the product sees one sha
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-__all__ = ["MeliDatetime", "StrId", "parse_meli_datetime"]
+__all__ = ["MeliDate", "MeliDatetime", "StrId", "parse_meli_date", "parse_meli_datetime"]
 
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 _WHITESPACE = re.compile(r"\s+")
@@ -43,6 +43,23 @@ def parse_meli_datetime(value: Any) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
+def parse_meli_date(value: Any) -> date:
+    """A calendar date sent short (``2024-06-13``) or as a full date-time (§9.8 accepts both).
+
+    A date-time keeps the day of its own offset: ``2024-06-13T23:00:00.000-04:00`` is the 13th.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError(f"not an ISO-8601 date: {value!r}") from exc
+    return parse_meli_datetime(value).date()
+
+
 def _to_str_id(value: Any) -> Any:
     # bool is an int subclass; an id is never a boolean, so let validation reject it.
     if isinstance(value, int) and not isinstance(value, bool):
@@ -52,6 +69,9 @@ def _to_str_id(value: Any) -> Any:
 
 MeliDatetime = Annotated[datetime, BeforeValidator(parse_meli_datetime)]
 """A date-time in any of the spellings the API uses, always timezone-aware."""
+
+MeliDate = Annotated[date, BeforeValidator(parse_meli_date)]
+"""A date sent as ``yyyy-MM-dd`` or as a full date-time (then its own day is kept)."""
 
 StrId = Annotated[str, BeforeValidator(_to_str_id)]
 """An identifier kept as text although the API sometimes sends it as a number."""

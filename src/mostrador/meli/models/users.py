@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ..lenient import MeliDatetime
 from ._base import MeliModel
 
-__all__ = ["SellerReputation", "User", "UserAddress", "UserStatus"]
+__all__ = [
+    "MetricExcluded",
+    "ReputationMetric",
+    "ReputationMetrics",
+    "SellerReputation",
+    "SellerTransactions",
+    "TransactionRatings",
+    "User",
+    "UserAddress",
+    "UserStatus",
+]
 
 
 class UserAddress(MeliModel):
@@ -20,12 +30,69 @@ class UserAddress(MeliModel):
     zip_code: str | None = None
 
 
+class TransactionRatings(MeliModel):
+    """Shares of ratings: fractions (``0.96``) in real answers, zeros for a new account."""
+
+    positive: float | None = None
+    negative: float | None = None
+    neutral: float | None = None
+
+
+class SellerTransactions(MeliModel):
+    """``seller_reputation.transactions``; the public view only has ``period`` and ``total`` (§3.2)."""
+
+    period: str | None = None
+    total: int | None = None
+    completed: int | None = None
+    canceled: int | None = None
+    ratings: TransactionRatings | None = None
+
+
+class MetricExcluded(MeliModel):
+    """What the metric would be without the excluded cases (``excluded{real_value, real_rate}``, §3.2)."""
+
+    real_value: int | None = None
+    real_rate: float | None = None
+
+
+class ReputationMetric(MeliModel):
+    """One reputation metric over ``period`` (``"60 days"``): ``value`` cases, ``rate`` of sales (§3.2).
+
+    ``sales`` carries ``completed`` instead of ``rate``/``value`` (official and captured samples).
+    """
+
+    period: str | None = None
+    rate: float | None = None
+    value: int | None = None
+    excluded: MetricExcluded | None = None
+    completed: int | None = None
+
+
+class ReputationMetrics(MeliModel):
+    """``seller_reputation.metrics``: the numbers the reputation colour is computed from (§3.2)."""
+
+    sales: ReputationMetric | None = None
+    claims: ReputationMetric | None = None
+    delayed_handling_time: ReputationMetric | None = None
+    cancellations: ReputationMetric | None = None
+
+
 class SellerReputation(MeliModel):
-    """Reputation colour and medal; ``transactions`` and ``metrics`` stay as sent."""
+    """Reputation colour (``level_id`` like ``5_green``), medal (``power_seller_status`` like
+    ``platinum``), historic ``transactions`` and, when sent, the ``metrics`` behind them (§3.2).
+
+    ``metrics`` is None when absent (public view, new accounts); ``transactions`` is always an object.
+    """
 
     level_id: str | None = None
     power_seller_status: str | None = None
-    transactions: dict[str, Any] = Field(default_factory=dict)
+    transactions: SellerTransactions = Field(default_factory=SellerTransactions)
+    metrics: ReputationMetrics | None = None
+
+    @field_validator("transactions", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return {} if value is None else value
 
 
 class UserStatus(MeliModel):
