@@ -17,6 +17,9 @@ Hierarchy::
     ├── Unavailable       451      buyer account deactivated (§8.3)
     └── ServerError       5xx
 
+    ValueError
+    └── InvalidAttachment          a file the API would refuse; raised before any request (§9.6)
+
 The status always comes from the HTTP status line, never from the body: Mercado Libre bodies
 vary (``message``/``error``/``status``/``cause``, OAuth ``error_description``, action-guide
 ``status_code``, 403 pages with ``code``; §10) and even say ``"error": "not_found"`` on a 401.
@@ -36,6 +39,7 @@ __all__ = [
     "CircuitOpen",
     "Conflict",
     "Forbidden",
+    "InvalidAttachment",
     "InvalidGrant",
     "InvalidResponse",
     "MeliError",
@@ -143,6 +147,15 @@ class Unavailable(MeliError):
 
 class ServerError(MeliError):
     """Mercado Libre failed to handle the request."""
+
+
+class InvalidAttachment(ValueError):
+    """The file cannot be attached: only JPG, PNG or PDF up to 5 MB, named with ``[A-Za-z0-9_.-]``."""
+
+    def __init__(self, reason: str, *, filename: str) -> None:
+        super().__init__(f"{filename!r}: {reason}")
+        self.reason = reason
+        self.filename = filename
 
 
 _BY_STATUS: dict[int, type[MeliError]] = {
