@@ -110,8 +110,10 @@ async def test_token_errors(client: httpx.AsyncClient, actors: Actors) -> None:
     assert bad_secret.status_code == 400 and bad_secret.json()["error"] == "invalid_client"
     unsupported = await actors.token(app, grant_type="password")
     assert unsupported.json()["error"] == "unsupported_grant_type"
-    as_json = await client.post("/oauth/token", json={"grant_type": "refresh_token"})
+    as_json = await client.post("/oauth/token", json={"grant_type": ["refresh_token"]})
     assert as_json.status_code == 400 and as_json.json()["error"] == "invalid_request"
+    twice = await actors.token(app, grant_type="refresh_token", refresh_token="TG-x")
+    assert twice.json()["error"] == "invalid_grant"
     missing = await actors.token(app, grant_type="authorization_code")
     assert missing.json()["error"] == "invalid_request"
     assert set(missing.json()) == {"error_description", "error", "status", "cause"}

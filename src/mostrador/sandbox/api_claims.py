@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
 
 from mostrador.sandbox import claims, claims_search
+from mostrador.sandbox.bodies import ControlBody, JsonBody, StrictBody
 from mostrador.sandbox.caller import CallerDep, sandbox_state
 from mostrador.sandbox.claim_reasons import reason_view
 from mostrador.sandbox.claims import ClaimError, claim_view
 from mostrador.sandbox.clock import iso_marketplace
 from mostrador.sandbox.messaging import conversation
 from mostrador.sandbox.notifications import Notifier
-from mostrador.sandbox.oauth import require_json_object
 from mostrador.sandbox.records import Attachment, Claim
 from mostrador.sandbox.state import SandboxState
 
@@ -27,6 +26,18 @@ BASE = "/post-purchase/v1/claims"
 CLAIM_FILE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
 CLAIM_FILE_MAX = 5 * 1024 * 1024
 _FILE_NAME = re.compile(r"[a-zA-Z0-9_\-.]{1,125}")
+
+
+class ClaimMessageBody(StrictBody):
+    """§9.6: `{"receiver_role", "message", "attachments"?}`."""
+
+    receiver_role: str = ""
+    message: str = ""
+    attachments: list[str] | None = None
+
+
+# §9.10: the claims API says `bad_request_error` where the rest of the API says `bad_request`.
+CLAIM_MESSAGE_BODY = JsonBody(ClaimMessageBody, error="bad_request_error")
 
 
 def _notify(request: Request, claim: Claim, action: str) -> None:
@@ -106,17 +117,23 @@ async def messages(claim_id: int, request: Request, caller: CallerDep) -> JSONRe
     return JSONResponse(views)
 
 
-@router.post(f"{BASE}/{{claim_id}}/actions/send-message", response_model=None)
-async def send_message(claim_id: int, request: Request, caller: CallerDep) -> Response:
+@router.post(
+    f"{BASE}/{{claim_id}}/actions/send-message", response_model=None, openapi_extra=CLAIM_MESSAGE_BODY.openapi
+)
+async def send_message(
+    claim_id: int,
+    request: Request,
+    caller: CallerDep,
+    body: Annotated[ClaimMessageBody, Depends(CLAIM_MESSAGE_BODY)],
+) -> Response:
     claim = _claim(request, claim_id, caller.user.id)
-    body = require_json_object(await request.json())
     claims.send_message(
         sandbox_state(request),
         claim,
         claims.role_of(claim, caller.user.id),
-        str(body.get("receiver_role", "")),
-        str(body.get("message") or ""),
-        list(body.get("attachments") or []),
+        body.receiver_role,
+        body.message,
+        body.attachments or [],
     )
     _notify(request, claim, "claims_actions")
     return Response(status_code=201)
@@ -218,13 +235,13 @@ async def download(claim_id: int, filename: str, request: Request, caller: Calle
     return Response(found.data, media_type=found.content_type)
 
 
-class NewClaim(BaseModel):
+class NewClaim(ControlBody):
     order_id: int
     reason_id: str = "PDD9944"
     type: str = "mediations"
 
 
-class ClaimAdvance(BaseModel):
+class ClaimAdvance(ControlBody):
     stage: str | None = None
     status: str | None = None
     resolution: str | None = None
@@ -232,13 +249,18 @@ class ClaimAdvance(BaseModel):
     closed_by: str = "mediator"
 
 
-class ClaimBuyerMessage(BaseModel):
+class ClaimBuyerMessage(ControlBody):
     text: str
     receiver_role: str | None = None
 
 
-@router.post("/_sandbox/claims", status_code=201)
-async def new_claim(new: NewClaim, request: Request) -> dict[str, Any]:
+NEW_CLAIM_BODY = JsonBody(NewClaim)
+CLAIM_ADVANCE_BODY = JsonBody(ClaimAdvance)
+CLAIM_BUYER_MESSAGE_BODY = JsonBody(ClaimBuyerMessage)
+
+
+@router.post("/_sandbox/claims", status_code=201, openapi_extra=NEW_CLAIM_BODY.openapi)
+async def new_claim(new: Annotated[NewClaim, Depends(NEW_CLAIM_BODY)], request: Request) -> dict[str, Any]:
     state = sandbox_state(request)
     order = state.orders.get(new.order_id)
     if order is None:
@@ -249,8 +271,10 @@ async def new_claim(new: NewClaim, request: Request) -> dict[str, Any]:
     return claim_view(claim)
 
 
-@router.post("/_sandbox/claims/{claim_id}/advance")
-async def advance(claim_id: int, change: ClaimAdvance, request: Request) -> dict[str, Any]:
+@router.post("/_sandbox/claims/{claim_id}/advance", openapi_extra=CLAIM_ADVANCE_BODY.openapi)
+async def advance(
+    claim_id: int, change: Annotated[ClaimAdvance, Depends(CLAIM_ADVANCE_BODY)], request: Request
+) -> dict[str, Any]:
     """Move the claim as the buyer or mediator would: open a dispute, or close with a resolution."""
     state = sandbox_state(request)
     claim = _claim(request, claim_id, None)
@@ -267,8 +291,14 @@ async def advance(claim_id: int, change: ClaimAdvance, request: Request) -> dict
     return claim_view(claim)
 
 
-@router.post("/_sandbox/claims/{claim_id}/buyer_messages", status_code=201)
-async def buyer_message(claim_id: int, new: ClaimBuyerMessage, request: Request) -> dict[str, Any]:
+@router.post(
+    "/_sandbox/claims/{claim_id}/buyer_messages",
+    status_code=201,
+    openapi_extra=CLAIM_BUYER_MESSAGE_BODY.openapi,
+)
+async def buyer_message(
+    claim_id: int, new: Annotated[ClaimBuyerMessage, Depends(CLAIM_BUYER_MESSAGE_BODY)], request: Request
+) -> dict[str, Any]:
     claim = _claim(request, claim_id, None)
     receiver = new.receiver_role or ("mediator" if claim.stage == "dispute" else "respondent")
     message = claims.send_message(sandbox_state(request), claim, "complainant", receiver, new.text, [])

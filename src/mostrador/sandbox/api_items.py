@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Request
 
+from mostrador.sandbox.bodies import fields
 from mostrador.sandbox.caller import CallerDep, OptionalCallerDep, sandbox_state
 from mostrador.sandbox.errors import BadRequest, Forbidden
+from mostrador.sandbox.item_bodies import ITEM_CHANGE_BODY, NEW_ITEM_BODY, ItemChange, NewItem
 from mostrador.sandbox.items import create_item, description_view, item_view, update_item
+from mostrador.sandbox.items_search import search_items
 from mostrador.sandbox.notifications import Notifier
-from mostrador.sandbox.oauth import require_json_object
 from mostrador.sandbox.questions import close_item_questions
 from mostrador.sandbox.state import Item
 
@@ -38,10 +39,12 @@ def notify_item(request: Request, item: Item) -> None:
     _notifier(request).publish("items", f"/items/{item.id}", item.seller_id, site_id=item.site_id)
 
 
-@router.post("/items", status_code=201)
-async def post_item(request: Request, caller: CallerDep) -> dict[str, Any]:
+@router.post("/items", status_code=201, openapi_extra=NEW_ITEM_BODY.openapi)
+async def post_item(
+    request: Request, caller: CallerDep, body: Annotated[NewItem, Depends(NEW_ITEM_BODY)]
+) -> dict[str, Any]:
     state = sandbox_state(request)
-    item = create_item(state, caller.user, require_json_object(await request.json()))
+    item = create_item(state, caller.user, fields(body))
     notify_item(request, item)
     return item_view(item, owner=True)
 
@@ -91,13 +94,18 @@ async def get_description(item_id: str, request: Request, caller: OptionalCaller
     return description_view(sandbox_state(request).item(item_id))
 
 
-@router.put("/items/{item_id}")
-async def put_item(item_id: str, request: Request, caller: CallerDep) -> dict[str, Any]:
+@router.put("/items/{item_id}", openapi_extra=ITEM_CHANGE_BODY.openapi)
+async def put_item(
+    item_id: str,
+    request: Request,
+    caller: CallerDep,
+    change: Annotated[ItemChange, Depends(ITEM_CHANGE_BODY)],
+) -> dict[str, Any]:
     state = sandbox_state(request)
     item = state.item(item_id)
     if item.seller_id != caller.user.id:
         raise Forbidden("The caller is not the owner of the item", error="forbidden")
-    update_item(state, item, require_json_object(await request.json()))
+    update_item(state, item, fields(change))
     if item.status == "closed":
         for question in close_item_questions(state, item.id):
             _notifier(request).publish("questions", f"/questions/{question.id}", question.seller_id)
@@ -105,55 +113,9 @@ async def put_item(item_id: str, request: Request, caller: CallerDep) -> dict[st
     return item_view(item, owner=True)
 
 
-_ORDERS = {
-    "start_time_desc": ("created_ts", True),
-    "start_time_asc": ("created_ts", False),
-    "price_asc": ("price", False),
-    "price_desc": ("price", True),
-    "last_updated_desc": ("updated_ts", True),
-    "last_updated_asc": ("updated_ts", False),
-    "available_quantity_asc": ("available_quantity", False),
-    "available_quantity_desc": ("available_quantity", True),
-}
-
-
-@router.get("/users/{user_id}/items/search", response_model=None)
-async def seller_items(
-    user_id: int,
-    request: Request,
-    caller: CallerDep,
-    status: str | None = None,
-    offset: int = 0,
-    limit: int = 50,
-    orders: str = "start_time_desc",
-    seller_sku: str | None = None,
-) -> JSONResponse:
-    """§6.4: ids only; the caller must be the seller."""
+@router.get("/users/{user_id}/items/search")
+async def seller_items(user_id: int, request: Request, caller: CallerDep) -> dict[str, Any]:
+    """§6.4: ids only; the caller must be the seller. Filters `status`, `sku`, `seller_sku`,
+    `listing_type_id`; `orders`; `offset`/`limit` up to 1000, then `search_type=scan` + `scroll_id`."""
     caller.must_be(user_id)
-    if orders not in _ORDERS:
-        raise BadRequest(f"invalid orders value: {orders}", error="bad_request")
-    if limit > 100 or offset + limit > 1000:
-        raise BadRequest("offset + limit cannot exceed 1000; use search_type=scan", error="bad_request")
-    state = sandbox_state(request)
-    found = [
-        i for i in state.items.values() if i.seller_id == user_id and (status is None or i.status == status)
-    ]
-    if seller_sku:
-        found = [
-            i
-            for i in found
-            if any(a["id"] == "SELLER_SKU" and a["value_name"] == seller_sku for a in i.body["attributes"])
-        ]
-    field, descending = _ORDERS[orders]
-    found.sort(key=lambda i: getattr(i, field), reverse=descending)
-    names = {key: f"Order by {key.replace('_', ' ')}" for key in _ORDERS}
-    return JSONResponse(
-        {
-            "seller_id": str(user_id),
-            "query": None,
-            "paging": {"limit": limit, "offset": offset, "total": len(found)},
-            "results": [i.id for i in found[offset : offset + limit]],
-            "orders": [{"id": orders, "name": names[orders]}],
-            "available_orders": [{"id": key, "name": name} for key, name in names.items()],
-        }
-    )
+    return search_items(sandbox_state(request), user_id, dict(request.query_params))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from mostrador.sandbox import action_guide
+from mostrador.sandbox.bodies import ControlBody, JsonBody, StrictBody, fields
 from mostrador.sandbox.caller import CallerDep, sandbox_state
 from mostrador.sandbox.errors import BadRequest, Forbidden, NotFound, RawError
 from mostrador.sandbox.messaging import (
@@ -27,7 +28,6 @@ from mostrador.sandbox.messaging import (
     visible_to,
 )
 from mostrador.sandbox.notifications import Notifier
-from mostrador.sandbox.oauth import require_json_object
 from mostrador.sandbox.records import Message, Pack
 from mostrador.sandbox.state import SandboxState
 
@@ -37,13 +37,41 @@ router = APIRouter()
 OPTION_SEND_S = 0.05
 
 
-async def require_post_sale(request: Request) -> None:
+async def require_post_sale(
+    tag: Annotated[str | None, Query(description="always post_sale (§8)", examples=["post_sale"])] = None,
+) -> None:
     """§8: `tag=post_sale` is mandatory on every /messages call since 31/05/2022."""
-    if request.query_params.get("tag") != "post_sale":
+    if tag != "post_sale":
         raise BadRequest("tag post_sale is required", error="bad_request")
 
 
 PostSale = Annotated[None, Depends(require_post_sale)]
+
+
+class UserRef(StrictBody):
+    # §8.1: user ids appear as numbers or as strings.
+    user_id: int | str
+
+
+class NewMessage(StrictBody):
+    """§8.3: `{"from": {"user_id"}, "to": {"user_id"}, "text", "attachments"?}`."""
+
+    sender: UserRef | None = Field(None, alias="from")
+    to: UserRef | None = None
+    text: str = ""
+    attachments: list[str] | None = None
+
+
+class GuideOption(StrictBody):
+    """§8.7: `{"option_id", "template_id"}` or `{"option_id", "text"}`."""
+
+    option_id: str | None = None
+    template_id: str | None = None
+    text: str | None = None
+
+
+MESSAGE_BODY = JsonBody(NewMessage)
+OPTION_BODY = JsonBody(GuideOption)
 
 
 def _notifier(request: Request) -> Notifier:
@@ -90,16 +118,23 @@ async def read_conversation(
     }
 
 
-@router.post("/messages/packs/{pack_id}/sellers/{seller_id}", status_code=201)
+@router.post(
+    "/messages/packs/{pack_id}/sellers/{seller_id}", status_code=201, openapi_extra=MESSAGE_BODY.openapi
+)
 async def send_message(
-    pack_id: int, seller_id: int, request: Request, caller: CallerDep, _: PostSale
+    pack_id: int,
+    seller_id: int,
+    request: Request,
+    caller: CallerDep,
+    _: PostSale,
+    new: Annotated[NewMessage, Depends(MESSAGE_BODY)],
 ) -> dict[str, Any]:
+    body = fields(new)
     state = sandbox_state(request)
     pack = resolve_pack(state, pack_id)
     participant_check(pack, seller_id, caller.user.id)
     if caller.user.id != pack.seller_id:
         raise Forbidden("only the seller writes through this resource", error="forbidden")
-    body = require_json_object(await request.json())
     to_id = str((body.get("to") or {}).get("user_id", ""))
     if to_id != str(pack.buyer_id):
         raise BadRequest(f"user {to_id} does not belong to pack {pack.id}", error="bad_request")
@@ -114,9 +149,7 @@ async def send_message(
             403,
             {"status_code": 403, "code": "forbidden", "message": "blocked_by_conversation_started_by_seller"},
         )
-    message = post_message(
-        state, pack, caller.user.id, str(body.get("text") or ""), list(attachments), caller.app.id
-    )
+    message = post_message(state, pack, caller.user.id, body.get("text", ""), attachments, caller.app.id)
     if message.status == "available":
         _notify(request, message, "created", message.to_id)
     return message_view(state, message)
@@ -191,8 +224,16 @@ async def guide_caps(pack_id: int, request: Request, caller: CallerDep, _: PostS
     )
 
 
-@router.post("/messages/action_guide/packs/{pack_id}/option", status_code=201)
-async def guide_send(pack_id: int, request: Request, caller: CallerDep, _: PostSale) -> dict[str, Any]:
+@router.post(
+    "/messages/action_guide/packs/{pack_id}/option", status_code=201, openapi_extra=OPTION_BODY.openapi
+)
+async def guide_send(
+    pack_id: int,
+    request: Request,
+    caller: CallerDep,
+    _: PostSale,
+    option: Annotated[GuideOption, Depends(OPTION_BODY)],
+) -> dict[str, Any]:
     state = sandbox_state(request)
     pack = _guide_pack(request, pack_id, caller.user.id)
     locks: set[int] = request.app.state.action_guide_locks
@@ -200,7 +241,7 @@ async def guide_send(pack_id: int, request: Request, caller: CallerDep, _: PostS
         raise action_guide.conflict()
     locks.add(pack.id)
     try:
-        option_id, text = action_guide.option_text(state, pack, require_json_object(await request.json()))
+        option_id, text = action_guide.option_text(state, pack, fields(option))
         await asyncio.sleep(OPTION_SEND_S)
         message = post_message(state, pack, caller.user.id, text, [], caller.app.id, option_id=option_id)
         convo = conversation(state, pack)
@@ -226,18 +267,26 @@ async def message_by_id(message_id: str, request: Request, caller: CallerDep, _:
     return {"paging": None, "conversation_status": None, "messages": [message_view(state, message)]}
 
 
-class BuyerMessage(BaseModel):
+class BuyerMessage(ControlBody):
     text: str
     attachments: list[str] = Field(default_factory=list)
 
 
-class ConversationChange(BaseModel):
+class ConversationChange(ControlBody):
     status: str = Field(pattern="^(active|blocked)$")
     substatus: str | None = None
 
 
-@router.post("/_sandbox/packs/{pack_id}/buyer_messages", status_code=201)
-async def buyer_writes(pack_id: int, new: BuyerMessage, request: Request) -> dict[str, Any]:
+BUYER_MESSAGE_BODY = JsonBody(BuyerMessage)
+CONVERSATION_BODY = JsonBody(ConversationChange)
+
+
+@router.post(
+    "/_sandbox/packs/{pack_id}/buyer_messages", status_code=201, openapi_extra=BUYER_MESSAGE_BODY.openapi
+)
+async def buyer_writes(
+    pack_id: int, new: Annotated[BuyerMessage, Depends(BUYER_MESSAGE_BODY)], request: Request
+) -> dict[str, Any]:
     state = sandbox_state(request)
     pack = resolve_pack(state, pack_id)
     message = post_message(state, pack, pack.buyer_id, new.text, new.attachments, state.internal_app.id)
@@ -255,8 +304,10 @@ async def buyer_reads(pack_id: int, request: Request) -> dict[str, Any]:
     return {"read": sum(1 for m in thread(state, pack) if m.read_ts is not None) - before}
 
 
-@router.post("/_sandbox/packs/{pack_id}/conversation")
-async def change_conversation(pack_id: int, change: ConversationChange, request: Request) -> dict[str, Any]:
+@router.post("/_sandbox/packs/{pack_id}/conversation", openapi_extra=CONVERSATION_BODY.openapi)
+async def change_conversation(
+    pack_id: int, change: Annotated[ConversationChange, Depends(CONVERSATION_BODY)], request: Request
+) -> dict[str, Any]:
     """Block or reopen a thread (§8.6 substatuses such as `blocked_by_buyer`, `blocked_by_mediation`)."""
     state = sandbox_state(request)
     convo = conversation(state, resolve_pack(state, pack_id))

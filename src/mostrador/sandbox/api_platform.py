@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from mostrador.sandbox.bodies import JsonBody, StrictBody
 from mostrador.sandbox.caller import CallerDep, sandbox_state
 from mostrador.sandbox.control import NewUser, create_user
 from mostrador.sandbox.errors import BadRequest, Forbidden
@@ -14,6 +15,13 @@ from mostrador.sandbox.notifications import Notifier
 from mostrador.sandbox.sites import SITES
 
 router = APIRouter()
+
+
+class NewTestUser(StrictBody):
+    site_id: str
+
+
+TEST_USER_BODY = JsonBody(NewTestUser, message="site_id is required")
 
 
 @router.get("/sites")
@@ -43,13 +51,12 @@ async def missed_feeds(
     return {"messages": entries[offset : offset + limit]}
 
 
-@router.post("/users/test_user", status_code=201, response_model=None)
-async def test_user(request: Request, caller: CallerDep) -> JSONResponse:
+@router.post("/users/test_user", status_code=201, response_model=None, openapi_extra=TEST_USER_BODY.openapi)
+async def test_user(
+    request: Request, caller: CallerDep, body: Annotated[NewTestUser, Depends(TEST_USER_BODY)]
+) -> JSONResponse:
     """Creates a test user on the site named in the body, like ML's test-user resource."""
-    raw = await request.json()
-    site_id = raw.get("site_id") if isinstance(raw, dict) else None
-    if not isinstance(site_id, str):
-        raise BadRequest("site_id is required", error="bad_request")
+    site_id = body.site_id
     state = sandbox_state(request)
     user = create_user(state, NewUser(site_id=site_id, role="seller"))
     return JSONResponse(

@@ -3,20 +3,56 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import ConfigDict
 
+from mostrador.sandbox.bodies import JsonBody, StrictBody
 from mostrador.sandbox.caller import CallerDep, OptionalCallerDep, sandbox_state
 from mostrador.sandbox.clock import MARKETPLACE_TZ
-from mostrador.sandbox.errors import BadRequest, Forbidden, NotFound
+from mostrador.sandbox.errors import Forbidden, NotFound
 from mostrador.sandbox.notifications import Notifier
-from mostrador.sandbox.oauth import require_json_object
 from mostrador.sandbox.questions import answer, ask, by_id_v4, in_search, legacy_view, search
 from mostrador.sandbox.state import Question
 
 router = APIRouter()
+
+
+class NewQuestion(StrictBody):
+    """§5.4 (buyer side): `{"text": "...", "item_id": "MLA123456"}`."""
+
+    item_id: str
+    text: str
+
+
+class NewAnswer(StrictBody):
+    """§5.4: only `question_id` and `text` are valid attributes."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", populate_by_name=True)
+    question_id: int
+    text: str
+
+
+class BlockedUser(StrictBody):
+    """§5.6: `{"user_id": 123456}`."""
+
+    user_id: int
+
+
+QUESTION_BODY = JsonBody(
+    NewQuestion, error="invalid_post_body", message="Invalid JSON. Valid attributes are: item_id, text"
+)
+# §5.4: `invalid_post_body` "Invalid JSON. Valid attributes are: {0}"; a question_id that is not an
+# integer is `invalid_question`.
+ANSWER_BODY = JsonBody(
+    NewAnswer,
+    error="invalid_post_body",
+    message="Invalid JSON. Valid attributes are: question_id, text",
+    field_errors={"question_id": ("invalid_question", "question_id must be a number")},
+)
+BLACKLIST_BODY = JsonBody(BlockedUser, message="user_id must be a number")
 
 
 def _notify(request: Request, question: Question) -> None:
@@ -24,22 +60,20 @@ def _notify(request: Request, question: Question) -> None:
     notifier.publish("questions", f"/questions/{question.id}", question.seller_id)
 
 
-@router.post("/questions", status_code=201)
-async def post_question(request: Request, caller: CallerDep) -> dict[str, Any]:
-    body = require_json_object(await request.json())
-    if not isinstance(body.get("item_id"), str) or not isinstance(body.get("text"), str):
-        raise BadRequest("Invalid JSON. Valid attributes are: item_id, text", error="invalid_post_body")
-    question = ask(sandbox_state(request), caller.user, body["item_id"], body["text"], caller.app.id)
+@router.post("/questions", status_code=201, openapi_extra=QUESTION_BODY.openapi)
+async def post_question(
+    request: Request, caller: CallerDep, body: Annotated[NewQuestion, Depends(QUESTION_BODY)]
+) -> dict[str, Any]:
+    question = ask(sandbox_state(request), caller.user, body.item_id, body.text, caller.app.id)
     _notify(request, question)
     return in_search(question)
 
 
-@router.post("/answers")
-async def post_answer(request: Request, caller: CallerDep) -> dict[str, Any]:
-    body = require_json_object(await request.json())
-    if set(body) - {"question_id", "text"}:
-        raise BadRequest("Invalid JSON. Valid attributes are: question_id, text", error="invalid_post_body")
-    question = answer(sandbox_state(request), caller.user, body.get("question_id"), body.get("text"))
+@router.post("/answers", openapi_extra=ANSWER_BODY.openapi)
+async def post_answer(
+    request: Request, caller: CallerDep, body: Annotated[NewAnswer, Depends(ANSWER_BODY)]
+) -> dict[str, Any]:
+    question = answer(sandbox_state(request), caller.user, body.question_id, body.text)
     _notify(request, question)
     return in_search(question)
 
@@ -87,13 +121,12 @@ async def delete_question(question_id: int, request: Request, caller: CallerDep)
     return JSONResponse(["Question deleted."])
 
 
-@router.post("/users/{seller_id}/questions_blacklist")
-async def block_asker(seller_id: int, request: Request, caller: CallerDep) -> dict[str, Any]:
+@router.post("/users/{seller_id}/questions_blacklist", openapi_extra=BLACKLIST_BODY.openapi)
+async def block_asker(
+    seller_id: int, request: Request, caller: CallerDep, body: Annotated[BlockedUser, Depends(BLACKLIST_BODY)]
+) -> dict[str, Any]:
     caller.must_be(seller_id)
-    body = require_json_object(await request.json())
-    user_id = body.get("user_id")
-    if not isinstance(user_id, int):
-        raise BadRequest("user_id must be a number", error="bad_request")
+    user_id = body.user_id
     state = sandbox_state(request)
     state.user(user_id)
     state.blacklist.setdefault(seller_id, {})[user_id] = state.now()

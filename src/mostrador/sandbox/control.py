@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field
 
+from mostrador.sandbox.bodies import ControlBody, JsonBody
 from mostrador.sandbox.caller import sandbox_state
 from mostrador.sandbox.errors import BadRequest, NotFound
 from mostrador.sandbox.faults import FaultInjector, FaultSettings
@@ -23,7 +24,7 @@ from mostrador.sandbox.users import private_view
 router = APIRouter(prefix="/_sandbox")
 
 
-class NewApp(BaseModel):
+class NewApp(ControlBody):
     name: str
     callback_url: str | None = None
     redirect_uri: str
@@ -31,24 +32,29 @@ class NewApp(BaseModel):
     pkce: bool = False
 
 
-class NewUser(BaseModel):
+class NewUser(ControlBody):
     nickname: str | None = None
     site_id: str = "MLA"
     role: Role = "seller"
     password: str | None = None
 
 
-class ClockChange(BaseModel):
-    advance_s: float | None = Field(None, ge=0)
-    speed: float | None = Field(None, ge=0)
+# Far enough for any test (a century), near enough that dates stay printable (datetime ends at 9999).
+MAX_ADVANCE_S = 100 * 365 * 24 * 3600
+MAX_SPEED = 1_000_000
 
 
-class QuestionStatusChange(BaseModel):
+class ClockChange(ControlBody):
+    advance_s: float | None = Field(None, ge=0, le=MAX_ADVANCE_S)
+    speed: float | None = Field(None, ge=0, le=MAX_SPEED)
+
+
+class QuestionStatusChange(ControlBody):
     status: str
     answer_status: str | None = None
 
 
-class PasswordChange(BaseModel):
+class PasswordChange(ControlBody):
     password: str | None = None
 
 
@@ -77,8 +83,16 @@ def user_with_secrets(state: SandboxState, user: User) -> dict[str, Any]:
     return body
 
 
-@router.post("/apps", status_code=201)
-async def new_app(new: NewApp, request: Request) -> dict[str, Any]:
+NEW_APP_BODY = JsonBody(NewApp)
+NEW_USER_BODY = JsonBody(NewUser)
+PASSWORD_BODY = JsonBody(PasswordChange)
+CLOCK_BODY = JsonBody(ClockChange)
+FAULTS_BODY = JsonBody(FaultSettings)
+QUESTION_STATUS_BODY = JsonBody(QuestionStatusChange)
+
+
+@router.post("/apps", status_code=201, openapi_extra=NEW_APP_BODY.openapi)
+async def new_app(new: Annotated[NewApp, Depends(NEW_APP_BODY)], request: Request) -> dict[str, Any]:
     app = register_app(
         sandbox_state(request),
         name=new.name,
@@ -105,8 +119,8 @@ async def rotate_app_secret(app_id: int, request: Request) -> dict[str, Any]:
     return app_view(app)
 
 
-@router.post("/users", status_code=201)
-async def new_user(new: NewUser, request: Request) -> dict[str, Any]:
+@router.post("/users", status_code=201, openapi_extra=NEW_USER_BODY.openapi)
+async def new_user(new: Annotated[NewUser, Depends(NEW_USER_BODY)], request: Request) -> dict[str, Any]:
     state = sandbox_state(request)
     return user_with_secrets(state, create_user(state, new))
 
@@ -117,8 +131,10 @@ async def list_users(request: Request, role: Role | None = None) -> list[dict[st
     return [user_with_secrets(state, u) for u in state.users.values() if role is None or u.role == role]
 
 
-@router.post("/users/{user_id}/password_change")
-async def password_change(user_id: int, change: PasswordChange, request: Request) -> dict[str, Any]:
+@router.post("/users/{user_id}/password_change", openapi_extra=PASSWORD_BODY.openapi)
+async def password_change(
+    user_id: int, change: Annotated[PasswordChange, Depends(PASSWORD_BODY)], request: Request
+) -> dict[str, Any]:
     """§2.4: a new password kills the user's grants to third-party apps."""
     state = sandbox_state(request)
     user = state.user(user_id)
@@ -175,8 +191,10 @@ async def read_clock(request: Request) -> dict[str, Any]:
     return {"now": clock.now().isoformat(), "timestamp": clock.timestamp(), "speed": clock.speed}
 
 
-@router.post("/clock")
-async def change_clock(change: ClockChange, request: Request) -> dict[str, Any]:
+@router.post("/clock", openapi_extra=CLOCK_BODY.openapi)
+async def change_clock(
+    change: Annotated[ClockChange, Depends(CLOCK_BODY)], request: Request
+) -> dict[str, Any]:
     clock = sandbox_state(request).clock
     if change.speed is not None:
         clock.set_speed(change.speed)
@@ -218,8 +236,10 @@ async def read_faults(request: Request) -> dict[str, Any]:
     return faults.settings.model_dump()
 
 
-@router.put("/faults")
-async def change_faults(settings: FaultSettings, request: Request) -> dict[str, Any]:
+@router.put("/faults", openapi_extra=FAULTS_BODY.openapi)
+async def change_faults(
+    settings: Annotated[FaultSettings, Depends(FAULTS_BODY)], request: Request
+) -> dict[str, Any]:
     faults: FaultInjector = request.app.state.faults
     faults.update(settings)
     return faults.settings.model_dump()
@@ -237,8 +257,10 @@ async def deliveries(
     ]
 
 
-@router.post("/questions/{question_id}/status")
-async def question_status(question_id: int, change: QuestionStatusChange, request: Request) -> dict[str, Any]:
+@router.post("/questions/{question_id}/status", openapi_extra=QUESTION_STATUS_BODY.openapi)
+async def question_status(
+    question_id: int, change: Annotated[QuestionStatusChange, Depends(QUESTION_STATUS_BODY)], request: Request
+) -> dict[str, Any]:
     state = sandbox_state(request)
     question = state.question(question_id)
     set_status(state, question, change.status, change.answer_status)

@@ -8,25 +8,29 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mostrador.sandbox.bodies import ControlBody
 from mostrador.sandbox.errors import BadRequest
 
+# A delay is a fault to test time-outs with, not a way to hang the sandbox: one minute at most.
+MAX_DELAY_MS = 60_000
 
-class NotificationFaults(BaseModel):
+
+class NotificationFaults(ControlBody):
     duplicate_rate: float = Field(0.0, ge=0, le=1)
     drop_rate: float = Field(0.0, ge=0, le=1)
-    delay_ms: int = Field(0, ge=0)
+    delay_ms: int = Field(0, ge=0, le=MAX_DELAY_MS)
     reorder_rate: float = Field(0.0, ge=0, le=1)
 
 
-class FaultSettings(BaseModel):
+class FaultSettings(ControlBody):
     error_rate: float = Field(0.0, ge=0, le=1)
     error_statuses: list[int] = Field(default_factory=lambda: [500, 503, 429])
-    latency_ms: int = Field(0, ge=0)
+    latency_ms: int = Field(0, ge=0, le=MAX_DELAY_MS)
     path_pattern: str | None = None
     notification: NotificationFaults = Field(default_factory=NotificationFaults)
 

@@ -56,6 +56,10 @@ class IdFactory:
         """Post-sale message ids and attachment ids: lowercase hex."""
         return self._unique(lambda: f"{self._rng.getrandbits(length * 4):0{length}x}")
 
+    def scroll_id(self) -> str:
+        """§6.4 sample: base64 segments joined by colons."""
+        return self._unique(lambda: f"c2FuZGJveA==:{self._rng.getrandbits(192):048x}")
+
     def notification_id(self) -> str:
         return self._unique(lambda: str(uuid.UUID(int=self._rng.getrandbits(128), version=4)))
 

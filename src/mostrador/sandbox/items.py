@@ -24,7 +24,7 @@ _REQUIRED = (
 ITEM_STATUSES = ("active", "paused", "closed", "under_review", "inactive")
 
 
-def _validation_error(problems: list[tuple[str, str]]) -> BadRequest:
+def validation_error(problems: list[tuple[str, str]]) -> BadRequest:
     """§10: the items API puts `{code, message, references}` objects in `cause`."""
     cause = [
         {
@@ -63,15 +63,17 @@ def create_item(state: SandboxState, seller: User, body: dict[str, Any]) -> Item
         (f"item.{key}.required", f"{key} is required") for key in _REQUIRED if body.get(key) in (None, "")
     ]
     if missing:
-        raise _validation_error(missing)
+        raise validation_error(missing)
     item_site = site(seller.site_id)
     if body["currency_id"] != item_site.currency_id:
-        raise _validation_error(
+        raise validation_error(
             [("item.currency_id.invalid", f"currency_id {body['currency_id']} is not valid")]
         )
     if not isinstance(body["price"], int | float) or body["price"] <= 0:
-        raise _validation_error([("item.price.invalid", "price must be a positive number")])
-    variations = [_variation(state, body, v) for v in body.get("variations") or []]
+        raise validation_error([("item.price.invalid", "price must be a positive number")])
+    if body["available_quantity"] < 0:
+        raise validation_error([("item.available_quantity.invalid", "available_quantity cannot be negative")])
+    variations = [_variation(state, float(body["price"]), v) for v in body.get("variations") or []]
     quantity = (
         sum(v["available_quantity"] for v in variations) if variations else int(body["available_quantity"])
     )
@@ -117,6 +119,8 @@ def create_item(state: SandboxState, seller: User, body: dict[str, Any]) -> Item
         "sale_terms": sale_terms,
         "attributes": attributes,
         "original_price": body.get("original_price"),
+        # §6.4: `?sku=` finds items by this field (and by their variations' own).
+        "seller_custom_field": body.get("seller_custom_field"),
         "tags": ["immediate_payment"],
         "permalink": f"https://articulo.{item_site.domain}/{item_id[:3]}-{item_id[3:]}-{_slug(body['title'])}-_JM",
     }
@@ -145,15 +149,20 @@ def create_item(state: SandboxState, seller: User, body: dict[str, Any]) -> Item
     return item
 
 
-def _variation(state: SandboxState, item_body: dict[str, Any], raw: dict[str, Any]) -> dict[str, Any]:
+def _variation(state: SandboxState, item_price: float, raw: dict[str, Any]) -> dict[str, Any]:
+    """A new variation; it needs its attribute combination and its stock (items API, variations page)."""
     combos = raw.get("attribute_combinations") or []
-    if not combos or "available_quantity" not in raw:
-        raise _validation_error(
+    if not combos or raw.get("available_quantity") is None:
+        raise validation_error(
             [("item.variations.invalid", "variations need attribute_combinations and available_quantity")]
+        )
+    if raw["available_quantity"] < 0 or raw.get("price", item_price) <= 0:
+        raise validation_error(
+            [("item.variations.invalid", "variations need a positive price and a stock of 0 or more")]
         )
     return {
         "id": state.ids.variation_id(),
-        "price": float(raw.get("price", item_body["price"])),
+        "price": float(raw.get("price", item_price)),
         "attribute_combinations": [
             {
                 "id": c.get("id"),
@@ -269,42 +278,96 @@ def description_view(item: Item) -> dict[str, Any]:
 
 
 def update_item(state: SandboxState, item: Item, body: dict[str, Any]) -> None:
-    """`PUT /items/{id}`: price, stock (item or per variation), status and title."""
+    """`PUT /items/{id}`: price, stock (item or per variation), variations, status, title, description."""
     allowed = {"price", "available_quantity", "status", "title", "variations", "description"}
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise _validation_error(
+        raise validation_error(
             [("item.attributes.not_modifiable", f"{k} cannot be modified") for k in unknown]
         )
     if item.status == "closed" and body.get("status") not in (None, "closed"):
-        raise _validation_error([("item.status.invalid", "status closed items cannot be modified")])
+        raise validation_error([("item.status.invalid", "status closed items cannot be modified")])
+    if "price" in body and body["price"] <= 0:
+        raise validation_error([("item.price.invalid", "price must be a positive number")])
+    if "status" in body and body["status"] not in ("active", "paused", "closed"):
+        raise validation_error([("item.status.invalid", f"status {body['status']} is not valid")])
+    variations = _changed_variations(state, item, body["variations"]) if "variations" in body else None
+    if "available_quantity" in body:
+        if item.variations or variations:
+            # Stock of an item with variations lives on each variation; the item's is their sum.
+            raise validation_error(
+                [
+                    (
+                        "item.available_quantity.invalid",
+                        "the item has variations: send available_quantity inside each variation",
+                    )
+                ]
+            )
+        if body["available_quantity"] < 0:
+            raise validation_error(
+                [("item.available_quantity.invalid", "available_quantity cannot be negative")]
+            )
+    # Everything is checked: apply.
     if "price" in body:
-        if not isinstance(body["price"], int | float) or body["price"] <= 0:
-            raise _validation_error([("item.price.invalid", "price must be a positive number")])
         item.price = float(body["price"])
     if "title" in body:
-        item.title = str(body["title"])
-    if "available_quantity" in body and not item.variations:
-        item.available_quantity = max(0, int(body["available_quantity"]))
-    for change in body.get("variations") or []:
-        variation = next((v for v in item.variations if v["id"] == change.get("id")), None)
-        if variation is None:
-            raise _validation_error(
-                [("item.variations.id.invalid", f"variation {change.get('id')} not found")]
-            )
-        if "available_quantity" in change:
-            variation["available_quantity"] = max(0, int(change["available_quantity"]))
-        if "price" in change:
-            variation["price"] = float(change["price"])
+        item.title = body["title"]
+    if "available_quantity" in body:
+        item.available_quantity = body["available_quantity"]
+    if variations is not None:
+        item.variations = variations
     if item.variations:
         item.available_quantity = sum(v["available_quantity"] for v in item.variations)
     if "status" in body:
-        if body["status"] not in ("active", "paused", "closed"):
-            raise _validation_error([("item.status.invalid", f"status {body['status']} is not valid")])
         item.status = body["status"]
     if "description" in body:
-        item.description = str((body["description"] or {}).get("plain_text", ""))
+        description = body["description"]
+        item.description = description if isinstance(description, str) else description.get("plain_text", "")
     item.updated_ts = state.now()
+
+
+def _changed_variations(
+    state: SandboxState, item: Item, changes: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The item's variations after a PUT that lists `variations` (items API, variations page).
+
+    Listed ids are kept (with the changes sent), entries without an id are created, and every existing
+    variation whose id is not listed is deleted: a partial list is not a patch.
+    """
+    if not changes:
+        raise validation_error([("item.variations.invalid", "an item with variations keeps at least one")])
+    existing = {v["id"]: v for v in item.variations}
+    listed = [change["id"] for change in changes if "id" in change]
+    if len(listed) != len(set(listed)):
+        raise validation_error([("item.variations.id.invalid", "a variation id is listed twice")])
+    result: list[dict[str, Any]] = []
+    for change in changes:
+        if "id" not in change:
+            result.append(_variation(state, item.price, change))
+            continue
+        current = existing.get(change["id"])
+        if current is None:
+            raise validation_error([("item.variations.id.invalid", f"variation {change['id']} not found")])
+        updated = dict(current)
+        if change.get("available_quantity", 0) < 0 or change.get("price", 1) <= 0:
+            raise validation_error(
+                [("item.variations.invalid", "variations need a positive price and a stock of 0 or more")]
+            )
+        for key in ("available_quantity", "price", "picture_ids", "seller_custom_field"):
+            if key in change:
+                updated[key] = float(change[key]) if key == "price" else change[key]
+        if "attribute_combinations" in change:
+            updated["attribute_combinations"] = [
+                {
+                    "id": c["id"],
+                    "name": c.get("name", c["id"]),
+                    "value_id": c.get("value_id"),
+                    "value_name": c.get("value_name"),
+                }
+                for c in change["attribute_combinations"]
+            ]
+        result.append(updated)
+    return result
 
 
 def change_stock(state: SandboxState, item: Item, quantity: int, variation_id: int | None) -> None:

@@ -8,7 +8,7 @@ import hmac
 from datetime import UTC, datetime
 from typing import Any
 
-from mostrador.sandbox.errors import BadRequest, OAuthError, Unauthorized
+from mostrador.sandbox.errors import OAuthError, Unauthorized
 from mostrador.sandbox.state import AccessToken, App, AuthorizationCode, Grant, SandboxState, User
 
 # Internal-app tokens (given to users made through the control API) outlive any test run.
@@ -258,9 +258,3 @@ def parse_form_strict(raw_form: dict[str, list[str]]) -> dict[str, str]:
             raise OAuthError("invalid_request", f"duplicated parameter: {key}")
         form[key] = values[0]
     return form
-
-
-def require_json_object(body: object) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise BadRequest("body must be a JSON object", error="invalid_body")
-    return body

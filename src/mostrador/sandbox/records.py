@@ -140,3 +140,13 @@ class Claim:
     status_history: list[dict[str, Any]] = field(default_factory=list)
     expected_resolutions: list[dict[str, Any]] = field(default_factory=list)
     attachments: dict[str, Attachment] = field(default_factory=dict)
+
+
+@dataclass
+class Scroll:
+    """A `search_type=scan` cursor (§5.1): the ids that matched when it opened and how far it was read."""
+
+    key: str
+    ids: list[str]
+    position: int
+    expires_ts: float

@@ -9,7 +9,16 @@ from mostrador.sandbox.clock import SandboxClock
 from mostrador.sandbox.config import SandboxConfig
 from mostrador.sandbox.errors import NotFound
 from mostrador.sandbox.ids import IdFactory
-from mostrador.sandbox.records import Attachment, Claim, Conversation, Message, Order, Pack, Shipment
+from mostrador.sandbox.records import (
+    Attachment,
+    Claim,
+    Conversation,
+    Message,
+    Order,
+    Pack,
+    Scroll,
+    Shipment,
+)
 
 Role = Literal["seller", "buyer"]
 
@@ -146,6 +155,7 @@ class SandboxState:
     messages: dict[str, Message] = field(default_factory=dict)
     attachments: dict[str, Attachment] = field(default_factory=dict)
     claims: dict[int, Claim] = field(default_factory=dict)
+    scrolls: dict[str, Scroll] = field(default_factory=dict)
 
     @classmethod
     def fresh(cls, config: SandboxConfig, clock: SandboxClock | None = None) -> SandboxState:
