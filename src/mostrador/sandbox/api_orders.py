@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field
 
+from mostrador.sandbox.bodies import ControlBody, JsonBody
 from mostrador.sandbox.caller import CallerDep, sandbox_state
 from mostrador.sandbox.errors import Forbidden, NotFound
 from mostrador.sandbox.notifications import Notifier
@@ -17,15 +18,15 @@ from mostrador.sandbox.orders import (
     order_view,
     pack_view,
     progress_shipments,
-    search_orders,
     shipment_view,
 )
+from mostrador.sandbox.orders_search import search_orders
 from mostrador.sandbox.state import SandboxState
 
 router = APIRouter()
 
 
-class NewOrder(BaseModel):
+class NewOrder(ControlBody):
     buyer_id: int
     item_id: str
     quantity: int = Field(1, ge=1)
@@ -51,8 +52,11 @@ def shipment_ticker(get_state: Callable[[], SandboxState], notifier: Notifier) -
     return tick
 
 
-@router.post("/_sandbox/orders", status_code=201)
-async def new_order(new: NewOrder, request: Request) -> dict[str, Any]:
+NEW_ORDER_BODY = JsonBody(NewOrder)
+
+
+@router.post("/_sandbox/orders", status_code=201, openapi_extra=NEW_ORDER_BODY.openapi)
+async def new_order(new: Annotated[NewOrder, Depends(NEW_ORDER_BODY)], request: Request) -> dict[str, Any]:
     state = sandbox_state(request)
     order = create_order(state, new.buyer_id, new.item_id, new.quantity, new.variation_id, new.pack_id)
     notifier = _notifier(request)

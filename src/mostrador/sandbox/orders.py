@@ -142,14 +142,18 @@ def order_for(state: SandboxState, order_id: int, user_id: int) -> Order:
     return order
 
 
+def order_tags(state: SandboxState, order: Order) -> list[str]:
+    """§7.1 tags: every sandbox order is a paid pack order between test users."""
+    delivered = state.shipments[order.shipment_id].status == "delivered"
+    return ["pack_order", "paid", "delivered" if delivered else "not_delivered", "test_order"]
+
+
 def order_view(state: SandboxState, order: Order) -> dict[str, Any]:
     """The §7.1 shape."""
     buyer = state.users[order.buyer_id]
     seller = state.users[order.seller_id]
     total = round(order.unit_price * order.quantity, 2)
-    shipment = state.shipments[order.shipment_id]
     created = iso_marketplace(order.created_ts)
-    delivered = "delivered" if shipment.status == "delivered" else "not_delivered"
     return {
         "id": order.id,
         "date_created": created,
@@ -245,7 +249,7 @@ def order_view(state: SandboxState, order: Order) -> dict[str, Any]:
         "shipping": {"id": order.shipment_id},
         "status": order.status,
         "status_detail": None,
-        "tags": ["pack_order", "paid", delivered, "test_order"],
+        "tags": order_tags(state, order),
         "feedback": {"seller": None, "buyer": None},
         "context": {"channel": "marketplace", "site": order.site_id, "flows": []},
         "seller": {
@@ -322,46 +326,4 @@ def shipment_view(state: SandboxState, shipment: Shipment) -> dict[str, Any]:
             }
         },
         "status_history": [{"status": s, "date": iso_utc_ms(ts)} for s, ts in shipment.history],
-    }
-
-
-_SORTS = {"date_asc": "Date ascending", "date_desc": "Date descending"}
-
-
-def search_orders(state: SandboxState, caller_id: int, params: dict[str, str]) -> dict[str, Any]:
-    """`GET /orders/search` (§7.2): `seller=` or `buyer=` must be the caller."""
-    seller, buyer = params.get("seller"), params.get("buyer")
-    if not seller and not buyer:
-        raise BadRequest("seller or buyer is required", error="bad_request")
-    if str(caller_id) not in (seller, buyer):
-        raise Forbidden("Can not identify the user", error="caller.id.invalid")
-    sort = params.get("sort", "date_asc")
-    if sort not in _SORTS:
-        raise BadRequest(f"invalid sort {sort}", error="bad_request")
-    statuses = set(params["order.status"].split(",")) if params.get("order.status") else None
-    offset, limit = int(params.get("offset", "0")), min(int(params.get("limit", "50")), 51)
-    found = [
-        o
-        for o in state.orders.values()
-        if (not seller or str(o.seller_id) == seller)
-        and (not buyer or str(o.buyer_id) == buyer)
-        and (statuses is None or o.status in statuses)
-        and (not params.get("item") or o.item_id == params["item"])
-        and (not params.get("pack_id") or str(o.pack_id) == params["pack_id"])
-        and (
-            not params.get("q")
-            or params["q"] in (str(o.id), o.item_id)
-            or params["q"].lower() in o.title.lower()
-        )
-    ]
-    found.sort(key=lambda o: o.created_ts, reverse=sort == "date_desc")
-    other = "date_desc" if sort == "date_asc" else "date_asc"
-    return {
-        "query": params.get("q") or "",
-        "results": [order_view(state, o) for o in found[offset : offset + limit]],
-        "sort": {"id": sort, "name": _SORTS[sort]},
-        "available_sorts": [{"id": other, "name": _SORTS[other]}],
-        "filters": [],
-        "paging": {"total": len(found), "offset": offset, "limit": limit},
-        "display": "complete",
     }

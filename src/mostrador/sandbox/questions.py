@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mostrador.sandbox import searches
 from mostrador.sandbox.clock import iso_marketplace, iso_utc_nanos
 from mostrador.sandbox.errors import BadRequest, Forbidden, NotFound
 from mostrador.sandbox.state import Answer, Question, SandboxState, User
@@ -189,22 +190,35 @@ _SORTABLE = {
 }
 
 
+# Filters the search lists in `available_filters` whose meaning the reference does not give (§5.1).
+UNEMULATED_FILTERS = {
+    "totalDivisions": "result divisions are not emulated",
+    "division": "result divisions are not emulated",
+}
+
+
 def search(state: SandboxState, params: dict[str, str], caller_id: int) -> dict[str, Any]:
-    """`GET /questions/search` with its filters, sorts and paging (§5.1)."""
+    """`GET /questions/search` with its filters, sorts, paging and scan (§5.1).
+
+    Filters: `item` (or `item_id`), `seller_id` (or `seller`, as `available_filters` names it), `from`,
+    `status`; sorts `sort_fields` + `sort_types`; `offset` + `limit` below 1000, past that
+    `search_type=scan` + `scroll_id`.
+    """
     item = params.get("item") or params.get("item_id")
-    seller = params.get("seller_id")
+    seller = params.get("seller_id") or params.get("seller")
     asker = params.get("from")
     status = params.get("status")
     if not item and not seller:
         raise BadRequest("item or seller_id is required", error="bad_request")
+    searches.refuse_unemulated(params, UNEMULATED_FILTERS)
     if status is not None and status not in QUESTION_STATUSES:
         raise BadRequest(f"invalid status {status}", error="bad_request")
-    try:
-        offset = int(params.get("offset", "0"))
-        limit = int(params.get("limit", "50"))
-    except ValueError as exc:
-        raise BadRequest("offset and limit must be numbers", error="bad_request") from exc
-    if offset < 0 or limit < 0 or offset >= 1000:
+    limit = searches.integer(params, "limit", 50)
+    scanning = params.get("search_type") == "scan"
+    if params.get("search_type") not in (None, "", "scan"):
+        raise BadRequest("search_type can only be scan", error="bad_request")
+    offset = 0 if scanning else searches.integer(params, "offset", 0)
+    if offset >= 1000:
         raise BadRequest("offset cannot reach past 1000 results; use search_type=scan", error="bad_request")
     found = [
         q
@@ -217,8 +231,10 @@ def search(state: SandboxState, params: dict[str, str], caller_id: int) -> dict[
     fields = [f for f in (params.get("sort_fields") or "date_created").split(",") if f]
     if any(f not in _SORTABLE for f in fields):
         raise BadRequest(f"sort_fields must be among {', '.join(_SORTABLE)}", error="bad_request")
-    descending = (params.get("sort_types") or "DESC").upper() == "DESC"
-    found.sort(key=lambda q: tuple(_SORTABLE[f](q) for f in fields), reverse=descending)
+    sort_types = (params.get("sort_types") or "DESC").upper()
+    if sort_types not in ("ASC", "DESC"):
+        raise BadRequest("sort_types must be ASC or DESC", error="bad_request")
+    found.sort(key=lambda q: tuple(_SORTABLE[f](q) for f in fields), reverse=sort_types == "DESC")
     filters: dict[str, Any] = {
         "limit": limit,
         "offset": offset,
@@ -232,17 +248,23 @@ def search(state: SandboxState, params: dict[str, str], caller_id: int) -> dict[
             filters[key] = params[key]
     if params.get("item_id") and not params.get("item"):
         filters["item"] = params["item_id"]
-    return {
-        "total": len(found),
-        "limit": limit,
-        "questions": [in_search(q) for q in found[offset : offset + limit]],
-        "filters": filters,
-        "available_filters": [
+    body: dict[str, Any] = {"total": len(found), "limit": limit}
+    if scanning:
+        by_id = {str(q.id): q for q in found}
+        page = searches.scan(state, f"questions:{caller_id}", params, lambda: list(by_id), limit)
+        body["questions"] = [in_search(state.questions[int(i)]) for i in page.ids]
+        body["scroll_id"] = page.scroll_id
+    else:
+        body["questions"] = [in_search(q) for q in found[offset : offset + limit]]
+    body.update(
+        filters=filters,
+        available_filters=[
             {"id": "from", "name": "From user id", "type": "number"},
             {"id": "seller", "name": "Seller id", "type": "number"},
             {"id": "totalDivisions", "name": "total divisions", "type": "number"},
             {"id": "division", "name": "Division", "type": "number"},
             {"id": "status", "name": "Status", "type": "text", "values": list(QUESTION_STATUSES)},
         ],
-        "available_sorts": ["item_id", "from_id", "date_created", "seller_id"],
-    }
+        available_sorts=["item_id", "from_id", "date_created", "seller_id"],
+    )
+    return body
