@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mostrador.sandbox import (
     api_claims,
@@ -25,6 +26,21 @@ from mostrador.sandbox.faults import FaultInjector, FaultMiddleware
 from mostrador.sandbox.notifications import Notifier
 from mostrador.sandbox.ratelimit import RateLimiter
 from mostrador.sandbox.state import SandboxState
+
+
+class TrailingSlashMiddleware:
+    """`GET /items/?ids=…` is `GET /items?ids=…`: Mercado Libre answers both spellings, where Starlette
+    would answer the first with a 307 redirect that some clients do not follow (or follow as a GET)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and len(path) > 1 and path.endswith("/"):
+            raw = scope.get("raw_path") or path.encode("utf-8")
+            scope = {**scope, "path": path.rstrip("/") or "/", "raw_path": raw.rstrip(b"/") or b"/"}
+        await self.app(scope, receive, send)
 
 
 def create_app(config: SandboxConfig) -> FastAPI:
@@ -46,6 +62,7 @@ def create_app(config: SandboxConfig) -> FastAPI:
         docs_url="/_sandbox/docs",
         redoc_url=None,
         openapi_url="/_sandbox/openapi.json",
+        redirect_slashes=False,
     )
     app.state.sandbox = SandboxState.fresh(config)
     app.state.faults = FaultInjector(config.seed)
@@ -58,6 +75,7 @@ def create_app(config: SandboxConfig) -> FastAPI:
     app.state.notifier.tickers.append(api_claims.claims_ticker(lambda: app.state.sandbox, app.state.notifier))
     install_error_handlers(app)
     app.add_middleware(FaultMiddleware)
+    app.add_middleware(TrailingSlashMiddleware)
     for module in (
         control,
         api_oauth,
