@@ -72,11 +72,11 @@ class _Timed:
 def _sync_latency(url: str, count: int, block: int, pre_ping: bool) -> dict[str, float]:
     engine = make_engine(url, pool_pre_ping=pre_ping) if url.startswith("postgresql") else make_engine(url)
     shared = SharedBudget(engine, block=block)
-    shared.take(APP, "sync", 1e-9)  # connect outside the measurement
+    shared.take(APP, "sync", 1e-9, 1e9)  # connect outside the measurement
     with _Timed() as timed:
         for _ in range(count):
             started = time.perf_counter()
-            shared.take(APP, "sync", 1e-9)
+            shared.take(APP, "sync", 1e-9, 1e9)
             timed.samples.append(time.perf_counter() - started)
     engine.dispose()
     return timed.summary()
@@ -108,13 +108,13 @@ async def _memory_latency(count: int) -> dict[str, float]:
 def _hammer(url: str, seconds: float, start: Any, out: Any) -> None:
     engine = make_engine(url)
     shared = SharedBudget(engine)
-    shared.take(APP, "warm-up", 1e-9)
+    shared.take(APP, "warm-up", 1e-9, 1e9)
     start.wait()
     samples = []
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
         began = time.perf_counter()
-        shared.take(APP, "contended", 1e-9)
+        shared.take(APP, "contended", 1e-9, 1e9)
         samples.append(time.perf_counter() - began)
     engine.dispose()
     out.put(samples)

@@ -140,7 +140,7 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.secret_key is None:
             path = self.data_dir / "secret_key"
-            stored = SecretStr(_read_or_create(path, secrets.token_urlsafe(48)))
+            stored = SecretStr(_read_or_create_once(path, secrets.token_urlsafe(48)))
             _check_secret_key(
                 stored,
                 f"The file {path}",
@@ -151,7 +151,7 @@ class Settings(BaseSettings):
         else:
             _check_secret_key(self.secret_key, "MOSTRADOR_SECRET_KEY", "set a longer one")
         if not self.token_keys:
-            key = _read_or_create(self.data_dir / "token_key", Fernet.generate_key().decode())
+            key = _read_or_create_once(self.data_dir / "token_key", Fernet.generate_key().decode())
             self.token_keys = [SecretStr(key)]
         return self
 

@@ -68,6 +68,9 @@ async def log_in(client: Any, email: str, password: str = AGENT_PASSWORD) -> Any
     page = await client.get("/login")
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     r = await client.post("/login", data={"email": email, "password": password, "csrf_token": csrf})
+    if r.status_code == 303:  # a login issues a new CSRF token: read it from a page of the new session
+        page = await client.get("/account/password")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
     client.headers["x-csrf-token"] = csrf
     return r
 

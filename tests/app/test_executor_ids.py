@@ -117,6 +117,7 @@ def test_the_worker_command_refuses_an_executor_id_in_use(settings: Settings, ex
         **os.environ,
         "MOSTRADOR_DATA_DIR": str(settings.data_dir),
         "MOSTRADOR_CACHE_DIR": str(settings.resolved_cache_dir),
+        "MOSTRADOR_MELI_BUDGET_STORE": "database",  # else a SQLite worker is refused before the claim
     }
     if settings.database_url:
         env["MOSTRADOR_DATABASE_URL"] = settings.database_url
@@ -163,3 +164,19 @@ def test_a_lost_postgres_session_takes_its_claim_back(settings: Settings, execut
     finally:
         lock.release()
         admin.dispose()
+
+
+def test_an_extra_worker_on_sqlite_without_a_shared_budget_is_refused(settings: Settings) -> None:
+    """Each process would spend its own Mercado Libre budget: N workers, N budgets."""
+    if settings.database_url:
+        pytest.skip("SQLite only")
+    env = {**os.environ, "MOSTRADOR_DATA_DIR": str(settings.data_dir)}
+    env.pop("MOSTRADOR_MELI_BUDGET_STORE", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "mostrador.cli.main", "worker", "--executor-id", "sqlite-extra"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert done.returncode == 2 and "MOSTRADOR_MELI_BUDGET_STORE=database" in done.stderr

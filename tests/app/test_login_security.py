@@ -310,3 +310,84 @@ async def test_the_api_docs_need_a_login(tab: httpx.AsyncClient, agent_email: st
     assert "swagger" in (await tab.get("/api/docs")).text.lower()
     schema = (await tab.get("/api/openapi.json")).json()
     assert "/inbox" in schema["paths"] and "/api/docs" not in schema["paths"]
+
+
+async def test_a_copy_of_the_very_cookie_that_changed_the_password_stops_working(
+    app: FastAPI, tab: httpx.AsyncClient, agent_email: str
+) -> None:
+    """The usual theft copies the current browser's cookie: changing the password from that browser
+    must end that session too (the browser itself gets a new one)."""
+    await form_log_in(tab, agent_email)
+    async with copy_of(app, tab) as thief:
+        form = {
+            "current_password": AGENT_PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "new_password_again": NEW_PASSWORD,
+        }
+        r = await tab.post("/account/password", data=form)
+        assert r.status_code == 303
+        assert is_login_redirect(await thief.get("/inbox"))
+        assert (await tab.get("/inbox")).status_code == 200
+
+
+async def test_a_token_planted_before_login_is_worthless_after_it(
+    tab: httpx.AsyncClient, agent_email: str
+) -> None:
+    """Someone who could plant a cookie (a sibling subdomain, plain http) knows the CSRF token it held:
+    a login issues a new one."""
+    planted = re.search(r'name="csrf_token" value="([^"]+)"', (await tab.get("/login")).text).group(1)  # type: ignore[union-attr]
+    await form_log_in(tab, agent_email)
+    r = await tab.post("/logout", data={"csrf_token": planted}, headers={"x-csrf-token": planted})
+    assert r.status_code == 403
+    assert (await tab.get("/inbox")).status_code == 200
+
+
+@pytest.mark.parametrize("bad_id", ["%C2%B2", "99999999999999999999999", "-1", "1e3"])
+async def test_ids_that_are_not_plain_numbers_are_not_found(
+    tab: httpx.AsyncClient, agent_email: str, bad_id: str
+) -> None:
+    await form_log_in(tab, agent_email)
+    assert (await tab.get(f"/inbox/{bad_id}")).status_code == 404
+
+
+def test_guesses_sent_all_at_once_cannot_slip_past_the_limit(ctx: AppContext, agent_email: str) -> None:
+    """Each attempt is counted before its password is checked, so a wave of concurrent guesses gets
+    only as many password checks as the limit allows."""
+    import threading
+
+    outcomes: list[str] = []
+    start = threading.Barrier(12)
+
+    def guess() -> None:
+        start.wait()
+        try:
+            log_in(ctx.sessions, agent_email, "wrong guess!!", "10.1.1.1")
+        except BadCredentials:
+            outcomes.append("checked")
+        except LoginThrottled:
+            outcomes.append("throttled")
+
+    threads = [threading.Thread(target=guess) for _ in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert outcomes.count("checked") <= throttle.EMAIL_LIMIT
+    assert outcomes.count("throttled") == 12 - outcomes.count("checked")
+
+
+def test_an_oauth_state_only_completes_for_the_user_who_started_it(ctx: AppContext, agent_email: str) -> None:
+    """Another user (or workspace) presenting the state gets nothing, and cannot burn it either."""
+    from mostrador.users.service import create_user
+
+    with transaction(ctx.sessions) as s:
+        owner = people_store.user_by_email(s, agent_email)
+        assert owner is not None
+        owner_id, workspace_id = owner.id, owner.workspace_id
+    other = create_user(ctx.sessions, "otro@example.com", AGENT_PASSWORD, "Otro", "w1")
+    connect.begin(ctx, workspace_id, owner_id)
+    with transaction(ctx.sessions) as s:
+        state = s.scalars(select(OAuthState.state)).one()
+    with pytest.raises(connect.ConnectError):
+        connect._take_state(ctx, state, workspace_id, other)
+    assert connect._take_state(ctx, state, workspace_id, owner_id)  # still there for its owner

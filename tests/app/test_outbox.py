@@ -155,3 +155,21 @@ def test_the_same_reply_form_with_another_text_is_refused(connected: Connected, 
         assert not new and again.id == first.id
         with pytest.raises(outgoing.ReplyRefused):
             outgoing.record(s, s.get(Conversation, thread.id), plan, "Dos", "agent", lease)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("status", "attempts"), [(429, 3), (503, 1)])
+def test_only_a_post_that_may_have_arrived_waits_before_the_next_try(
+    connected: Connected, agent: int, status: int, attempts: int
+) -> None:
+    """A 429 is refused before any work, so it is retried in place (each try counted); after a 503 the
+    text may be at Mercado Libre, so the send is deferred at once and looked for before any new post."""
+    question = ask_question(connected, "¿Hay en negro?")
+    thread = question_thread(connected, question)
+    recorded = answer(connected, thread, agent, question["id"], "Sí, hay en negro.")
+    sandbox_faults(connected, error_rate=1.0, error_statuses=[status], path_pattern="^/answers")
+    assert deliver(connected, recorded.id) == "deferred"
+    deferred = entry(connected, recorded.id)
+    assert (deferred.attempts, deferred.deferrals) == (attempts, 1)
+    sandbox_faults(connected)
+    assert deliver(connected, recorded.id) == "sent"
+    assert answers(connected, question["id"]) == ["Sí, hay en negro."]

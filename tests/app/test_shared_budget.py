@@ -18,11 +18,13 @@ import pytest
 from sqlalchemy import Engine
 
 from mostrador.limits import BudgetUnavailable, SharedBudget, budget_backend, pacing
+from mostrador.limits.errors import BudgetMisconfigured
 from mostrador.meli import MemoryBudget, Rate, RateLimiter, errors
 from mostrador.settings import Settings
 from mostrador.store import migrate
 from mostrador.store.db import make_engine
 from mostrador.store.limits import budget_cell
+from mostrador.store.models import ApiBudget
 
 APP = "1234567890123456"
 
@@ -90,6 +92,7 @@ def test_a_block_never_exceeds_the_budget() -> None:
 # ---- the table, under concurrency ----------------------------------------------------------------
 
 COST = 1000.0  # seconds per acquisition: far beyond the test's own duration, so tat always leads now
+HORIZON = 1e9  # no cap on how far the schedule may run ahead (the cap has its own test)
 
 
 def _take_in_child(url: str, family: str, count: int, start: Any, out: Any) -> None:
@@ -97,7 +100,7 @@ def _take_in_child(url: str, family: str, count: int, start: Any, out: Any) -> N
     shared = SharedBudget(engine)
     start.wait()
     try:
-        out.put([shared.take(APP, family, COST).tat for _ in range(count)])
+        out.put([shared.take(APP, family, COST, HORIZON).tat for _ in range(count)])
     finally:
         engine.dispose()
 
@@ -132,7 +135,7 @@ def test_acquisitions_from_several_threads_are_atomic(engine: Engine) -> None:
 
     def take() -> None:
         start.wait()
-        got = [shared.take(APP, "messaging_read", COST).tat for _ in range(30)]
+        got = [shared.take(APP, "messaging_read", COST, HORIZON).tat for _ in range(30)]
         tats.extend(got)
 
     threads = [threading.Thread(target=take) for _ in range(6)]
@@ -216,13 +219,13 @@ async def test_an_unused_block_expires_after_its_lease(engine: Engine) -> None:
     assert _tat(engine, "default") == pytest.approx(before + 4 * plan.interval)
 
 
-async def test_an_unreachable_budget_is_a_transport_error_that_sent_nothing(settings: Settings) -> None:
-    unmigrated = make_engine(settings.resolved_database_url)  # no api_budgets table
+async def test_an_unreachable_budget_is_a_transport_error_that_sent_nothing(tmp_path: Any) -> None:
+    unreachable = make_engine(f"sqlite:///{tmp_path}/no-such-dir/budget.sqlite")  # cannot even open
     try:
         with pytest.raises(BudgetUnavailable) as caught:
-            await SharedBudget(unmigrated).reserve(APP, "default", Rate(permits=5, per=60.0))
+            await SharedBudget(unreachable).reserve(APP, "default", Rate(permits=5, per=60.0))
     finally:
-        unmigrated.dispose()
+        unreachable.dispose()
     assert isinstance(caught.value, errors.TransportError)
     assert caught.value.request_sent is False
 
@@ -240,6 +243,29 @@ def test_the_budget_clock_is_the_database_clock(engine: Engine) -> None:
     """Permits are timed by the database, so hosts whose clocks disagree share one schedule."""
     import time
 
-    cell = SharedBudget(engine).take(APP, "default", 1.0)
+    cell = SharedBudget(engine).take(APP, "default", 1.0, HORIZON)
     assert math.isclose(cell.tat - cell.now, 1.0, abs_tol=1e-3)
     assert abs(cell.now - time.time()) < 60  # same machine in tests: the same epoch-seconds scale
+
+
+def test_a_database_clock_that_steps_back_does_not_hold_every_call(engine: Engine) -> None:
+    """A schedule written before the clock stepped back an hour (NTP, a restored VM) is capped at the
+    rate's window ahead of now: the next call waits at most that long, not an hour."""
+    shared = SharedBudget(engine)
+    first = shared.take(APP, "stepped", 1.0, 62.0)
+    with engine.begin() as conn:  # what an hour's step back looks like from the row's point of view
+        conn.execute(
+            ApiBudget.__table__.update()
+            .where(ApiBudget.__table__.c.family == "stepped")
+            .values(tat=first.now + 3600.0)
+        )
+    after = shared.take(APP, "stepped", 1.0, 62.0)
+    assert after.tat - after.now <= 62.0 + 1.0 + 1e-3
+
+
+def test_a_missing_budget_table_is_a_configuration_error_not_an_outage(engine: Engine) -> None:
+    """A worker started on new code before `mostrador migrate` must say so, not retry for ever."""
+    with engine.begin() as conn:
+        ApiBudget.__table__.drop(conn)
+    with pytest.raises(BudgetMisconfigured, match="mostrador migrate"):
+        SharedBudget(engine).take(APP, "default", 1.0, HORIZON)

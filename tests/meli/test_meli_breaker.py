@@ -180,3 +180,36 @@ def test_breakers_share_their_settings_and_refuse_invalid_ones() -> None:
     assert breakers.for_family("answers").state is CircuitState.HALF_OPEN
     with pytest.raises(ValueError):
         CircuitBreakers(reset_timeout=0)
+
+
+async def test_a_call_refused_by_an_open_breaker_spends_no_rate_permit() -> None:
+    """An outage of one family must not use up (nor wait for) budget that healthy families share."""
+    import httpx
+
+    from mostrador.meli import CircuitBreakers, MeliClient, RateLimiter
+    from mostrador.meli.errors import CircuitOpen
+
+    def failing_answers(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/answers":
+            return httpx.Response(
+                503, json={"message": "down", "error": "service_unavailable", "status": 503}
+            )
+        return httpx.Response(200, json={"id": "MLA1", "title": "x"})
+
+    limiter = RateLimiter(budgets={}, default_budget=3, window=60.0, margin=0.0)
+    client = MeliClient(
+        api_url="https://api.test",
+        auth_url="https://auth.test",
+        client_id="1",
+        client_secret="s",
+        http=httpx.AsyncClient(transport=httpx.MockTransport(failing_answers)),
+        limiter=limiter,
+        breakers=CircuitBreakers(failure_threshold=1, reset_timeout=60.0),
+    )
+    with pytest.raises(Exception):  # noqa: B017 - the 503 itself (after the requester's own retries)
+        await client.post_answer(1, "hola", "token")
+    for _ in range(5):  # the breaker is open: refused at once, no permit taken
+        with pytest.raises(CircuitOpen):
+            await client.post_answer(1, "hola", "token")
+    await client.get_item("MLA1", "token")  # the shared default family still has budget
+    await client.aclose()

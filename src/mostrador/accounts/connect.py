@@ -39,20 +39,21 @@ def begin(ctx: AppContext, workspace_id: int, user_id: int | None) -> str:
     )
 
 
-def _take_state(ctx: AppContext, state: str, workspace_id: int) -> str:
-    """Single use: the row is deleted whatever happens next. Mercado Libre does not check state; we do."""
+def _take_state(ctx: AppContext, state: str, workspace_id: int, user_id: int) -> str:
+    """Single use: the row is deleted whatever happens next. Mercado Libre does not check state; we do,
+    and only the user who started the connection, in their workspace, may finish it."""
     with transaction(ctx.sessions) as s:
-        row = oauth_states.take_state(s, state)
-    if row is None or row.workspace_id != workspace_id:
+        row = oauth_states.take_state(s, state, workspace_id, user_id)
+    if row is None:
         raise ConnectError("unknown or already used OAuth state; start the connection again")
     if row.created_at < utcnow() - STATE_TTL:
         raise ConnectError("the connection attempt expired; start again")
     return row.code_verifier
 
 
-async def complete(ctx: AppContext, workspace_id: int, code: str, state: str) -> int:
+async def complete(ctx: AppContext, workspace_id: int, user_id: int, code: str, state: str) -> int:
     """Exchange the code, identify the seller with /users/me, store encrypted tokens."""
-    verifier = await asyncio.to_thread(_take_state, ctx, state, workspace_id)
+    verifier = await asyncio.to_thread(_take_state, ctx, state, workspace_id, user_id)
     tokens = await ctx.meli.exchange_code(
         code=code, redirect_uri=ctx.settings.redirect_uri, code_verifier=verifier
     )

@@ -32,10 +32,14 @@ def worker(
     if executor_id:
         settings.executor_id = executor_id
     settings.ensure_secrets()
-    if not settings.is_postgres:
+    if not settings.is_postgres and settings.meli_budget_store != "database":
+        # Each process would keep its own Mercado Libre budget: N processes, N budgets (docs/operations.md).
         typer.echo(
-            "note: on SQLite, `mostrador serve` already runs the workers; extra workers need PostgreSQL"
+            "error: on SQLite, `mostrador serve` already runs the workers and extra workers need "
+            "PostgreSQL (or MOSTRADOR_MELI_BUDGET_STORE=database, so they share one request budget)",
+            err=True,
         )
+        raise typer.Exit(2)
     try:
         runtime.claim_executor(settings)  # held until run_worker shuts the runtime down
     except ExecutorLockError as exc:

@@ -3,6 +3,8 @@
 ```
 meli.errors.TransportError
 └── BudgetUnavailable      the budget store could not be reached; nothing was sent
+RuntimeError
+└── BudgetMisconfigured    the budget table is missing or unusable: not transient, an operator fixes it
 ```
 
 ``BudgetUnavailable`` is a ``TransportError`` that certainly never left (``request_sent=False``), so
@@ -15,7 +17,7 @@ from typing import Any
 
 from mostrador.meli.errors import TransportError
 
-__all__ = ["BudgetUnavailable"]
+__all__ = ["BudgetMisconfigured", "BudgetUnavailable"]
 
 
 class BudgetUnavailable(TransportError):
@@ -23,3 +25,8 @@ class BudgetUnavailable(TransportError):
 
     def __init__(self, message: str | None = None, **kwargs: Any) -> None:
         super().__init__(message, request_sent=False, **kwargs)
+
+
+class BudgetMisconfigured(RuntimeError):
+    """The shared request budget's table is missing or unusable (run `mostrador migrate`); nothing is
+    retried until an operator fixes it, so no call is held back silently."""

@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
-from mostrador.limits.errors import BudgetUnavailable
+from mostrador.limits.errors import BudgetMisconfigured, BudgetUnavailable
 from mostrador.meli.ratelimit import Rate
 from mostrador.store.limits import BudgetCell, take_permits
 
@@ -48,6 +48,11 @@ class _Block:
     left: int
     usable_at: float  # this process's monotonic clock
     until: float
+
+
+# How far ahead of now a schedule may run before it is taken for a clock that stepped back: a budget
+# oversubscribed by this many windows of waiting callers is already pathological (they time out first).
+HORIZON_WINDOWS = 15
 
 
 class SharedBudget:
@@ -93,17 +98,31 @@ class SharedBudget:
 
     async def _take_block(self, application: str, family: str, rate: Rate) -> _Block:
         plan = self.pacing(rate)
-        cell = await asyncio.to_thread(self.take, application, family, plan.block * plan.interval)
+        cost = plan.block * plan.interval
+        try:
+            # Bounded: a hung connection or an exhausted pool must not hold every call of the family.
+            cell = await asyncio.wait_for(
+                asyncio.to_thread(self.take, application, family, cost, HORIZON_WINDOWS * rate.per), 10.0
+            )
+        except TimeoutError as exc:
+            raise BudgetUnavailable(f"budget {application}/{family}: no answer within 10 s") from exc
         # The permits are usable from tat - B·T on the database's clock; the wait is a duration, so
         # it converts to this host's clock however far the two clocks disagree.
         ready_in = max(0.0, cell.tat - plan.block * plan.interval - cell.now)
         usable_at = self._clock() + ready_in
         return _Block(left=plan.block, usable_at=usable_at, until=usable_at + self._lease)
 
-    def take(self, application: str, family: str, cost: float) -> BudgetCell:
+    def take(self, application: str, family: str, cost: float, horizon: float) -> BudgetCell:
         """One round trip: advance the budget by ``cost`` seconds (blocking; runs in a thread)."""
         try:
             with self._engine.connect() as conn:
-                return take_permits(conn, application, family, cost)
+                return take_permits(conn, application, family, cost, horizon)
+        except (ProgrammingError, OperationalError) as exc:
+            if isinstance(exc, OperationalError) and "no such table" not in str(exc.orig):
+                raise BudgetUnavailable(f"budget {application}/{family}: {type(exc).__name__}") from exc
+            # Not transient: the table is missing (a worker started on new code before `migrate`).
+            raise BudgetMisconfigured(
+                f"the api_budgets table is not usable ({exc.orig}); run `mostrador migrate`"
+            ) from exc
         except SQLAlchemyError as exc:
             raise BudgetUnavailable(f"budget {application}/{family}: {type(exc).__name__}") from exc

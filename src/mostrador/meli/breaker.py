@@ -77,6 +77,14 @@ class CircuitBreaker:
             return CircuitState.HALF_OPEN
         return self._state
 
+    def refuse_if_open(self) -> None:
+        """Raise ``CircuitOpen`` while the circuit is open and cooling down; change nothing (a cheap look
+        before a call waits for anything, e.g. a rate permit)."""
+        if self._state is CircuitState.OPEN:
+            remaining = self._opened_at + self._reset_timeout - self._clock()
+            if remaining > 0:
+                raise CircuitOpen(retry_after=remaining)
+
     def before_call(self) -> None:
         """Raise ``CircuitOpen`` unless a call may go out now."""
         now = self._clock()

@@ -166,12 +166,16 @@ class Requester:
         files: Mapping[str, tuple[str, bytes, str]] | None,
         headers: dict[str, str],
     ) -> httpx.Response:
-        if self.limiter is not None:
-            await self.limiter.acquire(self.client_id, family)
-        # Breakers per endpoint family: a failing /answers must not stop /items or /messages.
+        # Breakers per endpoint family: a failing /answers must not stop /items or /messages. Asked
+        # before the rate permit too: a call refused by an open breaker must not spend (nor wait for)
+        # budget that healthy families sharing it need.
         breaker = self.breakers.for_path(path) if self.breakers is not None else None
         if breaker is not None:
-            breaker.before_call()
+            breaker.refuse_if_open()
+        if self.limiter is not None:
+            await self.limiter.acquire(self.client_id, family)
+        if breaker is not None:
+            breaker.before_call()  # the gate itself (it may have opened while this call waited)
         try:
             response = await self._http.request(
                 method,

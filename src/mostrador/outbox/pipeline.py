@@ -115,7 +115,8 @@ async def _send(ctx: AppContext, channel: Channel, api: SellerApi, reply: Outgoi
         found = await channel.find_posted(api, reply)
         if found is not None:
             return await asyncio.to_thread(_settle, ctx, reply, found)
-    checked = guard(reply.text, limit=channel.reply_limit)
+    # `allow`: facts read from Mercado Libre that the text may quote (a tracking number, an order id).
+    checked = guard(reply.text, limit=channel.reply_limit, allow=tuple(reply.params.get("allow") or ()))
     if not checked.ok:
         detail = explain(checked, channel.reply_limit)
         return await asyncio.to_thread(_fail, ctx, reply, "guard_blocked", detail)
@@ -129,6 +130,8 @@ async def _send(ctx: AppContext, channel: Channel, api: SellerApi, reply: Outgoi
     except PostRefused as refused:
         return await _refused(ctx, channel, api, reply, refused.reason, refused.detail)
     except TRANSIENT as exc:
+        if _never_sent(exc):
+            raise  # refused before anything reached Mercado Libre: retrying in place is safe
         raise _OutcomeUnknown(exc) from exc
     except meli_errors.MeliError as exc:
         return await _refused(ctx, channel, api, reply, "rejected", f"{type(exc).__name__}: {exc}")
@@ -146,6 +149,14 @@ async def _refused(
     if found is not None:
         return await asyncio.to_thread(_settle, ctx, reply, found)
     return await asyncio.to_thread(_fail, ctx, reply, reason, detail)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """A failure that certainly left nothing at Mercado Libre: a 429 (refused before any work), an open
+    breaker, an exhausted or unreachable budget, a connection never made, a token never obtained."""
+    if isinstance(exc, meli_errors.RateLimited | TokenRefreshFailed):
+        return True
+    return isinstance(exc, meli_errors.TransportError) and not exc.request_sent
 
 
 def _quick_pause(attempt: int, exc: BaseException) -> float:

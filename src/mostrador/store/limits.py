@@ -45,7 +45,9 @@ def _take_statement(dialect: str) -> Any:
     table = ApiBudget.__table__
     clock = _database_clock(dialect)
     later = func.greatest if dialect == "postgresql" else func.max  # SQLite's two-argument max()
+    earlier = func.least if dialect == "postgresql" else func.min
     cost = bindparam("cost", type_=Double)
+    horizon = bindparam("horizon", type_=Double)
     return (
         module.insert(table)
         .values(
@@ -56,21 +58,23 @@ def _take_statement(dialect: str) -> Any:
         )
         .on_conflict_do_update(
             index_elements=[table.c.application, table.c.family],
-            set_={"tat": later(table.c.tat, clock) + cost, "updated_at": clock},
+            # Never more than `horizon` ahead of now: if the database's clock steps back (NTP, a VM
+            # restored), a schedule written on the old clock must not hold every call for that long.
+            set_={"tat": earlier(later(table.c.tat, clock), clock + horizon) + cost, "updated_at": clock},
         )
         .returning(table.c.tat, table.c.updated_at)
     )
 
 
-def take_permits(conn: Connection, application: str, family: str, cost: float) -> BudgetCell:
-    """Move the budget's theoretical arrival time to ``max(tat, now) + cost``, atomically.
+def take_permits(conn: Connection, application: str, family: str, cost: float, horizon: float) -> BudgetCell:
+    """Move the budget's theoretical arrival time to ``min(max(tat, now), now + horizon) + cost``,
+    atomically.
 
-    ``cost`` is the permits taken times their emission interval, in seconds. The row is created on
-    first use.
+    ``cost`` is the permits taken times their emission interval, in seconds; ``horizon`` the longest a
+    legitimate schedule runs ahead (the rate's window). The row is created on first use.
     """
-    row = conn.execute(
-        _take_statement(conn.dialect.name), {"application": application, "family": family, "cost": cost}
-    ).one()
+    values = {"application": application, "family": family, "cost": cost, "horizon": horizon}
+    row = conn.execute(_take_statement(conn.dialect.name), values).one()
     return BudgetCell(tat=float(row[0]), now=float(row[1]))
 
 

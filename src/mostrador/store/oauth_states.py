@@ -18,12 +18,14 @@ def add_state(s: Session, state: str, workspace_id: int, user_id: int | None, co
     s.flush()
 
 
-def take_state(s: Session, state: str) -> OAuthState | None:
-    """The pending connection, deleted in the same transaction (single use whatever happens next)."""
+def take_state(s: Session, state: str, workspace_id: int, user_id: int) -> OAuthState | None:
+    """The pending connection started by this user of this workspace, deleted in the same transaction
+    (single use whatever happens next); another's state is left alone, so it cannot be burnt."""
     row = s.get(OAuthState, state)
-    if row is not None:
-        s.delete(row)
-        s.flush()
+    if row is None or row.workspace_id != workspace_id or row.agent_id != user_id:
+        return None
+    s.delete(row)
+    s.flush()
     return row
 
 

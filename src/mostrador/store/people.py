@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from mostrador.store.models import LoginFailure, User, UserSession, Workspace
@@ -127,16 +127,39 @@ def delete_expired_sessions(s: Session, now: datetime, idle_since: datetime) -> 
 # ---- failed logins --------------------------------------------------------------------------
 
 
-def add_login_failure(s: Session, email: str, client: str, at: datetime) -> None:
-    s.add(LoginFailure(email=email, client=client, failed_at=at))
+def add_login_failure(s: Session, email: str, client: str, at: datetime) -> int:
+    failure = LoginFailure(email=email, client=client, failed_at=at)
+    s.add(failure)
     s.flush()
+    return failure.id
+
+
+def delete_login_failure(s: Session, failure_id: int) -> None:
+    s.execute(delete(LoginFailure).where(LoginFailure.id == failure_id))
+
+
+def lock_logins_of(s: Session, email: str) -> None:
+    """Serialise login attempts for one e-mail until the transaction ends, so concurrent attempts are
+    counted one after the other (PostgreSQL: a transaction-level advisory lock; SQLite serialises every
+    writer already, and the attempt is written before it is counted)."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"login:{email}"})
 
 
 def recent_failures(
-    s: Session, since: datetime, limit: int, *, email: str | None = None, client: str | None = None
+    s: Session,
+    since: datetime,
+    limit: int,
+    *,
+    email: str | None = None,
+    client: str | None = None,
+    excluding: int | None = None,
 ) -> list[datetime]:
-    """When the newest `limit` failures since `since` happened (newest first), for an e-mail or a client."""
+    """When the newest `limit` failures since `since` happened (newest first), for an e-mail or a client
+    (leaving out the failure `excluding`, an attempt in progress)."""
     stmt = select(LoginFailure.failed_at).where(LoginFailure.failed_at > since)
+    if excluding is not None:
+        stmt = stmt.where(LoginFailure.id != excluding)
     if email is not None:
         stmt = stmt.where(LoginFailure.email == email)
     if client is not None:

@@ -76,19 +76,19 @@ def log_in(
     now = now or utcnow()
     email, client = _normal_email(email)[:254], (client or "unknown")[:64]
     with transaction(sessions) as s:
-        wait = throttle.retry_after_s(s, email, client, now)
-        user = people_store.user_by_email(s, email) if wait is None else None
+        attempt = throttle.begin_attempt(s, email, client, now)
+        if attempt is None:
+            wait = throttle.retry_after_s(s, email, client, now) or 1
+        user = people_store.user_by_email(s, email) if attempt is not None else None
         user_id, stored = (user.id, user.password_hash) if user is not None else (None, DUMMY_HASH)
-    if wait is not None:
+    if attempt is None:
         raise LoginThrottled(wait)
     ok = verify_password(stored, password) and user_id is not None  # Argon2: outside any transaction
+    if not ok or user_id is None:
+        raise BadCredentials(BadCredentials.__doc__)  # the attempt stays recorded as a failure
     with transaction(sessions) as s:
-        if not ok or user_id is None:
-            throttle.record_failure(s, email, client, now)
-        else:
-            throttle.clear(s, email)
-            return user_sessions.start(s, user_id, now)
-    raise BadCredentials(BadCredentials.__doc__)
+        throttle.clear(s, email)
+        return user_sessions.start(s, user_id, now)
 
 
 def change_password(
@@ -99,11 +99,11 @@ def change_password(
     again: str,
     client: str,
     now: datetime | None = None,
-) -> int:
-    """Change the logged-in user's password and end their other sessions (a copied cookie stops working).
+) -> str:
+    """Change the logged-in user's password and end every session of theirs (a copied cookie stops
+    working, the one that made the change included); returns the token of a new session for the caller.
 
-    A wrong current password counts as a failed login for the user's e-mail. Returns how many other
-    sessions were ended.
+    A wrong current password counts as a failed login for the user's e-mail.
     """
     now = now or utcnow()
     if new != again:
@@ -124,7 +124,10 @@ def change_password(
     hashed = hash_password(new)  # raises WeakPassword
     with transaction(sessions) as s:
         people_store.set_password_hash(s, who.user_id, hashed)
-        return people_store.delete_sessions_of(s, who.user_id, keep_session_id=who.session_id)
+        # Every session ends, this one too: a stolen copy of the very cookie that made the change must
+        # stop working. The caller gives the browser the new session's token.
+        people_store.delete_sessions_of(s, who.user_id)
+        return user_sessions.start(s, who.user_id, now)
 
 
 def set_password(sessions: sessionmaker[Session], email: str, password: str) -> int:

@@ -1,6 +1,6 @@
 """Server-side login sessions: the signed cookie carries a random token, the database its SHA-256.
 
-A session ends at logout, when its user's password changes (every other session of the user), after
+A session ends at logout, when its user's password changes (every session of the user), after
 ABSOLUTE_LIFETIME whatever happens, or after IDLE_TIMEOUT without a request. An open inbox polls every
 few seconds, so a tab left open counts as activity until the absolute limit; a laptop closed over
 lunch does not log anyone out, one left overnight does.

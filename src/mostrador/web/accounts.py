@@ -4,6 +4,7 @@ disconnect, a sync started by hand."""
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
@@ -43,7 +44,7 @@ async def accounts_page(
         "accounts.html",
         accounts=rows,
         runs=runs,
-        error=ERRORS.get(error, f"La conexión no se completó ({error}).") if error else None,
+        error=ERRORS.get(error, "La conexión no se completó.") if error else None,
         notice=NOTICES.get(request.query_params.get("notice") or ""),
     )
 
@@ -75,9 +76,11 @@ async def connect_callback(
     error: str = "",
 ) -> object:
     if error or not code or not state:
-        return RedirectResponse(f"/accounts?error={error or 'missing_code'}", status_code=303)
+        # Only codes this page knows are passed on (and shown); anything else reads as "not completed".
+        known = error if error in ERRORS else "missing_code"
+        return RedirectResponse(f"/accounts?error={quote(known)}", status_code=303)
     try:
-        await connect.complete(get_ctx(request), user.workspace_id, code, state)
+        await connect.complete(get_ctx(request), user.workspace_id, user.id, code, state)
     except connect.AccountConnectedElsewhere:
         return page(request, "accounts_error.html", status_code=409, message=ELSEWHERE)
     except (connect.ConnectError, meli_errors.MeliError) as exc:

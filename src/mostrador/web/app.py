@@ -74,6 +74,7 @@ def create_app(
     app = FastAPI(title="Mostrador", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = context
     app.state.templates = build_templates()
+    app.state.listings = {}  # (account, item) -> (read at, listing): the inbox side panel's cache
     assert settings.secret_key is not None
     app.add_middleware(
         SessionMiddleware,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -56,10 +57,14 @@ async def login(
             next=_safe_next(next),
             error="E-mail o contraseña incorrectos.",
         )
-    csrf = request.session.get("csrf")
-    request.session.clear()  # a new cookie at login (fixation)
-    request.session.update({SESSION_KEY: token, "csrf": csrf})
+    _new_session(request, token)
     return RedirectResponse(_safe_next(next), status_code=303)
+
+
+def _new_session(request: Request, token: str) -> None:
+    """A new cookie and a new CSRF token (fixation: nothing planted before survives a login)."""
+    request.session.clear()
+    request.session.update({SESSION_KEY: token, "csrf": secrets.token_urlsafe(32)})
 
 
 @router.post("/logout")
@@ -88,10 +93,10 @@ async def password_change(
     new_password: str = Form(...),
     new_password_again: str = Form(...),
 ) -> object:
-    """Change one's own password; every other session of the user ends (a copied cookie stops working)."""
+    """Change one's own password; every session of the user ends (a copied cookie stops working)."""
     ctx = get_ctx(request)
     try:
-        await run_in_threadpool(
+        token = await run_in_threadpool(
             change_password,
             ctx.sessions,
             user.session,
@@ -112,6 +117,7 @@ async def password_change(
             WeakPassword: f"La contraseña nueva necesita al menos {MIN_PASSWORD_LENGTH} caracteres.",
         }[type(exc)]
         return page(request, "password.html", status_code=422, error=message, done=False)
+    _new_session(request, token)  # every session ended, this one too: the browser gets a new one
     return RedirectResponse("/account/password?done=1", status_code=303)
 
 

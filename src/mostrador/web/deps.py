@@ -171,8 +171,13 @@ def _check_ids(request: Request, user: CurrentUser) -> None:
         return
     with transaction(get_ctx(request).sessions) as s:
         for name, value in ids:
-            if not value.isdigit() or not scope.workspace_holds(s, user.workspace_id, name, int(value)):
+            if not _is_id(value) or not scope.workspace_holds(s, user.workspace_id, name, int(value)):
                 raise NotInWorkspace(name)
+
+
+def _is_id(value: str) -> bool:
+    """A database id: ASCII digits that fit a BIGINT ('²' is a digit to Python; 10**20 overflows)."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
 
 
 def access_of(dependant: Dependant | None) -> list[Requires | Public]:

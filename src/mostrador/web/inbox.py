@@ -3,7 +3,9 @@ beside them, post-sale chats per pack, claims), a page per thread, and the agent
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Annotated, Any
 
 import dbos
@@ -16,7 +18,6 @@ from mostrador import failpoints
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.channels.registry import CHANNELS, UnknownChannel, channel_named, default_channel
-from mostrador.context import AppContext
 from mostrador.conversations.outgoing import Outgoing
 from mostrador.inbox import actions, views
 from mostrador.meli import errors as meli_errors
@@ -87,7 +88,7 @@ async def _conversation_page(
     if found is None:
         raise HTTPException(404, NOT_FOUND)
     thread, account = found
-    listing = await _listing(ctx, account.id, thread.item_id) if status_code == 200 else None
+    listing = await _listing(request, account.id, thread.item_id) if status_code == 200 else None
     return page(
         request,
         "conversation.html",
@@ -187,13 +188,30 @@ async def _schedule(reply: Outgoing) -> None:
         log.warning("scheduling reply %s failed; the outbox re-drive will send it", reply.id, exc_info=True)
 
 
-async def _listing(ctx: AppContext, account_id: int, item_id: str | None) -> dict[str, Any] | None:
-    """The live listing for the side panel; the inbox still works when Mercado Libre does not answer."""
+LISTING_TTL_S = 60.0  # the side panel's listing: fresh enough to answer from, cheap on Mercado Libre's budget
+LISTING_WAIT_S = 3.0  # a page never waits longer than this for Mercado Libre (or for a rate permit)
+
+
+async def _listing(request: Request, account_id: int, item_id: str | None) -> dict[str, Any] | None:
+    """The live listing for the side panel, read at most once a minute per item (any number of people
+    opening threads must not spend the application's shared request budget), and never waited for more
+    than a few seconds; the inbox still works when Mercado Libre does not answer."""
     if not item_id:
         return None
+    cache: dict[tuple[int, str], tuple[float, dict[str, Any]]] = request.app.state.listings
+    now = time.monotonic()
+    hit = cache.get((account_id, item_id))
+    if hit is not None and now - hit[0] < LISTING_TTL_S:
+        return hit[1]
+    ctx = get_ctx(request)
     try:
         api = await SellerApi.open(ctx, account_id)
-        item = await api.call(api.meli.get_item, item_id)
-    except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed) as exc:
+        item = await asyncio.wait_for(api.call(api.meli.get_item, item_id), LISTING_WAIT_S)
+    except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed, TimeoutError) as exc:
         return {"unavailable": True, "id": item_id, "reason": type(exc).__name__}
-    return item.model_dump(mode="json", by_alias=True)
+    listing = item.model_dump(mode="json", by_alias=True)
+    if len(cache) > 2_000:  # bounded: forget the oldest half
+        for key in sorted(cache, key=lambda k: cache[k][0])[:1_000]:
+            cache.pop(key, None)
+    cache[(account_id, item_id)] = (now, listing)
+    return listing
