@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from mostrador.sandbox import claims, claims_search
+from mostrador.sandbox import claims, claims_search, searches
 from mostrador.sandbox.bodies import ControlBody, JsonBody, StrictBody
 from mostrador.sandbox.caller import CallerDep, sandbox_state
 from mostrador.sandbox.claim_reasons import reason_view
@@ -73,7 +73,7 @@ def claims_ticker(get_state: Callable[[], SandboxState], notifier: Notifier) -> 
     return tick
 
 
-@router.get(f"{BASE}/search")
+@router.get(f"{BASE}/search", openapi_extra=searches.documented(claims_search.DOCUMENTED))
 async def search(request: Request, caller: CallerDep) -> dict[str, Any]:
     return claims_search.search(sandbox_state(request), caller.user.id, dict(request.query_params))
 

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 
+from mostrador.sandbox import items_search, searches
 from mostrador.sandbox.bodies import fields
 from mostrador.sandbox.caller import CallerDep, OptionalCallerDep, sandbox_state
 from mostrador.sandbox.errors import BadRequest, Forbidden
@@ -113,7 +114,7 @@ async def put_item(
     return item_view(item, owner=True)
 
 
-@router.get("/users/{user_id}/items/search")
+@router.get("/users/{user_id}/items/search", openapi_extra=searches.documented(items_search.DOCUMENTED))
 async def seller_items(user_id: int, request: Request, caller: CallerDep) -> dict[str, Any]:
     """§6.4: ids only; the caller must be the seller. Filters `status`, `sku`, `seller_sku`,
     `listing_type_id`; `orders`; `offset`/`limit` up to 1000, then `search_type=scan` + `scroll_id`."""

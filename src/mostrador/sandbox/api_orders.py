@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
+from mostrador.sandbox import searches
 from mostrador.sandbox.bodies import ControlBody, JsonBody
 from mostrador.sandbox.caller import CallerDep, sandbox_state
 from mostrador.sandbox.errors import Forbidden, NotFound
@@ -20,6 +21,7 @@ from mostrador.sandbox.orders import (
     progress_shipments,
     shipment_view,
 )
+from mostrador.sandbox.orders_search import DOCUMENTED as SEARCH_FILTERS
 from mostrador.sandbox.orders_search import search_orders
 from mostrador.sandbox.state import SandboxState
 
@@ -68,7 +70,7 @@ async def new_order(new: Annotated[NewOrder, Depends(NEW_ORDER_BODY)], request: 
     return order_view(state, order)
 
 
-@router.get("/orders/search")
+@router.get("/orders/search", openapi_extra=searches.documented(SEARCH_FILTERS))
 async def orders_search(request: Request, caller: CallerDep) -> dict[str, Any]:
     _notifier(request).tick()
     return search_orders(sandbox_state(request), caller.user.id, dict(request.query_params))

@@ -9,12 +9,21 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import ConfigDict
 
+from mostrador.sandbox import searches
 from mostrador.sandbox.bodies import JsonBody, StrictBody
 from mostrador.sandbox.caller import CallerDep, OptionalCallerDep, sandbox_state
 from mostrador.sandbox.clock import MARKETPLACE_TZ
 from mostrador.sandbox.errors import Forbidden, NotFound
 from mostrador.sandbox.notifications import Notifier
-from mostrador.sandbox.questions import answer, ask, by_id_v4, in_search, legacy_view, search
+from mostrador.sandbox.questions import (
+    SEARCH_DOCUMENTED,
+    answer,
+    ask,
+    by_id_v4,
+    in_search,
+    legacy_view,
+    search,
+)
 from mostrador.sandbox.state import Question
 
 router = APIRouter()
@@ -78,7 +87,7 @@ async def post_answer(
     return in_search(question)
 
 
-@router.get("/questions/search")
+@router.get("/questions/search", openapi_extra=searches.documented(SEARCH_DOCUMENTED))
 async def questions_search(request: Request, caller: CallerDep) -> dict[str, Any]:
     return search(sandbox_state(request), dict(request.query_params), caller.user.id)
 

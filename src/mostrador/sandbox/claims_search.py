@@ -29,6 +29,13 @@ FILTERS = (
     "date_created",
     "last_updated",
 )
+DOCUMENTED = {
+    **{name: "§9.2 filter" for name in FILTERS if name not in ("date_created", "last_updated")},
+    "range": "§9.2: date_created|last_updated:after:<date with ms>,before:<date with ms>",
+    "sort": "§9.2: date_created|last_updated:asc|desc",
+    "offset": "§9.2: at most 9999, offset + limit < 10000",
+    "limit": "§9.2: default 30, larger values clamped to 100",
+}
 _INVALID_PARAMS = (
     "Invalid parameters. At least submit some of these filters: [resource and resource_id] "
     "[players.role and players.user_id]"

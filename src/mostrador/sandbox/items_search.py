@@ -29,6 +29,18 @@ UNEMULATED = {
 # §6.4: offset + limit cannot reach past 1000; beyond that, search_type=scan.
 WINDOW = 1000
 
+DOCUMENTED = {
+    "status": "§6.4: active, paused, closed, ... (comma list)",
+    "sku": "§6.4: the item's (or a variation's) seller_custom_field",
+    "seller_sku": "§6.4: the SELLER_SKU attribute of the item or of a variation",
+    "listing_type_id": "§6.4: gold_special, gold_pro, ... (comma list)",
+    "orders": f"§6.4: one of {', '.join(ORDERS)}",
+    "offset": "§6.4: offset + limit at most 1000",
+    "limit": "§6.4: default 50, at most 100",
+    "search_type": "§6.4/§5.1: scan, to read past 1000 results with scroll_id",
+    "scroll_id": "§5.1: the cursor of a scan; send the same one until it comes back null",
+}
+
 
 def _seller_sku(item: Item) -> set[str]:
     attributes = [*item.body["attributes"], *(a for v in item.variations for a in v.get("attributes") or [])]

@@ -30,6 +30,34 @@ FEEDBACK_STATUSES = ("pending", "waiting_buyer")
 UNEMULATED = {"shipping.service_id": "shipments carry no shipping service in the sandbox"}
 PAGE_MAX = 51  # the 2022 capture pages by 51 when asked for more
 
+DOCUMENTED = {
+    "seller": "§7.2: the caller's user id, as seller (or use buyer)",
+    "buyer": "§7.2: the caller's user id, as buyer",
+    "order.status": "§7.2: comma list of order statuses (any of)",
+    "item": "§7.2: item id (comma list: any of)",
+    "tags": "§7.2: comma list of order tags (all of)",
+    "tags.not": "§7.2: comma list of order tags (none of)",
+    "q": "§7.2: order id, item id, part of the item title, or the other party's nickname",
+    **{
+        f"order.{field}.{end}": f"§7.2: ISO date-time with offset; only its hour counts ({end})"
+        for field in DATE_FIELDS
+        for end in ("from", "to")
+    },
+    "mediations.stage": "§7.2: claim or dispute (comma list)",
+    "mediations.status": "§7.2: claim_opened, claim_closed, dispute_opened, seller_dispute_opened, ...",
+    "feedback.status": "§7.2: pending (every sandbox order) or waiting_buyer (none)",
+    "feedback.sale.rating": "§7.2: positive, neutral, negative (no sandbox order is rated)",
+    "feedback.purchase.rating": "§7.2: positive, neutral, negative (no sandbox order is rated)",
+    "feedback.sale.fulfilled": "§7.2: true/false (no sandbox order is rated)",
+    "feedback.purchase.fulfilled": "§7.2: true/false (no sandbox order is rated)",
+    "pack_id": "§7.2: pack id (comma list: any of)",
+    "shipping.status": "the search's available_filters: shipment status (comma list)",
+    "shipping.substatus": "the search's available_filters: shipment substatus (comma list)",
+    "sort": "§7.2: date_asc (default) or date_desc",
+    "offset": "§7.2: default 0",
+    "limit": f"§7.2: default 50, at most {PAGE_MAX}",
+}
+
 
 def _hour_window(params: Mapping[str, str], field: str) -> tuple[float | None, float | None]:
     """§7.2: only the hour of a date filter is honoured, so `to` covers the whole of its hour."""

@@ -190,6 +190,21 @@ _SORTABLE = {
 }
 
 
+SEARCH_DOCUMENTED = {
+    "item": "§5.1: questions on one item",
+    "item_id": "§5.1: same as item",
+    "seller_id": "§5.1: questions received by a seller",
+    "seller": "available_filters: same as seller_id",
+    "from": "§5.1: the asker's user id",
+    "status": f"§5.1: one of {', '.join(QUESTION_STATUSES)}",
+    "sort_fields": "§5.1: comma list of item_id, seller_id, from_id, date_created",
+    "sort_types": "§5.1: ASC or DESC",
+    "api_version": "§5.1: 4",
+    "offset": "§5.1: cannot reach past 1000 results",
+    "limit": "§5.1: default 50",
+    "search_type": "§5.1: scan, to read past 1000 results with scroll_id",
+    "scroll_id": "§5.1: the cursor of a scan; send the same one until it comes back null",
+}
 # Filters the search lists in `available_filters` whose meaning the reference does not give (§5.1).
 UNEMULATED_FILTERS = {
     "totalDivisions": "result divisions are not emulated",

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from mostrador.sandbox.errors import BadRequest, SandboxError
 from mostrador.sandbox.records import Scroll
@@ -22,6 +23,25 @@ SCROLL_TTL_S = 300
 SCAN_LIMIT_MAX = 100
 
 ErrorFactory = Callable[[str], SandboxError]
+
+
+def documented(parameters: Mapping[str, str]) -> dict[str, Any]:
+    """`openapi_extra` for a search: the query parameters it honours, each with what it does.
+
+    /_sandbox/docs shows them, and tests/sandbox/test_search_filters.py walks exactly this list.
+    """
+    return {
+        "parameters": [
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": text,
+            }
+            for name, text in parameters.items()
+        ]
+    }
 
 
 def bad_request(message: str) -> SandboxError:
