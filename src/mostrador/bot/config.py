@@ -11,6 +11,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from mostrador.bot.claims import DEFAULT_CLAIM_RULES, ClaimRule
 from mostrador.bot.errors import BotConfigError
 from mostrador.bot.guard import guard
 from mostrador.bot.hours import BusinessHours
@@ -47,6 +48,7 @@ class BusinessFacts(BaseModel):
     payment_methods: dict[str, str] = Field(default_factory=dict)  # lang -> text
     shipping_notes: dict[str, str] = Field(default_factory=dict)  # lang -> text
     authenticity: dict[str, str] = Field(default_factory=dict)  # lang -> "Todos son originales, con factura."
+    return_policy: dict[str, str] = Field(default_factory=dict)  # lang -> the seller's returns, for claims
 
 
 class BotConfig(BaseModel):
@@ -68,6 +70,10 @@ class BotConfig(BaseModel):
     business_hours: BusinessHours | None = None
     out_of_hours: OutOfHours = "answer"
     default_language: Literal["es", "pt"] = "es"
+    # The first response to a claim, by category (bot/claims.py); sent in `auto` mode, suggested in `draft`.
+    claim_rules: list[ClaimRule] = Field(
+        default_factory=lambda: [ClaimRule.model_validate(r) for r in DEFAULT_CLAIM_RULES]
+    )
 
     @field_validator("enabled_intents")
     @classmethod
@@ -83,6 +89,15 @@ class BotConfig(BaseModel):
         unknown = sorted(set(value) - set(INTENTS))
         if unknown:
             raise ValueError(f"training phrases for unknown intent id(s) {', '.join(unknown)}")
+        return value
+
+    @field_validator("claim_rules")
+    @classmethod
+    def _unique_rule_ids(cls, value: list[ClaimRule]) -> list[ClaimRule]:
+        ids = [r.id for r in value]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValueError(f"claim rule ids must be unique: {', '.join(repeated)}")
         return value
 
     @field_validator("templates")
@@ -114,7 +129,10 @@ class BotConfig(BaseModel):
         texts += [(f"sign_off.{lang}", t) for lang, t in self.sign_off.items()]
         facts = self.facts
         texts += [("facts.invoice.kind", facts.invoice.kind), ("facts.pickup.area", facts.pickup.area)]
-        for name in ("payment_methods", "shipping_notes", "authenticity"):
+        texts += [
+            (f"claim_rules.{r.id}.{lang}", text) for r in self.claim_rules for lang, text in r.text.items()
+        ]
+        for name in ("payment_methods", "shipping_notes", "authenticity", "return_policy"):
             texts += [(f"facts.{name}.{lang}", t) for lang, t in getattr(facts, name).items()]
         return texts
 
