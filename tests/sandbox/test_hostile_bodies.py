@@ -141,7 +141,13 @@ async def _world(client: httpx.AsyncClient, actors: Actors) -> World:
         "app_id": app["client_id"],
     }
     # Example bodies refer to these resources by field name.
-    examples = {"question_id": question["id"], "item_id": item["id"], "user_id": buyer["id"]}
+    examples = {
+        "question_id": question["id"],
+        "item_id": item["id"],
+        "user_id": buyer["id"],
+        "buyer_id": buyer["id"],
+        "order_id": order["id"],
+    }
     return World(values=values, token=seller.user["access_token"], examples=examples)
 
 
@@ -261,11 +267,17 @@ def _documented_error(body: Any, status: int) -> bool:
     return False
 
 
+def _substitute(value: Any, known: dict[str, Any]) -> Any:
+    if isinstance(value, dict):
+        return {key: known[key] if key in known else _substitute(item, known) for key, item in value.items()}
+    return value
+
+
 def _example(operation: dict[str, Any], world: World) -> dict[str, Any]:
+    """The route's documented example body, its ids replaced by the world's (by field name)."""
     content = (operation.get("requestBody") or {}).get("content", {}).get("application/json", {})
     examples = content.get("schema", {}).get("examples") or []
-    base = dict(examples[0]) if examples else {}
-    return {key: world.examples.get(key, value) for key, value in base.items()}
+    return dict(_substitute(examples[0], world.examples)) if examples else {}
 
 
 async def test_route_answers_hostile_bodies_with_documented_errors(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
+from pydantic import ConfigDict
 
 from mostrador.sandbox import claims, claims_search, searches
 from mostrador.sandbox.bodies import ControlBody, JsonBody, StrictBody
@@ -31,6 +32,11 @@ _FILE_NAME = re.compile(r"[a-zA-Z0-9_\-.]{1,125}")
 class ClaimMessageBody(StrictBody):
     """§9.6: `{"receiver_role", "message", "attachments"?}`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"receiver_role": "complainant", "message": "Enviamos otro producto hoy."}]
+        }
+    )
     receiver_role: str = ""
     message: str = ""
     attachments: list[str] | None = None
@@ -236,6 +242,9 @@ async def download(claim_id: int, filename: str, request: Request, caller: Calle
 
 
 class NewClaim(ControlBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"order_id": 2000009713473608, "reason_id": "PDD9944"}]}
+    )
     order_id: int
     reason_id: str = "PDD9944"
     type: str = "mediations"

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from mostrador.sandbox import action_guide
 from mostrador.sandbox.bodies import ControlBody, JsonBody, StrictBody, fields
@@ -56,6 +56,11 @@ class UserRef(StrictBody):
 class NewMessage(StrictBody):
     """§8.3: `{"from": {"user_id"}, "to": {"user_id"}, "text", "attachments"?}`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"from": {"user_id": "415458330"}, "to": {"user_id": "1234567890"}, "text": "Hola"}]
+        }
+    )
     sender: UserRef | None = Field(None, alias="from")
     to: UserRef | None = None
     text: str = ""
@@ -65,6 +70,9 @@ class NewMessage(StrictBody):
 class GuideOption(StrictBody):
     """§8.7: `{"option_id", "template_id"}` or `{"option_id", "text"}`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"option_id": "OTHER", "text": "Hola, ¿nos confirmás la dirección?"}]}
+    )
     option_id: str | None = None
     template_id: str | None = None
     text: str | None = None
@@ -268,6 +276,7 @@ async def message_by_id(message_id: str, request: Request, caller: CallerDep, _:
 
 
 class BuyerMessage(ControlBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"text": "¿Cuándo llega?"}]})
     text: str
     attachments: list[str] = Field(default_factory=list)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from mostrador.sandbox import searches
 from mostrador.sandbox.bodies import ControlBody, JsonBody
@@ -29,6 +29,9 @@ router = APIRouter()
 
 
 class NewOrder(ControlBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"buyer_id": 1234567890, "item_id": "MLA1400123456", "quantity": 1}]}
+    )
     buyer_id: int
     item_id: str
     quantity: int = Field(1, ge=1)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from pydantic import ConfigDict
 
 from mostrador.sandbox.bodies import JsonBody, StrictBody
 from mostrador.sandbox.caller import CallerDep, sandbox_state
@@ -18,6 +19,7 @@ router = APIRouter()
 
 
 class NewTestUser(StrictBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"site_id": "MLA"}]})
     site_id: str
 
 

@@ -32,6 +32,9 @@ router = APIRouter()
 class NewQuestion(StrictBody):
     """§5.4 (buyer side): `{"text": "...", "item_id": "MLA123456"}`."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"item_id": "MLA1400123456", "text": "¿Tenés stock en negro?"}]}
+    )
     item_id: str
     text: str
 
@@ -39,7 +42,10 @@ class NewQuestion(StrictBody):
 class NewAnswer(StrictBody):
     """§5.4: only `question_id` and `text` are valid attributes."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"question_id": 3957150025, "text": "Sí, hay stock."}]},
+    )
     question_id: int
     text: str
 
@@ -47,6 +53,7 @@ class NewAnswer(StrictBody):
 class BlockedUser(StrictBody):
     """§5.6: `{"user_id": 123456}`."""
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"user_id": 123456}]})
     user_id: int
 
 

@@ -8,6 +8,10 @@ SandboxError                 {"message", "error", "status", "cause"}  (§10 enve
 └── TooManyRequests          429 too_many_requests
 OAuthError                   {"error_description", "error", "status", "cause"} (§2.5)
 RawError                     any other documented body, sent verbatim
+
+install_error_handlers also renders FastAPI's validation errors, Starlette's own refusals (404, 405, a
+body it cannot parse) and any unexpected exception (500) in the §10 envelope: no route answers plain text.
+Bodies are parsed and typed by `bodies.JsonBody` before a handler runs.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ConfigDict
+
 from mostrador.sandbox.bodies import JsonBody, Problem, StrictBody
 from mostrador.sandbox.errors import SandboxError
 from mostrador.sandbox.items import validation_error
@@ -56,6 +58,22 @@ class Variation(StrictBody):
 
 
 class NewItem(StrictBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "Zapatillas Running",
+                    "category_id": "MLA109027",
+                    "price": 45999,
+                    "currency_id": "ARS",
+                    "available_quantity": 10,
+                    "buying_mode": "buy_it_now",
+                    "listing_type_id": "gold_special",
+                    "condition": "new",
+                }
+            ]
+        }
+    )
     title: str | None = None
     category_id: str | None = None
     price: float | None = None
@@ -76,6 +94,10 @@ class NewItem(StrictBody):
 
 class ItemChange(StrictBody):
     """`PUT /items/{id}`: unknown keys are refused by the items API as `item.attributes.not_modifiable`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"price": 45999, "title": "Zapatillas Running"}]}
+    )
 
     price: float | None = None
     available_quantity: int | None = None
