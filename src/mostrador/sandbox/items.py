@@ -329,10 +329,11 @@ def update_item(state: SandboxState, item: Item, body: dict[str, Any]) -> None:
 def _changed_variations(
     state: SandboxState, item: Item, changes: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """The item's variations after a PUT that lists `variations` (items API, variations page).
+    """The item's variations after a PUT that lists `variations` (§6.1 shape).
 
     Listed ids are kept (with the changes sent), entries without an id are created, and every existing
-    variation whose id is not listed is deleted: a partial list is not a patch.
+    variation whose id is not listed is deleted: a partial list is not a patch. The rule is on the items
+    API's variations page, not in the reference; sandbox-differences.md lists what is assumed.
     """
     if not changes:
         raise validation_error([("item.variations.invalid", "an item with variations keeps at least one")])
