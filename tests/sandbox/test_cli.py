@@ -2,7 +2,6 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 from typer.testing import CliRunner
@@ -32,7 +31,9 @@ def test_options_before_simulate_are_refused_not_dropped() -> None:
 def test_port_given_before_serve_is_the_port_it_binds() -> None:
     """`mostrador sandbox --port N serve` used to bind the default port without a word."""
     port = free_port()
-    command = [str(Path(sys.executable).with_name("mostrador")), "sandbox", "--port", str(port), "serve"]
+    # The sandbox's own Typer app, as `mostrador sandbox` mounts it (without the rest of the CLI).
+    entry = "from mostrador.cli.sandbox_cmd import app; app(prog_name='mostrador sandbox')"
+    command = [sys.executable, "-c", entry, "--port", str(port), "serve"]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
         try:
             assert process.stdout is not None
