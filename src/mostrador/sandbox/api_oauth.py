@@ -39,12 +39,21 @@ _CONSENT_FORM = {
         },
     }
 }
-_TOKEN_PARAMETERS = ("grant_type", "client_id", "client_secret", "code", "redirect_uri", "code_verifier")
+# §2.2/§2.3, in a form or JSON body or in the query string (see token_parameters).
+_TOKEN_PARAMETERS = (
+    "grant_type",
+    "client_id",
+    "client_secret",
+    "code",
+    "redirect_uri",
+    "code_verifier",
+    "refresh_token",
+)
 _TOKEN_FORM = {
     "requestBody": {
         "required": False,
         "content": {
-            media: {"schema": _form_schema(*_TOKEN_PARAMETERS, "refresh_token")}
+            media: {"schema": _form_schema(*_TOKEN_PARAMETERS)}
             for media in ("application/x-www-form-urlencoded", "application/json")
         },
     }
