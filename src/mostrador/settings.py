@@ -188,7 +188,9 @@ def _read_or_create_once(path: Path, fresh: str) -> str:
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-    draft.write_text(fresh + "\n")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # private from the first byte
+    with os.fdopen(fd, "w") as fh:
+        fh.write(fresh + "\n")
     try:
         os.link(draft, path)
     except FileExistsError:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "IN_FLIGHT_GRACE",
+    "REFUSALS",
+    "ActionOffer",
     "Channel",
     "Plan",
     "Pointer",
@@ -36,6 +38,7 @@ __all__ = [
     "Posted",
     "Presentation",
     "Settled",
+    "Urgent",
 ]
 
 # A notification received this recently is still on its way (queued or running): sweeps leave it be.
@@ -82,6 +85,28 @@ class Pointer:
     topic: str
     resource: str  # the notification's `resource`, e.g. /questions/123
     resource_id: str
+
+
+@dataclass(frozen=True)
+class ActionOffer:
+    """Something besides writing that a person may do in a thread now (a claim's refund, return …)."""
+
+    name: str
+    label: str  # what the button says
+    confirm: str  # what happens, said before it is confirmed
+    mandatory: bool = False  # Mercado Libre requires it before `due_date`
+    due_date: datetime | None = None
+    fields: tuple[str, ...] = ()  # form fields it needs
+    choices: dict[str, list[str]] = field(default_factory=dict)  # allowed values per field, when fixed
+
+
+@dataclass(frozen=True)
+class Urgent:
+    """A thread that must be acted on soon (a claim's due date): it floats to the top of the inbox."""
+
+    conversation_id: int
+    due_date: datetime
+    label: str
 
 
 @dataclass(frozen=True)
@@ -143,6 +168,20 @@ class Channel(Protocol):
 
     async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
         """After an attempt whose outcome is unknown: is the reply (or another one) already there?"""
+        ...
+
+    def actions(self, state: dict[str, Any]) -> list[ActionOffer]:
+        """What a person may do in a thread in this state besides writing (none for most channels)."""
+        ...
+
+    def plan_action(
+        self, s: Session, thread: Conversation, name: str, form: dict[str, str]
+    ) -> tuple[ReplyPlan, str]:
+        """Where an action goes and the words it leaves in the thread; raises `ReplyRefused`."""
+        ...
+
+    def urgent(self, s: Session, workspace_id: int, before: datetime) -> list[Urgent]:
+        """The workspace's threads whose due date comes before `before`, soonest first."""
         ...
 
     # ---- the inbox --------------------------------------------------------------------------------------

@@ -26,12 +26,14 @@ from mostrador.accounts.seller_api import SellerApi
 from mostrador.channels.base import (
     IN_FLIGHT_GRACE,
     REFUSALS,
+    ActionOffer,
     Plan,
     Pointer,
     Posted,
     PostRefused,
     Presentation,
     Settled,
+    Urgent,
 )
 from mostrador.context import AppContext
 from mostrador.conversations import outgoing
@@ -176,6 +178,17 @@ class MessagesChannel:
         if len(candidates) <= twins:
             return None
         return Posted(candidates[twins].id, candidates[twins].status)
+
+    def actions(self, state: dict[str, Any]) -> list[ActionOffer]:
+        return []
+
+    def urgent(self, s: Session, workspace_id: int, before: datetime) -> list[Urgent]:
+        return []
+
+    def plan_action(
+        self, s: Session, thread: Conversation, name: str, form: dict[str, str]
+    ) -> tuple[ReplyPlan, str]:
+        raise ReplyRefused("Esta conversación no tiene acciones.")
 
     # ---- safety net -----------------------------------------------------------------------------------
     async def sweep(self, ctx: AppContext, api: SellerApi) -> list[Pointer]:

@@ -25,7 +25,7 @@ from mostrador.store.models import utcnow
 
 REPLY_KEY = re.compile(r"[0-9a-f]{16}")
 
-__all__ = ["ConversationNotFound", "ReplyRefused", "new_reply_key", "reply", "retry"]
+__all__ = ["ConversationNotFound", "ReplyRefused", "act", "new_reply_key", "reply", "retry"]
 
 
 class ConversationNotFound(LookupError):
@@ -67,6 +67,24 @@ def reply(
         if not checked.ok:
             raise ReplyRefused(explain(checked, channel.reply_limit))
         plan = channel.plan_reply(s, thread, text, in_reply_to, reply_key)
+        entry, must_schedule = outgoing.record(s, thread, plan, text, "agent", lease_until, agent_id=agent_id)
+        return entry if must_schedule else None
+
+
+def act(
+    ctx: AppContext, workspace_id: int, agent_id: int, conversation_id: int, name: str, form: dict[str, str]
+) -> Outgoing | None:
+    """Record a person's action in a thread (a claim's refund, return …), sent once through the outbox.
+
+    Returns it when its send must be scheduled (None: the same action again, already recorded). Raises
+    `ConversationNotFound`, or `ReplyRefused` when the thread does not allow it now.
+    """
+    lease_until = utcnow() + timedelta(seconds=ctx.settings.outbox_lease_s)
+    with transaction(ctx.sessions) as s:
+        thread = conversations_store.conversation_in_workspace(s, workspace_id, conversation_id)
+        if thread is None:
+            raise ConversationNotFound(ConversationNotFound.__doc__)
+        plan, text = channel_named(thread.channel).plan_action(s, thread, name, form)
         entry, must_schedule = outgoing.record(s, thread, plan, text, "agent", lease_until, agent_id=agent_id)
         return entry if must_schedule else None
 

@@ -6,11 +6,11 @@ where its send stands (pending, retrying after an outage, failed and why)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from mostrador.channels.base import Channel, Presentation
-from mostrador.channels.registry import channel_named
+from mostrador.channels.base import ActionOffer, Channel, Presentation, Urgent
+from mostrador.channels.registry import CHANNELS, channel_named
 from mostrador.context import AppContext
 from mostrador.conversations import service as conv_service
 from mostrador.outbox.failures import handoff_label
@@ -18,7 +18,7 @@ from mostrador.store import accounts as accounts_store
 from mostrador.store import conversations as conversations_store
 from mostrador.store import outbox as outbox_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, Conversation, Message, OutboxEntry
+from mostrador.store.models import Account, Conversation, Message, OutboxEntry, utcnow
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,8 @@ class ThreadView:
     due_date: datetime | None = None
     reply_refusal: str | None = None  # why no reply may be written now (plain words)
     reply_limit: int = 0
+    actions: list[ActionOffer] = field(default_factory=list)  # what a person may do besides writing
+    related_id: int | None = None  # a conversation this one is about (a claim's purchase chat)
 
     @property
     def layout(self) -> str:
@@ -219,7 +221,11 @@ def _view(
         due_date=channel.due_date(state),
         reply_refusal=channel.reply_refusal(state),
         reply_limit=channel.reply_limit,
+        actions=channel.actions(state),
     )
+
+
+URGENT_WITHIN = timedelta(hours=24)  # a due date this close puts the thread at the top of the inbox
 
 
 def inbox_threads(
@@ -233,7 +239,9 @@ def inbox_threads(
         views = [_view(c, accounts, sends) for c in convs]
     if owner:
         views = [v for v in views if v.owner == owner]
-    return views
+    # Threads with a due date float to the top, soonest first; the rest stay newest first.
+    due = sorted((v for v in views if v.due_date is not None), key=lambda v: v.due_date or utcnow())
+    return due + [v for v in views if v.due_date is None]
 
 
 def thread(ctx: AppContext, workspace_id: int, conversation_id: int) -> tuple[ThreadView, Account] | None:
@@ -245,5 +253,19 @@ def thread(ctx: AppContext, workspace_id: int, conversation_id: int) -> tuple[Th
         assert account is not None
         sends = _send_states(list(outbox_store.entries_of(s, [conv.id])))
         view = _view(conv, {account.id: (account.nickname, account.site_id)}, sends)
+        related = view.state.get("related") if isinstance(view.state.get("related"), dict) else None
+        if related and related.get("channel") and related.get("key"):
+            other = conversations_store.conversation_by_key(
+                s, conv.account_id, str(related["channel"]), str(related["key"])
+            )
+            view.related_id = other.id if other is not None else None
         s.expunge(account)
         return view, account
+
+
+def urgent(ctx: AppContext, workspace_id: int, within: timedelta = URGENT_WITHIN) -> list[Urgent]:
+    """Every channel's threads of the workspace due within `within` (or overdue), soonest first."""
+    before = utcnow() + within
+    with transaction(ctx.sessions) as s:
+        found = [u for channel in CHANNELS for u in channel.urgent(s, workspace_id, before)]
+    return sorted(found, key=lambda u: u.due_date)

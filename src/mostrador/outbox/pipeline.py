@@ -127,6 +127,8 @@ async def _send(ctx: AppContext, channel: Channel, api: SellerApi, reply: Outgoi
         return Delivery("stale", "a newer drive took over")
     try:
         posted = await channel.post(api, reply)
+    except meli_errors.InvalidResponse:
+        posted = Posted()  # a 2xx whose body we could not read: Mercado Libre took it
     except PostRefused as refused:
         return await _refused(ctx, channel, api, reply, refused.reason, refused.detail)
     except TRANSIENT as exc:

@@ -23,12 +23,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Mount
 
 from mostrador.context import AppContext
+from mostrador.inbox import views as inbox_views
 from mostrador.outbox.failures import failure_label
 from mostrador.store import scope
 from mostrador.store.db import transaction
 from mostrador.users import sessions as user_sessions
 from mostrador.users.roles import Role
-from mostrador.web.formatting import local_time, money, status_label
+from mostrador.web.formatting import local_time, money, status_label, time_left, urgency
 
 TEMPLATES = Path(__file__).parent / "templates"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -43,7 +44,12 @@ def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))  # autoescape on for .html: buyer text is escaped
     templates.env.globals["csrf_token"] = csrf_token
     templates.env.filters.update(
-        local_time=local_time, money=money, status_label=status_label, failure_label=failure_label
+        local_time=local_time,
+        money=money,
+        status_label=status_label,
+        failure_label=failure_label,
+        time_left=time_left,
+        urgency=urgency,
     )
     return templates
 
@@ -217,5 +223,9 @@ def check_routes(routes: Sequence[BaseRoute]) -> None:
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> Any:
     """Render a template; `user` (the logged-in user, if any) is always in its context."""
     context.setdefault("user", getattr(request.state, "user", None))
+    user = context["user"]
+    if user is not None and not name.startswith("_") and "urgent" not in context:
+        # Threads due within a day (claims' deadlines): counted in the navigation of every page.
+        context["urgent"] = inbox_views.urgent(get_ctx(request), user.workspace_id)
     templates: Jinja2Templates = request.app.state.templates
     return templates.TemplateResponse(request, name, context, status_code=status_code)

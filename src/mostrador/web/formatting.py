@@ -41,3 +41,29 @@ def money(amount: float | int | None, currency: str | None = None) -> str:
 
 def status_label(status: str | None) -> str:
     return STATUS_LABELS.get(status or "", status or "")
+
+
+def time_left(value: datetime | None, now: datetime | None = None) -> str:
+    """How long until `value`, in words ("4 h 20 min"), or how long ago it passed ("vencido hace 2 h")."""
+    if value is None:
+        return "—"
+    seconds = int((value - (now or datetime.now(value.tzinfo))).total_seconds())
+    late, seconds = seconds < 0, abs(seconds)
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    if days:
+        words = f"{days} d {hours} h"
+    elif hours:
+        words = f"{hours} h {minutes} min"
+    else:
+        words = f"{minutes} min"
+    return f"vencido hace {words}" if late else words
+
+
+def urgency(value: datetime | None, now: datetime | None = None) -> str:
+    """A CSS class for a due date: `due-over` once passed, `due-soon` within a day, else `due-later`."""
+    if value is None:
+        return ""
+    left = (value - (now or datetime.now(value.tzinfo))).total_seconds()
+    return "due-over" if left < 0 else "due-soon" if left < 86_400 else "due-later"

@@ -127,6 +127,34 @@ async def answer(
     return await _record_and_send(request, agent, conversation_id, text, question_id, "")
 
 
+@router.post("/inbox/{conversation_id}/actions")
+async def act(
+    request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))],
+    conversation_id: int,
+    action: str = Form(...),
+    confirmed: str = Form(""),
+) -> object:
+    """A person's action in a thread (a claim's refund, return, dispute …), after its confirmation."""
+    ctx = get_ctx(request)
+    if confirmed != "yes":
+        return await _conversation_page(
+            request, agent, conversation_id, error="Confirmá la acción para hacerla.", status_code=422
+        )
+    form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        recorded = await run_in_threadpool(
+            actions.act, ctx, agent.workspace_id, agent.id, conversation_id, action, form
+        )
+    except actions.ConversationNotFound as exc:
+        raise HTTPException(404, NOT_FOUND) from exc
+    except actions.ReplyRefused as exc:
+        return await _conversation_page(request, agent, conversation_id, error=str(exc), status_code=422)
+    if recorded is not None:
+        await _schedule(recorded)
+    return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+
+
 @router.post("/inbox/{conversation_id}/sends/{entry_id}/retry")
 async def retry(
     request: Request,

@@ -6,6 +6,7 @@ BIGINT where they are (users exceed int32, §1 of the API reference).
 
 from mostrador.store.models.accounts import Account, OAuthState
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
+from mostrador.store.models.claims import ClaimRecord
 from mostrador.store.models.conversations import Contact, ContactIdentity, Conversation, Message
 from mostrador.store.models.intake import Counter, Notification
 from mostrador.store.models.limits import ApiBudget
@@ -17,6 +18,7 @@ __all__ = [
     "Account",
     "ApiBudget",
     "Base",
+    "ClaimRecord",
     "Contact",
     "ContactIdentity",
     "Conversation",

@@ -1,0 +1,204 @@
+"""The claims cockpit against the sandbox: the bot's first response by claim type (exactly once per rule,
+none without a rule, none once someone has written), a suggestion in draft mode, actions recorded and
+sent once, and due dates that float to the top and are recorded as missed."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from mostrador.bot import BotConfig
+from mostrador.channels.registry import channel_named
+from mostrador.conversations import service as conv
+from mostrador.inbox import actions, views
+from mostrador.reconciliation import sweeps
+from mostrador.store.db import transaction
+from mostrador.store.models import Account, ClaimRecord, Conversation, OutboxEntry, utcnow
+
+from .conftest import Market
+from .sandbox_grant import Connected, deliver, run_in_worker_context
+from .sandbox_grant import ingest as ingest_topic
+
+
+@pytest.fixture
+def agent(postsale: Connected) -> int:
+    from mostrador.users.service import create_user
+
+    return create_user(postsale.ctx.sessions, "ana@example.com", "correct horse battery staple", "Ana", "w")
+
+
+def set_bot(postsale: Connected, **config: Any) -> None:
+    with transaction(postsale.ctx.sessions) as s:
+        account = s.get(Account, postsale.account_id)
+        assert account is not None
+        account.bot_config = BotConfig.from_data(config).model_dump(mode="json")
+
+
+def ingest(postsale: Connected, claim_id: int) -> Any:
+    return ingest_topic(postsale, "post_purchase", claim_id)
+
+
+def claim(postsale: Connected, claim_id: int) -> tuple[Conversation, ClaimRecord, dict[str, Any]]:
+    with transaction(postsale.ctx.sessions) as s:
+        thread = s.scalars(
+            select(Conversation).where(
+                Conversation.channel == "claims", Conversation.external_key == str(claim_id)
+            )
+        ).one()
+        record = s.scalars(select(ClaimRecord).where(ClaimRecord.conversation_id == thread.id)).one()
+        state = conv.state_of(thread, "claim")
+        s.expunge_all()
+        return thread, record, state
+
+
+def bot_entries(postsale: Connected, thread: Conversation) -> list[OutboxEntry]:
+    with transaction(postsale.ctx.sessions) as s:
+        rows = list(
+            s.scalars(
+                select(OutboxEntry).where(
+                    OutboxEntry.conversation_id == thread.id, OutboxEntry.target_id.contains(":rule:")
+                )
+            )
+        )
+        s.expunge_all()
+        return rows
+
+
+def claim_posts(market: Market, claim_id: int) -> list[dict[str, Any]]:
+    """What the seller's side posted in the claim."""
+    return [
+        e
+        for e in market.log("claim_messages")
+        if int(e["claim_id"]) == claim_id and e.get("sender_role") == "respondent"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("reason_id", "rule", "says"),
+    [
+        ("PNR9501", "not_received", "Estado del envío"),
+        ("PDD9944", "defective_or_different", "devolverlo sin costo"),
+        ("PDD9943", "defective_or_different", "devolverlo sin costo"),
+        ("PDD9939", "repentant", "30 días"),
+    ],
+)
+def test_each_claim_type_gets_its_first_response_exactly_once(
+    postsale: Connected, market: Market, reason_id: str, rule: str, says: str
+) -> None:
+    set_bot(postsale, mode="auto")
+    order = market.sale("Lámpara de escritorio")
+    opened = market.open_claim(order, reason_id=reason_id)
+    plan = ingest(postsale, opened["id"])
+    assert plan.outcome == "reply_pending" and plan.detail == f"first response {rule}"
+    assert deliver(postsale, plan.reply_id) == "sent"
+    for _ in range(3):  # redeliveries and later reads: never a second first response
+        ingest(postsale, opened["id"])
+    thread, record, state = claim(postsale, opened["id"])
+    [entry] = bot_entries(postsale, thread)
+    assert entry.status == "sent" and says in entry.text
+    [posted] = claim_posts(market, opened["id"])
+    assert posted["text"] == entry.text and posted["receiver_role"] == "complainant"
+    assert record.auto_rule == rule and record.first_response_by == "bot"
+    assert record.first_response_at is not None
+    assert state["category"] in ("not_received", "defective", "different", "repentant")
+    # The conversation still goes to a person: the bot only starts it.
+    assert thread.owner == "agent" and thread.handoff_reason == "claim_opened"
+
+
+def test_the_first_response_quotes_the_shipment_when_nothing_arrived(
+    postsale: Connected, market: Market
+) -> None:
+    set_bot(postsale, mode="auto")
+    order = market.sale()
+    opened = market.open_claim(order, reason_id="PNR9501")
+    plan = ingest(postsale, opened["id"])
+    _, record, state = claim(postsale, opened["id"])
+    sale = state["sale"]
+    assert sale["order_id"] == str(order["id"]) and record.order_id == str(order["id"])
+    with transaction(postsale.ctx.sessions) as s:
+        entry = s.get(OutboxEntry, plan.reply_id)
+        assert entry is not None
+        if sale.get("tracking_number"):
+            assert sale["tracking_number"] in entry.text
+            assert sale["tracking_number"] in entry.params["allow"]  # quoted despite the guard
+
+
+def test_no_first_response_for_a_reason_without_a_rule(postsale: Connected, market: Market) -> None:
+    only_not_received = [r for r in BotConfig().claim_rules if r.id == "not_received"]
+    set_bot(postsale, mode="auto", claim_rules=[r.model_dump() for r in only_not_received])
+    opened = market.open_claim(market.sale(), reason_id="PDD9944")
+    plan = ingest(postsale, opened["id"])
+    assert plan.outcome == "handed_off"
+    thread, record, state = claim(postsale, opened["id"])
+    assert bot_entries(postsale, thread) == [] and record.auto_rule is None
+    assert state.get("suggested_reply") is None and claim_posts(market, opened["id"]) == []
+
+
+def test_no_first_response_once_a_person_has_written(postsale: Connected, market: Market, agent: int) -> None:
+    """In draft mode the rule's text is only suggested; an agent writes; later reads in auto mode must
+    not add the bot's first response after the person's."""
+    opened = market.open_claim(market.sale(), reason_id="PDD9944")
+    assert ingest(postsale, opened["id"]).outcome == "handed_off"  # a new account drafts
+    thread, record, state = claim(postsale, opened["id"])
+    assert state["suggested_reply"]["rule"] == "defective_or_different"
+    assert bot_entries(postsale, thread) == [] and record.auto_rule is None
+    found = views.thread(postsale.ctx, thread.workspace_id, thread.id)
+    assert found is not None and found[0].state["suggested_reply"]["text"]
+    written = actions.reply(postsale.ctx, thread.workspace_id, agent, thread.id, "Hola, ya lo revisamos.")
+    assert written is not None and deliver(postsale, written.id) == "sent"
+    set_bot(postsale, mode="auto")
+    market.buyer_writes_in_claim(opened["id"], "¿Y entonces?")
+    assert ingest(postsale, opened["id"]).outcome == "handed_off"
+    assert bot_entries(postsale, thread) == []
+    assert [p["text"] for p in claim_posts(market, opened["id"])] == ["Hola, ya lo revisamos."]
+    _, record, _ = claim(postsale, opened["id"])
+    assert record.first_response_by == "agent"
+
+
+def test_a_refund_is_confirmed_recorded_and_sent_once(
+    postsale: Connected, market: Market, agent: int
+) -> None:
+    opened = market.open_claim(market.sale(), reason_id="PNR9501")
+    ingest(postsale, opened["id"])
+    thread, _, _ = claim(postsale, opened["id"])
+    found = views.thread(postsale.ctx, thread.workspace_id, thread.id)
+    assert found is not None and "refund" in [a.name for a in found[0].actions]
+    done = actions.act(postsale.ctx, thread.workspace_id, agent, thread.id, "refund", {})
+    assert done is not None
+    assert (
+        actions.act(postsale.ctx, thread.workspace_id, agent, thread.id, "refund", {}) is None
+    )  # recorded once
+    assert deliver(postsale, done.id) == "sent"
+    assert deliver(postsale, done.id) == "sent"  # a repeated step: nothing sent again
+    ingest(postsale, opened["id"])
+    _, record, state = claim(postsale, opened["id"])
+    assert state["status"] == "closed" and record.status == "closed" and record.closed_at is not None
+    with pytest.raises(actions.ReplyRefused):
+        actions.act(postsale.ctx, thread.workspace_id, agent, thread.id, "open_dispute", {})
+
+
+def test_a_close_due_date_floats_to_the_top_and_a_passed_one_is_recorded_as_missed(
+    postsale: Connected, market: Market
+) -> None:
+    opened = market.open_claim(market.sale(), reason_id="PDD9944")
+    ingest(postsale, opened["id"])
+    thread, record, _ = claim(postsale, opened["id"])
+    assert record.due_date is not None and record.due_missed_at is None
+    urgent = views.urgent(
+        postsale.ctx, thread.workspace_id, within=record.due_date - utcnow() + timedelta(hours=1)
+    )
+    assert [u.conversation_id for u in urgent] == [thread.id]
+    assert views.urgent(postsale.ctx, thread.workspace_id, within=timedelta(seconds=1)) == []
+    with transaction(postsale.ctx.sessions) as s:  # the due date passes with nothing done
+        row = s.get(ClaimRecord, record.id)
+        assert row is not None
+        row.due_date = utcnow() - timedelta(minutes=5)
+    swept = run_in_worker_context(
+        postsale, lambda ctx: sweeps.sweep_account(ctx, postsale.account_id, channel_named("claims"))
+    )
+    assert swept >= 0
+    _, record, _ = claim(postsale, opened["id"])
+    assert record.due_missed_at is not None
