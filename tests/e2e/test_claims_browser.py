@@ -1,0 +1,81 @@
+"""The claims cockpit in a real browser: the facts, a live countdown, an action that needs a confirmation
+and is sent to Mercado Libre once."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from .conftest import World, wait_for
+from .test_browser import login
+from .test_postsale_flow import buy, claim_posts
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+SCREENSHOTS = Path("test-results")
+
+
+def open_claim(world: World, reason_id: str) -> dict[str, Any]:
+    order = buy(world)
+    with world.sandbox() as c:
+        r = c.post("/_sandbox/claims", json={"order_id": order["id"], "reason_id": reason_id})
+        r.raise_for_status()
+        return {**r.json(), "order": order}
+
+
+def claim_in_sandbox(world: World, claim_id: int) -> dict[str, Any]:
+    with world.sandbox() as c:
+        r = c.get(
+            f"/post-purchase/v1/claims/{claim_id}",
+            headers={"Authorization": f"Bearer {world.seller['access_token']}"},
+        )
+        r.raise_for_status()
+        return r.json()  # type: ignore[no-any-return]
+
+
+def test_an_agent_refunds_a_claim_from_the_cockpit_after_confirming(page: Page, world: World) -> None:
+    claim = open_claim(world, "PDD9944")  # damaged product: refund, return and partial refund offered
+    # The demo's bot answers first; wait for it so the page below is the settled one.
+    wait_for(lambda: claim_posts(world, claim["id"]), timeout=15)
+    login(page, world)
+    page.goto(f"{world.app_url}/inbox?channel=claims")
+    row = page.locator(f"[data-claim-id='{claim['id']}']").first
+    expect(row).to_be_visible(timeout=15_000)
+    row.locator("xpath=ancestor::article").locator("a.subject").click()
+
+    cockpit = page.locator(f"dl.claim-facts[data-claim-id='{claim['id']}']")
+    expect(cockpit.locator(".claim-reason")).to_contain_text("PDD9944")
+    expect(cockpit.locator(".claim-sale")).to_contain_text(claim["order"]["title"])
+    countdown = cockpit.locator(".claim-due .due")
+    # countdown.js rewrites the server's text in the browser: hours and minutes left, coloured by urgency.
+    expect(countdown).to_have_text(re.compile(r"^\d+ (d \d+ h|h \d+ min|min)$"))
+    expect(countdown).to_have_class(re.compile(r"due-(soon|later)"))
+
+    refund = page.locator("details.claim-action[data-action='refund']")
+    refund.locator("summary").click()
+    button = refund.get_by_role("button")
+    button.click()  # not confirmed: the browser keeps the form (the checkbox is required)
+    page.wait_for_timeout(500)
+    assert claim_in_sandbox(world, claim["id"])["status"] == "opened"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "claims-cockpit.png"), full_page=True)
+
+    refund.locator("input[name=confirmed]").check()
+    button.click()
+    # The action stays in the conversation as the agent's, like a message.
+    expect(page.locator("li.message-out").last).to_contain_text("Acción: devolver el dinero")
+    closed = wait_for(
+        lambda: (c := claim_in_sandbox(world, claim["id"]))["status"] == "closed" and c, timeout=20
+    )
+    assert closed["resolution"]["reason"], closed
+    # The cockpit shows the outcome once the claim's webhook comes back; no action is offered any more.
+    page.goto(page.url)
+    wait_for(
+        lambda: page.reload() or "Cerrado" in page.locator("dl.claim-facts .claim-status").inner_text(),
+        timeout=20,
+        interval=0.5,
+    )
+    expect(page.locator("details.claim-action")).to_have_count(0)
