@@ -172,6 +172,47 @@ def seed_conversation(s: Any, account: Account, question_id: str) -> dict[str, s
     return {"account_id": str(account.id), "conversation_id": str(conv.id), "entry_id": str(entry_id)}
 
 
+def seed_chat_with_a_file(s: Any, account: Account, pack_id: str, filename: str) -> str:
+    """A post-sale chat whose buyer message lists `filename` (the files route serves only listed files)."""
+    contact = conversations_store.ensure_contact(s, account, "messages", "7002", "COMPRADOR")
+    conv = conversations_store.ensure_conversation(s, account, "messages", pack_id, contact, subject="Mate")
+    attachment = {"filename": filename, "name": "foto.png", "type": "image/png", "size": 9}
+    conversations_store.upsert_message(
+        s, conv.id, "in", f"m-{pack_id}", author="buyer", text="Llegó así", status="received"
+    ).meta = {"attachments": [attachment]}
+    return str(conv.id)
+
+
+def buyer_file_in_the_sandbox(sandbox_url: str, seller: dict[str, Any]) -> tuple[str, str]:
+    """A sale of the seller and a file its buyer uploaded: (pack id, the file's name at Mercado Libre)."""
+    with httpx.Client(base_url=sandbox_url) as c:
+        item = c.post(
+            "/items",
+            json={
+                "title": "Mate",
+                "category_id": "MLA1",
+                "price": 900,
+                "currency_id": "ARS",
+                "available_quantity": 3,
+                "buying_mode": "buy_it_now",
+                "listing_type_id": "gold_special",
+                "condition": "new",
+            },
+            headers={"Authorization": f"Bearer {seller['access_token']}"},
+        ).json()
+        buyer = c.post("/_sandbox/users", json={"nickname": "B", "site_id": "MLA", "role": "buyer"}).json()
+        order = c.post("/_sandbox/orders", json={"buyer_id": buyer["id"], "item_id": item["id"]}).json()
+        pack_id = str(order["pack_id"] or order["id"])
+        upload = c.post(
+            "/_sandbox/attachments", params={"pack_id": pack_id}, files={"file": ("foto.png", PNG)}
+        )
+        upload.raise_for_status()
+        return pack_id, str(upload.json()["id"])
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00"
+
+
 def form_token(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
 
@@ -205,6 +246,10 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
                 s.flush()
                 my_ids = seed_conversation(s, mine, "9001")
                 their_ids = seed_conversation(s, theirs, "9002")
+                pack_id, filename = buyer_file_in_the_sandbox(seller.sandbox.url, seller.seller)
+                my_ids["filename"] = their_ids["filename"] = filename
+                my_ids["chat_id"] = seed_chat_with_a_file(s, mine, pack_id, filename)
+                their_ids["chat_id"] = seed_chat_with_a_file(s, theirs, "9102", filename)
                 untouched = seed_conversation(s, mine, "9003")["conversation_id"]
             server = ServerThread(create_app(settings, ctx), name="roles-app").start()
             clients = {name: httpx.Client(base_url=server.url, timeout=30) for name in [*emails, ANONYMOUS]}
@@ -259,6 +304,8 @@ def call(world: World, caller: str, endpoint: Endpoint, objects: dict[str, str])
             world.csrf[caller] = form_token(still_in.text)
     missing = [p for p in endpoint.params if p not in objects]
     assert not missing, f"{endpoint}: teach this test (World.mine/theirs) and store.scope about {missing}"
+    if "filename" in endpoint.params:  # a file lives in a chat, not in the question thread
+        objects = {**objects, "conversation_id": objects["chat_id"]}
     path = endpoint.path.format(**{p: objects[p] for p in endpoint.params})
     if endpoint.method == "GET":
         return client.get(path)

@@ -79,3 +79,43 @@ def test_an_agent_refunds_a_claim_from_the_cockpit_after_confirming(page: Page, 
         interval=0.5,
     )
     expect(page.locator("details.claim-action")).to_have_count(0)
+
+
+def test_an_agent_writes_in_a_claim_with_a_photo_attached(page: Page, world: World) -> None:
+    claim = open_claim(world, "PDD9944")
+    wait_for(lambda: claim_posts(world, claim["id"]), timeout=15)  # the bot's first response
+    login(page, world)
+    page.goto(f"{world.app_url}/inbox?channel=claims")
+    page.locator(f"[data-claim-id='{claim['id']}']").first.locator("xpath=ancestor::article").locator(
+        "a.subject"
+    ).click()
+    form = page.locator("form.reply")
+    text = "Te mandamos la foto del producto antes del despacho."
+    form.locator("textarea").fill(text)
+    photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 2048
+    form.locator("input[type=file]").set_input_files(
+        [{"name": "foto del despacho.png", "mimeType": "image/png", "buffer": photo}]
+    )
+    form.get_by_role("button", name="Enviar").click()
+    posted = wait_for(lambda: [p for p in claim_posts(world, claim["id"]) if p["text"] == text], timeout=20)
+    [remote] = posted[0]["attachments"]
+    with world.sandbox() as c:
+        r = c.get(
+            f"/post-purchase/v1/claims/{claim['id']}/attachments/{remote}/download",
+            headers={"Authorization": f"Bearer {world.seller['access_token']}"},
+        )
+    assert r.content == photo
+    # Listed under the message (as named, then as Mercado Libre named it once its copy is read back,
+    # which the claim's notification brings); from then on it opens from the inbox.
+    expect(page.locator("li.message-out").last).to_contain_text(re.compile(r"foto.del.despacho\.png"))
+    link = page.locator("li.message-out a[href*='/files/']")
+
+    def linked() -> bool:
+        page.reload()
+        return link.count() > 0
+
+    wait_for(linked, timeout=20, interval=0.5)
+    opened = page.request.get(f"{world.app_url}{link.first.get_attribute('href')}")
+    assert opened.ok and opened.body() == photo
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "claims-reply-with-file.png"), full_page=True)

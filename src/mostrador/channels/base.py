@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from mostrador.conversations.files import FileRules
 from mostrador.conversations.outgoing import Posted, Settled
 from mostrador.meli import errors as meli_errors
 
@@ -32,6 +33,7 @@ __all__ = [
     "REFUSALS",
     "ActionOffer",
     "Channel",
+    "FileRules",
     "Plan",
     "Pointer",
     "PostRefused",
@@ -121,6 +123,7 @@ class Presentation:
     reply_label: str = "Respuesta"
     handoff_reasons: dict[str, str] = field(default_factory=dict)  # reason code → plain words
     bot_filter: bool = False  # whether "answered by the bot" is a useful filter here
+    files: FileRules | None = None  # what files a reply may carry; None: text only
 
 
 class Channel(Protocol):
@@ -168,6 +171,11 @@ class Channel(Protocol):
 
     async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
         """After an attempt whose outcome is unknown: is the reply (or another one) already there?"""
+        ...
+
+    async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
+        """The bytes of a file attached to a message of the thread (`filename`: Mercado Libre's name);
+        `LookupError` for a channel without files."""
         ...
 
     def actions(self, state: dict[str, Any]) -> list[ActionOffer]:

@@ -27,6 +27,7 @@ from mostrador.channels.base import (
     IN_FLIGHT_GRACE,
     REFUSALS,
     ActionOffer,
+    FileRules,
     Plan,
     Pointer,
     Posted,
@@ -35,11 +36,13 @@ from mostrador.channels.base import (
     Settled,
     Urgent,
 )
+from mostrador.channels.uploads import uploaded_names
 from mostrador.context import AppContext
 from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
 from mostrador.meli import errors as meli_errors
+from mostrador.meli.api_messaging import MESSAGE_FILE_MAX_BYTES, MESSAGE_FILE_TYPES
 from mostrador.meli.models import ConversationStatus
 from mostrador.meli.models import Message as MeliMessage
 from mostrador.store import conversations as conversations_store
@@ -96,6 +99,12 @@ class MessagesChannel:
         state_key=STATE_KEY,
         reply_label="Mensaje al comprador",
         handoff_reasons={"post_sale_message": "el comprador escribió"},
+        files=FileRules(
+            kinds=MESSAGE_FILE_TYPES,
+            max_bytes=MESSAGE_FILE_MAX_BYTES,
+            max_files=5,  # Mercado Libre allows 25 (§8.4); five keep one reply's files to a sane size
+            max_total_bytes=MESSAGE_FILE_MAX_BYTES,
+        ),
     )
 
     def workflow_key(self, topic: str, resource_id: str) -> str:
@@ -155,13 +164,27 @@ class MessagesChannel:
         buyer = reply.params.get("to_user_id")
         if not buyer:
             raise PostRefused("no_recipient", "buyer unknown")
+        site = api.account.site_id
+
+        async def upload(name: str, data: bytes, content_type: str) -> str:
+            return await api.call(api.meli.upload_attachment, name, data, content_type, site_id=site)
+
+        files = await uploaded_names(api, reply, upload)
         try:
             sent = await api.call(
-                api.meli.send_message, reply.conversation_key, api.seller_id, buyer, reply.text
+                api.meli.send_message,
+                reply.conversation_key,
+                api.seller_id,
+                buyer,
+                reply.text,
+                attachments=files or None,
             )
         except REFUSALS as exc:
             raise PostRefused("rejected", str(exc)) from exc
         return Posted(sent.id, sent.status)
+
+    async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
+        return await api.call(api.meli.download_attachment, filename, site_id=api.account.site_id)
 
     async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
         thread = await read_pack(api, reply.conversation_key)

@@ -138,6 +138,9 @@ class QuestionsChannel:
             return Settled(CLOSED_STATES["DELETED"])
         return remote_outcome(current, reply.text)
 
+    async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
+        raise LookupError("questions carry no files")
+
     def actions(self, state: dict[str, Any]) -> list[ActionOffer]:
         return []
 

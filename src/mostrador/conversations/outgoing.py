@@ -18,9 +18,10 @@ is an outbox entry (one per target) plus its outbound message in the conversatio
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +30,9 @@ from mostrador.store import conversations as conversations_store
 from mostrador.store import operations as operations_store
 from mostrador.store import outbox as outbox_store
 from mostrador.store.models import Conversation, Message, OutboxEntry, OutboxStatus, utcnow
+
+if TYPE_CHECKING:
+    from mostrador.conversations.files import CheckedFile
 
 REPLY_PREFIX = "reply:"
 # Mercado Libre's clock and ours differ; a posted reply is looked for from a little before it was recorded.
@@ -165,8 +169,12 @@ def record(
     *,
     agent_id: int | None = None,
     meta: dict[str, Any] | None = None,
+    files: Sequence[CheckedFile] = (),
 ) -> tuple[Outgoing, bool]:
     """Record a reply and its send; returns it and whether the caller must schedule its drive.
+
+    `files` (checked against the channel's rules) are kept with the new entry and go out with it; a
+    double submit of the same text keeps the first submit's files.
 
     The entry is inserted first (insert-or-ignore): only the writer that owns it writes the message,
     so two writers at once (the bot and an agent, two agents) can never show one text and post another.
@@ -200,7 +208,12 @@ def record(
             return _plain(s, existing), False  # the same reply again: a retried step, a double submit
         if not plan.replaces:
             raise ReplyRefused("Ese formulario ya se envió con otro texto; recargá la página.")
+        if files:
+            raise ReplyRefused("Esta respuesta no admite archivos.")
         return _replace(s, thread, existing, plan, text, author, lease_until, agent_id, meta), True
+    if files:
+        outbox_store.add_files(s, new_id, [f.columns() for f in files])
+        meta = {**(meta or {}), "attachments": [f.described() for f in files]}
     out = conv.record_outbound(
         s, thread, plan.external_id, text, author, "pending_send", agent_id=agent_id, meta=meta
     )
@@ -311,6 +324,7 @@ def settle_remote(s: Session, entry_id: int, outcome: Posted | Settled) -> str:
         if outcome.remote_id:
             values["remote_id"] = outcome.remote_id
         if outbox_store.transition(s, entry_id, values, statuses=(PENDING, FAILED, SUPERSEDED)):
+            outbox_store.drop_file_data(s, entry_id)  # Mercado Libre keeps the files now
             _link_sent_message(s, entry, outcome)
             _wake_later(s, entry)
     else:

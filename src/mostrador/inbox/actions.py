@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from mostrador.bot.guard import explain, guard
 from mostrador.channels.registry import channel_named
 from mostrador.context import AppContext
 from mostrador.conversations import outgoing
+from mostrador.conversations.files import NewFile
 from mostrador.conversations.outgoing import Outgoing, ReplyRefused
 from mostrador.store import conversations as conversations_store
 from mostrador.store import outbox as outbox_store
@@ -25,7 +27,15 @@ from mostrador.store.models import utcnow
 
 REPLY_KEY = re.compile(r"[0-9a-f]{16}")
 
-__all__ = ["ConversationNotFound", "ReplyRefused", "act", "new_reply_key", "reply", "retry"]
+__all__ = [
+    "ConversationNotFound",
+    "NewFile",
+    "ReplyRefused",
+    "act",
+    "new_reply_key",
+    "reply",
+    "retry",
+]
 
 
 class ConversationNotFound(LookupError):
@@ -46,8 +56,10 @@ def reply(
     *,
     in_reply_to: str | None = None,
     reply_key: str = "",
+    files: Sequence[NewFile] = (),
 ) -> Outgoing | None:
-    """Record an agent's reply (an answer to question `in_reply_to`, or a chat message).
+    """Record an agent's reply (an answer to question `in_reply_to`, or a chat message), with `files`
+    where the channel takes them.
 
     Returns the reply when its send must be scheduled; None for a double submit of one already recorded.
     Raises `ConversationNotFound`, or `ReplyRefused` with the reason in the agent's words.
@@ -66,8 +78,14 @@ def reply(
         checked = guard(text, limit=channel.reply_limit)
         if not checked.ok:
             raise ReplyRefused(explain(checked, channel.reply_limit))
+        rules = channel.presentation.files
+        if any(f.name or f.data for f in files) and rules is None:
+            raise ReplyRefused("Acá no se pueden adjuntar archivos.")
+        attached = rules.check(files) if rules is not None else []
         plan = channel.plan_reply(s, thread, text, in_reply_to, reply_key)
-        entry, must_schedule = outgoing.record(s, thread, plan, text, "agent", lease_until, agent_id=agent_id)
+        entry, must_schedule = outgoing.record(
+            s, thread, plan, text, "agent", lease_until, agent_id=agent_id, files=attached
+        )
         return entry if must_schedule else None
 
 

@@ -269,3 +269,38 @@ def urgent(ctx: AppContext, workspace_id: int, within: timedelta = URGENT_WITHIN
     with transaction(ctx.sessions) as s:
         found = [u for channel in CHANNELS for u in channel.urgent(s, workspace_id, before)]
     return sorted(found, key=lambda u: u.due_date)
+
+
+@dataclass(frozen=True)
+class AttachmentRef:
+    """A file listed on a message of a thread, and where to fetch it from Mercado Libre."""
+
+    account_id: int
+    channel: str
+    thread_key: str
+    filename: str  # Mercado Libre's name for it
+    name: str  # what the person who attached it called it
+    type: str | None
+
+
+def attachment(
+    ctx: AppContext, workspace_id: int, conversation_id: int, filename: str
+) -> AttachmentRef | None:
+    """A file of the workspace's thread, only if one of its messages lists it: the inbox never fetches
+    a name it was handed, only the files Mercado Libre showed in that conversation."""
+    with transaction(ctx.sessions) as s:
+        conv = conversations_store.conversation_in_workspace(s, workspace_id, conversation_id)
+        if conv is None:
+            return None
+        for m in conv.messages:
+            for a in (m.meta or {}).get("attachments") or []:
+                if isinstance(a, dict) and a.get("filename") == filename:
+                    return AttachmentRef(
+                        conv.account_id,
+                        conv.channel,
+                        conv.external_key,
+                        filename,
+                        str(a.get("name") or filename),
+                        a.get("type"),
+                    )
+    return None

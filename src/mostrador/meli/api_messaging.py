@@ -10,11 +10,28 @@ from . import models
 from .errors import InvalidResponse, NotFound
 from .requester import QueryValue, Requester, path_segment
 
-__all__ = ["POST_SALE", "MessagingApi"]
+__all__ = [
+    "MESSAGE_FILES_MAX",
+    "MESSAGE_FILE_MAX_BYTES",
+    "MESSAGE_FILE_TYPES",
+    "POST_SALE",
+    "MessagingApi",
+]
 
 POST_SALE: Mapping[str, str] = {"tag": "post_sale"}
 _SITE_ID = re.compile(r"[A-Z]{3}", re.ASCII)
 _ROLES = frozenset({"seller", "buyer"})
+# Message attachments (§8.4): JPG, PNG, PDF or TXT up to 25 MB, at most 25 per message. "25 MB" is read
+# as 25,000,000 bytes, the stricter reading.
+MESSAGE_FILE_MAX_BYTES = 25_000_000
+MESSAGE_FILES_MAX = 25
+MESSAGE_FILE_TYPES: dict[str, tuple[tuple[str, ...], bytes]] = {
+    # content type: (extensions, leading bytes of such a file; none for text)
+    "image/jpeg": ((".jpg", ".jpeg"), b"\xff\xd8\xff"),
+    "image/png": ((".png",), b"\x89PNG\r\n\x1a\n"),
+    "application/pdf": ((".pdf",), b"%PDF-"),
+    "text/plain": ((".txt",), b""),
+}
 
 
 def _site(site_id: str) -> str:

@@ -19,7 +19,14 @@ from . import models
 from .errors import InvalidAttachment, InvalidResponse
 from .requester import ModelT, QueryValue, Requester, path_segment
 
-__all__ = ["CLAIMS", "CLAIMS_V2", "CLAIM_FILE_MAX_BYTES", "PostPurchaseApi", "check_claim_file"]
+__all__ = [
+    "CLAIMS",
+    "CLAIMS_V2",
+    "CLAIM_FILE_MAX_BYTES",
+    "CLAIM_FILE_TYPES",
+    "PostPurchaseApi",
+    "check_claim_file",
+]
 
 CLAIMS = "/post-purchase/v1/claims"
 CLAIMS_V2 = "/post-purchase/v2/claims"  # returns live under v2 (§9.9)
@@ -32,7 +39,7 @@ _DOTTED_FILTERS = {"players_role": "players.role", "players_user_id": "players.u
 # we let through is never refused for its size.
 CLAIM_FILE_MAX_BYTES = 5_000_000
 _FILE_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,125}", re.ASCII)
-_FILE_TYPES: dict[str, tuple[tuple[str, ...], bytes]] = {
+CLAIM_FILE_TYPES: dict[str, tuple[tuple[str, ...], bytes]] = {
     # content type: (extensions, leading bytes of such a file)
     "image/jpeg": ((".jpg", ".jpeg"), b"\xff\xd8\xff"),
     "image/png": ((".png",), b"\x89PNG\r\n\x1a\n"),
@@ -48,9 +55,9 @@ def check_claim_file(filename: str, data: bytes, content_type: str) -> str:
     if not _FILE_NAME.fullmatch(filename) or filename in {".", ".."}:
         raise InvalidAttachment("name must be 1-125 characters of A-Z a-z 0-9 _ - .", filename=filename)
     kind = content_type.split(";", 1)[0].strip().lower()
-    if kind not in _FILE_TYPES:
+    if kind not in CLAIM_FILE_TYPES:
         raise InvalidAttachment(f"type {content_type!r} is not JPG, PNG or PDF", filename=filename)
-    extensions, magic = _FILE_TYPES[kind]
+    extensions, magic = CLAIM_FILE_TYPES[kind]
     if not filename.lower().endswith(extensions):
         raise InvalidAttachment(f"name must end in {' or '.join(extensions)} for {kind}", filename=filename)
     if not data.startswith(magic):
@@ -163,6 +170,12 @@ class PostPurchaseApi(Requester):
         Raises ``InvalidAttachment`` before any request for a file the API would refuse.
         """
         return await self._upload(_claim(claim_id, "attachments"), filename, data, content_type, token)
+
+    async def download_claim_attachment(self, claim_id: int | str, filename: str, token: str) -> bytes:
+        """The bytes of a claim message's file (``…/attachments/{filename}/download``, §9.6)."""
+        path = _claim(claim_id, "attachments", path_segment(filename), "download")
+        response = await self.request("GET", path, token=token)
+        return response.content
 
     async def upload_evidence_attachment(
         self, claim_id: int | str, filename: str, data: bytes, content_type: str, token: str

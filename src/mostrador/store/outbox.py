@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from mostrador.store.models import Message, OutboxEntry, OutboxStatus
+from mostrador.store.models import Message, OutboxEntry, OutboxStatus, OutgoingFile
 from mostrador.store.upsert import insert_ignore
 
 PENDING = OutboxStatus.PENDING
@@ -143,3 +143,31 @@ def counts_by_status(s: Session, account_ids: Sequence[int]) -> dict[str, int]:
         .group_by(OutboxEntry.status)
     )
     return {row[0]: int(row[1]) for row in s.execute(stmt)}
+
+
+# ---- files sent with an entry ---------------------------------------------------------------------
+def add_files(s: Session, entry_id: int, files: Sequence[dict[str, Any]]) -> None:
+    """Keep the files of a new entry, in the order attached (`files`: OutgoingFile's columns)."""
+    for position, values in enumerate(files):
+        s.add(OutgoingFile(entry_id=entry_id, position=position, **values))
+    s.flush()
+
+
+def files_of(s: Session, entry_id: int) -> Sequence[OutgoingFile]:
+    stmt = select(OutgoingFile).where(OutgoingFile.entry_id == entry_id)
+    return s.scalars(stmt.order_by(OutgoingFile.position)).all()
+
+
+def note_upload(s: Session, file_id: int, remote_name: str, at: datetime) -> None:
+    s.execute(
+        update(OutgoingFile).where(OutgoingFile.id == file_id).values(remote_name=remote_name, uploaded_at=at)
+    )
+
+
+def drop_file_data(s: Session, entry_id: int) -> None:
+    """The entry is at Mercado Libre with its files: keep only their description."""
+    s.execute(
+        update(OutgoingFile)
+        .where(OutgoingFile.entry_id == entry_id, OutgoingFile.data.is_not(None))
+        .values(data=None)
+    )

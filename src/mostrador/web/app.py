@@ -21,6 +21,7 @@ from mostrador.store import migrate
 from mostrador.users.roles import Role
 from mostrador.users.sessions import ABSOLUTE_LIFETIME
 from mostrador.web import accounts, auth, bot_settings, inbox, intake
+from mostrador.web.body_limit import BodyLimit
 from mostrador.web.deps import (
     Forbidden,
     LoginRequired,
@@ -84,6 +85,7 @@ def create_app(
         https_only=settings.public_url.startswith("https://"),
         max_age=int(ABSOLUTE_LIFETIME.total_seconds()),  # the session row decides (users.sessions)
     )
+    app.add_middleware(BodyLimit)  # before sessions: a body too large is refused before anything reads it
     # Added last, so it runs first: the webhook skips sessions and routing (see web/intake.py).
     writer = IntakeWriter(context.engine, in_thread=settings.is_postgres)
     app.add_middleware(intake.IntakeEndpoint, ctx=context, writer=writer, wake=lambda: _wake_dispatcher(app))

@@ -7,12 +7,14 @@ import asyncio
 import logging
 import time
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import dbos
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from mostrador import failpoints
 from mostrador.accounts.seller_api import SellerApi
@@ -111,8 +113,71 @@ async def reply(
     text: str = Form(...),
     reply_key: str = Form(""),
 ) -> object:
-    """An agent writes in a chat thread (a post-sale chat, a claim); the outbox posts it once."""
-    return await _record_and_send(request, agent, conversation_id, text, None, reply_key)
+    """An agent writes in a chat thread (a post-sale chat, a claim), with files where the channel takes
+    them; the outbox posts it once."""
+    try:
+        files = await _chosen_files(request)
+    except actions.ReplyRefused as exc:
+        return await _conversation_page(
+            request, agent, conversation_id, error=str(exc), draft=text, status_code=422
+        )
+    return await _record_and_send(request, agent, conversation_id, text, None, reply_key, files)
+
+
+MAX_FILES_READ = 25  # more parts than any channel takes is refused before reading them
+MAX_FILE_READ = 25_000_001  # a byte over the largest file any channel takes: enough to refuse it
+
+
+async def _chosen_files(request: Request) -> list[actions.NewFile]:
+    """The files of the reply form, read in full (each channel's rules are checked when recording)."""
+    parts = [p for p in (await request.form()).getlist("files") if isinstance(p, StarletteUpload)]
+    chosen = [p for p in parts if p.filename]  # an empty file input sends one nameless, empty part
+    if len(chosen) > MAX_FILES_READ:
+        raise actions.ReplyRefused(f"Demasiados archivos: hasta {MAX_FILES_READ}.")
+    return [
+        actions.NewFile(p.filename or "", p.content_type or "", await p.read(MAX_FILE_READ)) for p in chosen
+    ]
+
+
+@router.get("/inbox/{conversation_id}/files/{filename}")
+async def attachment(
+    request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.VIEWER))],
+    conversation_id: int,
+    filename: str,
+) -> Response:
+    """A file attached to a message of the thread, fetched from Mercado Libre with the seller's token.
+    Images open in the browser; anything else downloads. Never run as a page of ours (`sandbox` CSP)."""
+    ctx = get_ctx(request)
+    found = await run_in_threadpool(views.attachment, ctx, agent.workspace_id, conversation_id, filename)
+    if found is None:
+        raise HTTPException(404, "Archivo no encontrado")
+    try:
+        api = await SellerApi.open(ctx, found.account_id)
+        data = await channel_named(found.channel).download(api, found.thread_key, filename)
+    except (AccountUnavailable, TokenRefreshFailed) as exc:
+        raise HTTPException(409, "La cuenta está desconectada: reconectala para ver sus archivos.") from exc
+    except (meli_errors.MeliError, LookupError, ValueError) as exc:
+        log.warning("attachment %s of conversation %s: %s", filename, conversation_id, exc)
+        raise HTTPException(502, "Mercado Libre no entregó el archivo; probá de nuevo en un rato.") from exc
+    kind = (
+        found.type if found.type in SHOWN_INLINE or found.type in DOWNLOADED else "application/octet-stream"
+    )
+    disposition = "inline" if kind in SHOWN_INLINE else "attachment"
+    return Response(
+        data,
+        media_type=kind,
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(found.name, safe='')}",
+            "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
+
+
+SHOWN_INLINE = frozenset({"image/jpeg", "image/png"})
+DOWNLOADED = frozenset({"application/pdf", "text/plain"})
 
 
 @router.post("/inbox/{conversation_id}/answer")
@@ -181,6 +246,7 @@ async def _record_and_send(
     text: str,
     in_reply_to: str | None,
     reply_key: str,
+    files: list[actions.NewFile] | None = None,
 ) -> object:
     ctx = get_ctx(request)
     try:
@@ -193,6 +259,7 @@ async def _record_and_send(
             text,
             in_reply_to=in_reply_to,
             reply_key=reply_key,
+            files=files or (),
         )
     except actions.ConversationNotFound as exc:
         raise HTTPException(404, NOT_FOUND) from exc

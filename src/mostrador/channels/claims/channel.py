@@ -14,6 +14,7 @@ from mostrador.channels.base import (
     IN_FLIGHT_GRACE,
     REFUSALS,
     ActionOffer,
+    FileRules,
     Plan,
     Pointer,
     Posted,
@@ -25,11 +26,13 @@ from mostrador.channels.base import (
 from mostrador.channels.claims import actions
 from mostrador.channels.claims.reading import ClaimView, Sale, read_claim, read_sale
 from mostrador.channels.claims.recording import NAME, STATE_KEY, message_key, receiver_role, record
+from mostrador.channels.uploads import uploaded_names
 from mostrador.context import AppContext
 from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
 from mostrador.meli import errors as meli_errors
+from mostrador.meli.api_post_purchase import CLAIM_FILE_MAX_BYTES, CLAIM_FILE_TYPES
 from mostrador.meli.models import Claim, ClaimMessage
 from mostrador.store import claims as claims_store
 from mostrador.store import conversations as conversations_store
@@ -61,6 +64,12 @@ class ClaimsChannel:
             "claim_update": "novedades en el reclamo",
             "claim_dispute": "en mediación de Mercado Libre",
         },
+        files=FileRules(
+            kinds=CLAIM_FILE_TYPES,
+            max_bytes=CLAIM_FILE_MAX_BYTES,
+            max_files=5,  # §9.6 gives no count; five is what one reply keeps
+            max_total_bytes=5 * CLAIM_FILE_MAX_BYTES,
+        ),
     )
 
     def workflow_key(self, topic: str, resource_id: str) -> str:
@@ -143,11 +152,21 @@ class ClaimsChannel:
             raise PostRefused("not_allowed", detail)
         if reply.params.get("rule") and receiver != "complainant":
             raise PostRefused("not_allowed", "the claim went to a dispute: a person writes to the mediator")
+
+        async def upload(name: str, data: bytes, content_type: str) -> str:
+            return await api.call(api.meli.upload_claim_attachment, claim_id, name, data, content_type)
+
+        files = await uploaded_names(api, reply, upload)
         try:
-            await api.call(api.meli.send_claim_message, claim_id, receiver, reply.text)
+            await api.call(
+                api.meli.send_claim_message, claim_id, receiver, reply.text, attachments=files or None
+            )
         except REFUSALS as exc:
             raise PostRefused("rejected", str(exc)) from exc
         return Posted()  # 201 with no body: linked to its hash when a read meets it
+
+    async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
+        return await api.call(api.meli.download_claim_attachment, thread_key, filename)
 
     async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
         if reply.params.get("action"):

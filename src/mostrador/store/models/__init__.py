@@ -11,7 +11,7 @@ from mostrador.store.models.conversations import Contact, ContactIdentity, Conve
 from mostrador.store.models.intake import Counter, Notification
 from mostrador.store.models.limits import ApiBudget
 from mostrador.store.models.operations import Event, SyncRun
-from mostrador.store.models.outbox import OutboxEntry, OutboxStatus
+from mostrador.store.models.outbox import OutboxEntry, OutboxStatus, OutgoingFile
 from mostrador.store.models.people import LoginFailure, User, UserSession, Workspace
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "OAuthState",
     "OutboxEntry",
     "OutboxStatus",
+    "OutgoingFile",
     "SyncRun",
     "UTCDateTime",
     "User",

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
@@ -58,3 +58,27 @@ class OutboxEntry(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     pending_since: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OutgoingFile(Base):
+    """A file sent with an outgoing text (a post-sale or claim message), in the order attached.
+
+    Its bytes live in the database until the text is sent, so any worker on any host can upload it and
+    nothing an agent attached is lost to a restart; once sent only its description stays (Mercado Libre
+    keeps the file). `remote_name` is what Mercado Libre's upload returned, kept so a retried send does
+    not upload it again while that upload is still fresh.
+    """
+
+    __tablename__ = "outgoing_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("outbox.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(130))  # as uploaded, within Mercado Libre's name rules
+    original_name: Mapped[str] = mapped_column(String(255))  # as the agent's file was called
+    content_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)  # NULL once sent
+    remote_name: Mapped[str | None] = mapped_column(String(200))
+    uploaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
