@@ -111,6 +111,27 @@ async def build_world(client: httpx.AsyncClient, callback_url: str | None = None
         json={"status": "closed", "resolution": "payment_refunded"},
     )
     opened = (await client.post("/_sandbox/claims", json={"order_id": (await _sale(world))["id"]})).json()
+    not_received = (
+        await client.post(
+            "/_sandbox/claims", json={"order_id": (await _sale(world))["id"], "reason_id": "PNR9501"}
+        )
+    ).json()
+    evidence = {
+        "type": "shipping_evidence",
+        "shipping_method": "mail",
+        "shipping_company_name": "servientrega",
+        "date_shipped": "2018-03-07T05:00:00.000-03:00",
+        "tracking_number": "132456787",
+    }
+    sent = await client.post(
+        f"{CLAIMS}/{not_received['id']}/actions/evidences", json=evidence, headers=seller.headers
+    )
+    assert sent.status_code == 200, sent.text
+    returning = (await client.post("/_sandbox/claims", json={"order_id": (await _sale(world))["id"]})).json()
+    allowed = await client.post(
+        f"{CLAIMS}/{returning['id']}/expected-resolutions/allow-return", headers=seller.headers
+    )
+    assert allowed.status_code == 200, allowed.text
     world.ids.update(
         answered=answered["id"],
         banned=banned["id"],
@@ -123,6 +144,8 @@ async def build_world(client: httpx.AsyncClient, callback_url: str | None = None
         blocked_pack=blocked_pack,
         closed_claim=closed["id"],
         open_claim=opened["id"],
+        evidence_claim=not_received["id"],
+        return_claim=returning["id"],
         claim_file=claim_upload["filename"],
     )
     return world
@@ -266,6 +289,10 @@ PRODUCERS: dict[str, Producer] = {
     "claims/docs_claim_attachment_upload.json": _claim_upload,
     "claims/docs_claim_by_id.json": lambda w: w.get(f"{CLAIMS}/{w.ids['closed_claim']}"),
     "claims/docs_claim_detail.json": lambda w: w.get(f"{CLAIMS}/{w.ids['open_claim']}/detail"),
+    "claims/docs_claim_evidences.json": lambda w: w.get(f"{CLAIMS}/{w.ids['evidence_claim']}/evidences"),
+    "claims/docs_claim_returns_v2.json": lambda w: w.get(
+        f"/post-purchase/v2/claims/{w.ids['return_claim']}/returns"
+    ),
     "claims/docs_claim_expected_resolutions.json": lambda w: w.get(
         f"{CLAIMS}/{w.ids['open_claim']}/expected-resolutions"
     ),

@@ -120,18 +120,6 @@ async def test_missed_deadline_escalates_to_dispute(client: httpx.AsyncClient, a
     assert body["stage"] == "dispute"
 
 
-async def test_refund_closes_in_buyer_favour(client: httpx.AsyncClient, actors: Actors) -> None:
-    seller, _, _, claim = await _claim(client, actors)
-    refunded = (
-        await client.post(f"{BASE}/{claim['id']}/expected-resolutions/refund", headers=seller.headers)
-    ).json()
-    assert refunded["resolution"]["benefited"] == ["complainant"] and refunded["status"] == "closed"
-    resolutions = (
-        await client.get(f"{BASE}/{claim['id']}/expected-resolutions", headers=seller.headers)
-    ).json()
-    assert resolutions[0]["status"] == "accepted"
-
-
 async def test_search_validation_and_results(client: httpx.AsyncClient, actors: Actors) -> None:
     seller, _, _, claim = await _claim(client, actors)
     no_filter = await client.get(f"{BASE}/search", params={"limit": 10}, headers=seller.headers)

@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 from mostrador.sandbox import claims, claims_search, searches
 from mostrador.sandbox.bodies import ControlBody, JsonBody, StrictBody
 from mostrador.sandbox.caller import CallerDep, sandbox_state
+from mostrador.sandbox.claim_files import store_file
 from mostrador.sandbox.claim_reasons import reason_view
 from mostrador.sandbox.claims import ClaimError, claim_view
-from mostrador.sandbox.clock import iso_marketplace
 from mostrador.sandbox.messaging import conversation
 from mostrador.sandbox.notifications import Notifier
-from mostrador.sandbox.records import Attachment, Claim
+from mostrador.sandbox.records import Claim
 from mostrador.sandbox.state import SandboxState
 
 router = APIRouter()
 BASE = "/post-purchase/v1/claims"
-# §9.6: claim attachments are JPG/PNG/PDF up to 5 MB, names up to 125 chars of [a-zA-Z0-9_\-.].
-CLAIM_FILE_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "pdf": "application/pdf"}
-CLAIM_FILE_MAX = 5 * 1024 * 1024
-_FILE_NAME = re.compile(r"[a-zA-Z0-9_\-.]{1,125}")
 
 
 class ClaimMessageBody(StrictBody):
@@ -46,12 +41,12 @@ class ClaimMessageBody(StrictBody):
 CLAIM_MESSAGE_BODY = JsonBody(ClaimMessageBody, error="bad_request_error")
 
 
-def _notify(request: Request, claim: Claim, action: str) -> None:
+def notify(request: Request, claim: Claim, action: str) -> None:
     notifier: Notifier = request.app.state.notifier
     notifier.publish("post_purchase", f"{BASE}/{claim.id}", claim.seller_id, actions=[action])
 
 
-def _claim(request: Request, claim_id: int, user_id: int | None) -> Claim:
+def claim_for(request: Request, claim_id: int, user_id: int | None) -> Claim:
     claim = sandbox_state(request).claims.get(claim_id)
     if claim is None:
         raise claims.not_found()
@@ -60,7 +55,7 @@ def _claim(request: Request, claim_id: int, user_id: int | None) -> Claim:
     return claim
 
 
-def _sync_conversation(state: SandboxState, claim: Claim) -> None:
+def sync_conversation(state: SandboxState, claim: Claim) -> None:
     """§8.6: messaging is blocked while a mediation is open and reopens when it closes."""
     convo = conversation(state, state.packs[claim.pack_id])
     if claim.status == "opened":
@@ -91,30 +86,24 @@ async def reason(reason_id: str, caller: CallerDep) -> dict[str, Any]:
 
 @router.get(f"{BASE}/{{claim_id}}")
 async def claim_by_id(claim_id: int, request: Request, caller: CallerDep) -> dict[str, Any]:
-    return claim_view(_claim(request, claim_id, caller.user.id))
+    return claim_view(claim_for(request, claim_id, caller.user.id))
 
 
 @router.get(f"{BASE}/{{claim_id}}/detail")
 async def detail(claim_id: int, request: Request, caller: CallerDep) -> dict[str, Any]:
-    return claims.detail_view(_claim(request, claim_id, caller.user.id))
+    return claims.detail_view(claim_for(request, claim_id, caller.user.id))
 
 
 @router.get(f"{BASE}/{{claim_id}}/affects-reputation")
 async def affects_reputation(claim_id: int, request: Request, caller: CallerDep) -> dict[str, Any]:
     """§9.3: a good answer within the first 48 hours keeps reputation untouched."""
-    claim = _claim(request, claim_id, caller.user.id)
-    answered = any(m.sender_role == "respondent" for m in claim.messages)
-    in_window = sandbox_state(request).now() - claim.created_ts < 48 * 3600
-    return {
-        "affects_reputation": "not_affected" if answered else "affected",
-        "has_incentive": in_window and claim.status == "opened",
-        "due_date": iso_marketplace(claim.created_ts + 48 * 3600) if in_window else None,
-    }
+    claim = claim_for(request, claim_id, caller.user.id)
+    return claims.reputation_view(claim, sandbox_state(request).now())
 
 
 @router.get(f"{BASE}/{{claim_id}}/messages", response_model=None)
 async def messages(claim_id: int, request: Request, caller: CallerDep) -> JSONResponse:
-    claim = _claim(request, claim_id, caller.user.id)
+    claim = claim_for(request, claim_id, caller.user.id)
     role = claims.role_of(claim, caller.user.id)
     claims.mark_read(sandbox_state(request), claim, role)
     views = [claims.message_view(m, claim) for m in reversed(claim.messages)]
@@ -132,7 +121,7 @@ async def send_message(
     caller: CallerDep,
     body: Annotated[ClaimMessageBody, Depends(CLAIM_MESSAGE_BODY)],
 ) -> Response:
-    claim = _claim(request, claim_id, caller.user.id)
+    claim = claim_for(request, claim_id, caller.user.id)
     claims.send_message(
         sandbox_state(request),
         claim,
@@ -141,92 +130,50 @@ async def send_message(
         body.message,
         body.attachments or [],
     )
-    _notify(request, claim, "claims_actions")
+    notify(request, claim, "claims_actions")
     return Response(status_code=201)
 
 
 @router.post(f"{BASE}/{{claim_id}}/actions/open-dispute")
 async def open_dispute(claim_id: int, request: Request, caller: CallerDep) -> dict[str, Any]:
-    claim = _claim(request, claim_id, caller.user.id)
+    claim = claim_for(request, claim_id, caller.user.id)
     role = claims.role_of(claim, caller.user.id)
     available = claims.seller_actions(claim) if role == "respondent" else claims.buyer_actions(claim)
     if "open_dispute" not in {a["action"] for a in available}:
         raise claims.action_not_available("open_dispute")
     claims.open_dispute(sandbox_state(request), claim, role)
-    _notify(request, claim, "claims_actions")
-    return claim_view(claim)
-
-
-@router.post(f"{BASE}/{{claim_id}}/expected-resolutions/refund")
-async def refund(claim_id: int, request: Request, caller: CallerDep) -> dict[str, Any]:
-    """The seller refunds in full: the claim closes in the buyer's favour (§9.7)."""
-    claim = _claim(request, claim_id, caller.user.id)
-    if claims.role_of(claim, caller.user.id) != "respondent" or "refund" not in {
-        a["action"] for a in claims.seller_actions(claim)
-    }:
-        raise claims.action_not_available("refund")
-    state = sandbox_state(request)
-    claims.close(state, claim, "payment_refunded", "complainant", "respondent")
-    claim.actions_history.append(
-        {
-            "action_name": "refund",
-            "player_role": "respondent",
-            "action_reason_id": None,
-            "claim_stage": claim.stage,
-            "claim_status": "closed",
-            "date_created": iso_marketplace(state.now()),
-        }
-    )
-    _sync_conversation(state, claim)
-    _notify(request, claim, "claims_actions")
+    notify(request, claim, "claims_actions")
     return claim_view(claim)
 
 
 @router.get(f"{BASE}/{{claim_id}}/actions-history", response_model=None)
 async def actions_history(claim_id: int, request: Request, caller: CallerDep) -> JSONResponse:
-    return JSONResponse(list(reversed(_claim(request, claim_id, caller.user.id).actions_history)))
+    return JSONResponse(list(reversed(claim_for(request, claim_id, caller.user.id).actions_history)))
 
 
 @router.get(f"{BASE}/{{claim_id}}/status-history", response_model=None)
 async def status_history(claim_id: int, request: Request, caller: CallerDep) -> JSONResponse:
-    return JSONResponse(list(reversed(_claim(request, claim_id, caller.user.id).status_history)))
+    return JSONResponse(list(reversed(claim_for(request, claim_id, caller.user.id).status_history)))
 
 
 @router.get(f"{BASE}/{{claim_id}}/expected-resolutions", response_model=None)
 async def expected_resolutions(claim_id: int, request: Request, caller: CallerDep) -> JSONResponse:
-    return JSONResponse(_claim(request, claim_id, caller.user.id).expected_resolutions)
+    return JSONResponse(claim_for(request, claim_id, caller.user.id).expected_resolutions)
 
 
 @router.post(f"{BASE}/{{claim_id}}/attachments")
 async def upload(claim_id: int, request: Request, caller: CallerDep, file: UploadFile) -> dict[str, Any]:
-    claim = _claim(request, claim_id, caller.user.id)
-    original = file.filename or ""
-    extension = original.rsplit(".", 1)[-1].lower() if "." in original else ""
+    claim = claim_for(request, claim_id, caller.user.id)
     data = await file.read()
-    if extension not in CLAIM_FILE_TYPES or not _FILE_NAME.fullmatch(original) or not data:
-        raise ClaimError(
-            "invalid file: JPG, PNG or PDF named with [a-zA-Z0-9_-.] up to 125 chars",
-            error="bad_request_error",
-            status=400,
-        )
-    if len(data) > CLAIM_FILE_MAX:
-        raise ClaimError("invalid file: larger than 5 MB", error="bad_request_error", status=400)
-    state = sandbox_state(request)
-    filename = f"{state.ids.notification_id()}_{caller.user.id}.{extension}"
-    claim.attachments[filename] = Attachment(
-        id=filename,
-        owner_id=caller.user.id,
-        original_filename=original,
-        content_type=CLAIM_FILE_TYPES[extension],
-        data=data,
-        created_ts=state.now(),
+    filename = store_file(
+        sandbox_state(request), claim.attachments, caller.user.id, file.filename or "", data
     )
     return {"user_id": caller.user.id, "filename": filename}
 
 
 @router.get(f"{BASE}/{{claim_id}}/attachments/{{filename}}")
 async def attachment(claim_id: int, filename: str, request: Request, caller: CallerDep) -> dict[str, Any]:
-    claim = _claim(request, claim_id, caller.user.id)
+    claim = claim_for(request, claim_id, caller.user.id)
     if filename not in claim.attachments:
         raise claims.not_found()
     return claims.attachment_meta(claim, filename)
@@ -234,7 +181,7 @@ async def attachment(claim_id: int, filename: str, request: Request, caller: Cal
 
 @router.get(f"{BASE}/{{claim_id}}/attachments/{{filename}}/download", response_model=None)
 async def download(claim_id: int, filename: str, request: Request, caller: CallerDep) -> Response:
-    claim = _claim(request, claim_id, caller.user.id)
+    claim = claim_for(request, claim_id, caller.user.id)
     found = claim.attachments.get(filename)
     if found is None:
         raise claims.not_found()
@@ -250,12 +197,19 @@ class NewClaim(ControlBody):
     type: str = "mediations"
 
 
+# A century either way: far enough for any test, near enough that dates stay printable.
+MAX_DUE_S = 100 * 365 * 24 * 3600
+
+
 class ClaimAdvance(ControlBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"due_in_s": 3600}]})
     stage: str | None = None
     status: str | None = None
     resolution: str | None = None
     benefited: str = "complainant"
     closed_by: str = "mediator"
+    # Seconds from now to the deadline of whoever must act (negative: already missed).
+    due_in_s: float | None = Field(None, ge=-MAX_DUE_S, le=MAX_DUE_S)
 
 
 class ClaimBuyerMessage(ControlBody):
@@ -275,8 +229,8 @@ async def new_claim(new: Annotated[NewClaim, Depends(NEW_CLAIM_BODY)], request: 
     if order is None:
         raise claims.not_found()
     claim = claims.open_claim(state, order, new.reason_id, new.type)
-    _sync_conversation(state, claim)
-    _notify(request, claim, "claims")
+    sync_conversation(state, claim)
+    notify(request, claim, "claims")
     return claim_view(claim)
 
 
@@ -284,19 +238,22 @@ async def new_claim(new: Annotated[NewClaim, Depends(NEW_CLAIM_BODY)], request: 
 async def advance(
     claim_id: int, change: Annotated[ClaimAdvance, Depends(CLAIM_ADVANCE_BODY)], request: Request
 ) -> dict[str, Any]:
-    """Move the claim as the buyer or mediator would: open a dispute, or close with a resolution."""
+    """Move the claim as the buyer or mediator would: open a dispute, set the current deadline, or
+    close with a resolution."""
     state = sandbox_state(request)
-    claim = _claim(request, claim_id, None)
+    claim = claim_for(request, claim_id, None)
     if change.stage == "dispute":
         claims.open_dispute(state, claim, "complainant")
     elif change.stage is not None:
         raise ClaimError("stage can only move to dispute", error="bad_request_error", status=400)
+    if change.due_in_s is not None:
+        claims.set_due(state, claim, change.due_in_s)
     if change.status == "closed" or change.resolution:
         claims.close(state, claim, change.resolution or "timeout", change.benefited, change.closed_by)
     elif change.status not in (None, "opened"):
         raise ClaimError("status must be opened or closed", error="bad_request_error", status=400)
-    _sync_conversation(state, claim)
-    _notify(request, claim, "claims")
+    sync_conversation(state, claim)
+    notify(request, claim, "claims")
     return claim_view(claim)
 
 
@@ -308,8 +265,8 @@ async def advance(
 async def buyer_message(
     claim_id: int, new: Annotated[ClaimBuyerMessage, Depends(CLAIM_BUYER_MESSAGE_BODY)], request: Request
 ) -> dict[str, Any]:
-    claim = _claim(request, claim_id, None)
+    claim = claim_for(request, claim_id, None)
     receiver = new.receiver_role or ("mediator" if claim.stage == "dispute" else "respondent")
     message = claims.send_message(sandbox_state(request), claim, "complainant", receiver, new.text, [])
-    _notify(request, claim, "claims_actions")
+    notify(request, claim, "claims_actions")
     return claims.message_view(message, claim)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mostrador.sandbox import (
+    api_claim_actions,
     api_claims,
     api_items,
     api_messages,
@@ -86,6 +87,7 @@ def create_app(config: SandboxConfig) -> FastAPI:
         api_orders,
         api_messages,
         api_claims,
+        api_claim_actions,
     ):
         app.include_router(module.router)
     return app

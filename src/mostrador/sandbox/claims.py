@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mostrador.sandbox.claim_files import file_meta
 from mostrador.sandbox.claim_reasons import reason_for
 from mostrador.sandbox.clock import iso_marketplace, iso_utc_seconds
 from mostrador.sandbox.errors import SandboxError
@@ -29,8 +30,8 @@ def forbidden() -> ClaimError:
     return ClaimError("You don't have permission to access the resource", error="forbidden_error", status=403)
 
 
-def action_not_available(action: str) -> ClaimError:
-    return ClaimError(f"Action {action} not available for player", error="bad_request_error", status=400)
+def action_not_available(action: str, error: str = "bad_request_error") -> ClaimError:
+    return ClaimError(f"Action {action} not available for player", error=error, status=400)
 
 
 def open_claim(state: SandboxState, order: Order, reason_id: str, claim_type: str = "mediations") -> Claim:
@@ -55,27 +56,18 @@ def open_claim(state: SandboxState, order: Order, reason_id: str, claim_type: st
         fulfilled=shipment.status == "delivered",
         due_ts=now + RESPONSE_WINDOW_S,
     )
-    claim.actions_history.append(_action("open_claim", "complainant", None, None, now))
+    claim.actions_history.append(history_entry("open_claim", "complainant", None, None, now))
     claim.status_history.append(
         {"stage": "claim", "status": "opened", "date": iso_marketplace(now), "change_by": "complainant"}
     )
-    claim.expected_resolutions.append(
-        {
-            "player_role": "complainant",
-            "user_id": order.buyer_id,
-            "expected_resolution": reason["expected"][0],
-            "details": [],
-            "date_created": iso_marketplace(now),
-            "last_updated": iso_marketplace(now),
-            "status": "pending",
-        }
-    )
+    add_resolution(claim, "complainant", reason["expected"][0], "pending", now)
     state.claims[claim.id] = claim
     order.mediation_ids.append(claim.id)
     return claim
 
 
-def _action(name: str, role: str, stage: str | None, status: str | None, ts: float) -> dict[str, Any]:
+def history_entry(name: str, role: str, stage: str | None, status: str | None, ts: float) -> dict[str, Any]:
+    """One `actions-history` element (§9.5)."""
     return {
         "action_name": name,
         "player_role": role,
@@ -87,29 +79,67 @@ def _action(name: str, role: str, stage: str | None, status: str | None, ts: flo
     }
 
 
+def record(state: SandboxState, claim: Claim, action: str, role: str) -> None:
+    """Log an action in the claim's history as it was taken: the stage and status before it (§9.5)."""
+    now = state.now()
+    claim.actions_history.append(history_entry(action, role, claim.stage, claim.status, now))
+    claim.updated_ts = now
+
+
+def _optional(action: str) -> dict[str, Any]:
+    return {"action": action, "mandatory": False, "due_date": None}
+
+
+def pending(claim: Claim, role: str, *resolutions: str) -> dict[str, Any] | None:
+    """The player's pending expected resolution among `resolutions` (any when none given), if any."""
+    for entry in claim.expected_resolutions:
+        mine = entry["player_role"] == role and entry["status"] == "pending"
+        if mine and (not resolutions or entry["expected_resolution"] in resolutions):
+            return entry
+    return None
+
+
+def _sent(claim: Claim, evidence_type: str) -> bool:
+    return any(e["type"] == evidence_type for e in claim.evidences)
+
+
 def seller_actions(claim: Claim) -> list[dict[str, Any]]:
     """What the respondent may do now; §9.1: only one player holds the mandatory action."""
     if claim.status != "opened":
         return []
-    due = iso_marketplace(claim.due_ts)
     if claim.stage == "dispute":
-        return [{"action": "send_message_to_mediator", "mandatory": False, "due_date": None}]
+        return [_optional("send_message_to_mediator")]
     mandatory = claim.mandatory_holder == "respondent"
     actions = [
         {
             "action": "send_message_to_complainant",
             "mandatory": mandatory,
-            "due_date": due if mandatory else None,
+            "due_date": iso_marketplace(claim.due_ts) if mandatory else None,
         },
-        {"action": "refund", "mandatory": False, "due_date": None},
-        {"action": "open_dispute", "mandatory": False, "due_date": None},
+        _optional("refund"),
+        _optional("open_dispute"),
     ]
-    if claim.reason_id.startswith("PDD"):
-        actions += [
-            {"action": "allow_return", "mandatory": False, "due_date": None},
-            {"action": "allow_partial_refund", "mandatory": False, "due_date": None},
-        ]
+    if claim.reason_id.startswith("PDD") and claim.returned is None:
+        # §9.7: a return answers the buyer's wish for a return or a change; a partial refund needs
+        # the buyer's `return_product` still pending.
+        if pending(claim, "complainant", "return_product", "change_product"):
+            actions.append(_optional("allow_return"))
+        if pending(claim, "complainant", "return_product"):
+            actions.append(_optional("allow_partial_refund"))
+    if claim.reason_id.startswith("PNR"):
+        # §9.1/§9.8: proof of a shipment made outside Mercado Envíos, or a promised shipping date
+        # for a product that had not arrived; each can be sent once (evidence cannot be edited).
+        if not _sent(claim, "shipping_evidence"):
+            actions.append(_optional("add_shipping_evidence"))
+        if not claim.fulfilled and not _sent(claim, "handling_shipping_evidence"):
+            actions.append(_optional("send_potential_shipping"))
     return actions
+
+
+def seller_may(claim: Claim, action: str, error: str = "bad_request_error") -> None:
+    """Raise the §9.10 400 unless the respondent holds `action` now."""
+    if action not in {a["action"] for a in seller_actions(claim)}:
+        raise action_not_available(action, error)
 
 
 def buyer_actions(claim: Claim) -> list[dict[str, Any]]:
@@ -166,7 +196,7 @@ def claim_view(claim: Claim) -> dict[str, Any]:
         "site_id": claim.site_id,
         "date_created": iso_marketplace(claim.created_ts),
         "last_updated": iso_marketplace(claim.updated_ts),
-        "related_entities": [],
+        "related_entities": ["return"] if claim.returned is not None else [],
     }
 
 
@@ -206,8 +236,8 @@ def send_message(
         attachments=list(attachments),
     )
     claim.messages.append(message)
-    claim.actions_history.append(_action(action, sender_role, claim.stage, claim.status, now))
-    if claim.stage == "claim":
+    claim.actions_history.append(history_entry(action, sender_role, claim.stage, claim.status, now))
+    if claim.stage == "claim" and claim.mandatory_holder is not None:
         # The mandatory reply passes to the player who just received a message.
         claim.mandatory_holder = receiver_role
         claim.due_ts = now + RESPONSE_WINDOW_S
@@ -235,7 +265,7 @@ def open_dispute(state: SandboxState, claim: Claim, by_role: str) -> None:
     claim.mandatory_holder = "mediator"
     claim.due_ts = now + RESPONSE_WINDOW_S
     claim.updated_ts = now
-    claim.actions_history.append(_action("open_dispute", by_role, "claim", "opened", now))
+    claim.actions_history.append(history_entry("open_dispute", by_role, "claim", "opened", now))
     claim.status_history.append(
         {"stage": "dispute", "status": "opened", "date": iso_marketplace(now), "change_by": by_role}
     )
@@ -257,10 +287,48 @@ def close(state: SandboxState, claim: Claim, reason: str, benefited: str, closed
     claim.status_history.append(
         {"stage": claim.stage, "status": "closed", "date": iso_marketplace(now), "change_by": closed_by}
     )
+    claim.mandatory_holder = None
     for resolution in claim.expected_resolutions:
         if resolution["status"] == "pending":
-            resolution["status"] = "accepted" if benefited == "complainant" else "rejected"
-            resolution["last_updated"] = iso_marketplace(now)
+            # The buyer got what was asked when the claim closes in their favour; an offer still
+            # waiting for an answer lapses.
+            won = resolution["player_role"] == "complainant" and benefited == "complainant"
+            set_status(resolution, "accepted" if won else "rejected", now)
+
+
+def set_status(resolution: dict[str, Any], status: str, ts: float) -> None:
+    resolution["status"] = status
+    resolution["last_updated"] = iso_marketplace(ts)
+
+
+def add_resolution(
+    claim: Claim,
+    role: str,
+    resolution: str,
+    status: str,
+    ts: float,
+    details: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """Append an expected resolution (§9.7) in the GET shape."""
+    entry = {
+        "player_role": role,
+        "user_id": claim.buyer_id if role == "complainant" else claim.seller_id,
+        "expected_resolution": resolution,
+        "details": details or [],
+        "date_created": iso_marketplace(ts),
+        "last_updated": iso_marketplace(ts),
+        "status": status,
+    }
+    claim.expected_resolutions.append(entry)
+    return entry
+
+
+def set_due(state: SandboxState, claim: Claim, due_in_s: float) -> None:
+    """Move the deadline of whoever must act now (control API); a past one is missed at the next tick."""
+    if turn(claim) is None:
+        raise ClaimError("nobody must act on this claim now", error="bad_request_error", status=400)
+    claim.due_ts = state.now() + due_in_s
+    claim.updated_ts = state.now()
 
 
 def expire_deadlines(state: SandboxState) -> list[Claim]:
@@ -312,30 +380,66 @@ def mark_read(state: SandboxState, claim: Claim, reader_role: str) -> None:
 
 
 def attachment_meta(claim: Claim, filename: str) -> dict[str, Any]:
-    attachment = claim.attachments[filename]
+    return file_meta(claim.attachments, filename)
+
+
+INCENTIVE_WINDOW_S = 48 * 3600
+
+
+def affects_reputation(claim: Claim) -> bool:
+    """Whether the claim counts against the seller (§9.3); in the sandbox an answer from the seller
+    keeps it out of the reputation (the seller's `claims` metric uses the same rule, §3.2)."""
+    return not any(m.sender_role == "respondent" for m in claim.messages)
+
+
+def reputation_view(claim: Claim, now: float) -> dict[str, Any]:
+    """`…/affects-reputation` (§9.3): the incentive lasts the first 48 hours of an open claim."""
+    in_window = now - claim.created_ts < INCENTIVE_WINDOW_S
     return {
-        "filename": filename,
-        "original_filename": attachment.original_filename,
-        "size": len(attachment.data),
-        "date_created": iso_marketplace(attachment.created_ts),
-        "type": attachment.content_type,
+        "affects_reputation": "affected" if affects_reputation(claim) else "not_affected",
+        "has_incentive": in_window and claim.status == "opened",
+        "due_date": iso_marketplace(claim.created_ts + INCENTIVE_WINDOW_S) if in_window else None,
     }
 
 
-def detail_view(claim: Claim) -> dict[str, Any]:
-    """`/detail`: who must act next and until when."""
-    responsible = {"respondent": "seller", "complainant": "buyer", "mediator": "mediator"}[
-        claim.mandatory_holder
-    ]
+RESPONSIBLE = {"respondent": "seller", "complainant": "buyer", "mediator": "mediator"}
+
+
+def turn(claim: Claim) -> str | None:
+    """The role whose move it is: the player holding the mandatory action, the mediator in a dispute,
+    nobody on a closed claim or while a return travels (§9.1: one player at a time)."""
+    if claim.status != "opened":
+        return None
+    if claim.stage == "dispute":
+        return "mediator"
+    return claim.mandatory_holder
+
+
+def _headline(claim: Claim) -> tuple[str, str]:
+    returned = claim.returned
     if claim.status == "closed":
-        title, description = "Reclamo cerrado", "El reclamo está cerrado."
-    elif claim.stage == "dispute":
-        title, description = "Reclamo en mediación con Mercado Libre", "Intervinimos para ayudar."
-    else:
-        title, description = "Reclamo abierto", "Respondé al comprador para resolverlo."
+        return "Reclamo cerrado", "El reclamo está cerrado."
+    if claim.stage == "dispute":
+        return "Reclamo en mediación con Mercado Libre", "Intervinimos para ayudar."
+    if returned is not None and returned.status == "shipped":
+        return "Devolución en camino", "El producto está volviendo a tu domicilio."
+    if returned is not None:
+        return "Devolución aceptada", "El comprador tiene que despachar el producto."
+    if pending(claim, "respondent", "partial_refund"):
+        return "Ofreciste un reembolso parcial", "Esperamos la respuesta del comprador."
+    if claim.mandatory_holder == "complainant":
+        return "Esperando al comprador", "Le respondiste; ahora le toca al comprador."
+    return "Reclamo abierto", "Respondé al comprador para resolverlo."
+
+
+def detail_view(claim: Claim) -> dict[str, Any]:
+    """`/detail`: who must act next and until when, the same player `available_actions` shows
+    holding the mandatory action (or the mediator in a dispute)."""
+    role = turn(claim)
+    title, description = _headline(claim)
     return {
-        "due_date": iso_marketplace(claim.due_ts) if claim.status == "opened" else None,
-        "action_responsible": responsible,
+        "due_date": iso_marketplace(claim.due_ts) if role is not None else None,
+        "action_responsible": RESPONSIBLE[role] if role is not None else None,
         "title": title,
         "description": description,
         "problem": f"Nos dijiste: {(reason_for(claim.reason_id) or {}).get('detail', '')}",

@@ -70,6 +70,11 @@ def iso_utc_ms(ts: float) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
+def iso_utc_offset_ms(ts: float) -> str:
+    """`2024-09-06T16:24:26.636+00:00` (§9.9: returns)."""
+    return iso_utc_ms(ts)[:-1] + "+00:00"
+
+
 def iso_utc_nanos(ts: float) -> str:
     """`2021-02-08T17:51:21.746608612Z` (§5.2: question by id, v4)."""
     dt = datetime.fromtimestamp(ts, UTC)

@@ -46,6 +46,10 @@ class IdFactory:
     def claim_id(self) -> int:
         return int(self._unique(lambda: self._digits(10)))
 
+    def return_id(self) -> int:
+        # §9.9 sample: 8 digits.
+        return int(self._unique(lambda: self._digits(8)))
+
     def variation_id(self) -> int:
         return int(self._unique(lambda: self._digits(12)))
 

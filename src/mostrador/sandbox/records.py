@@ -59,6 +59,9 @@ class Shipment:
     status: str = "ready_to_ship"
     substatus: str | None = "ready_to_print"
     history: list[tuple[str, float]] = field(default_factory=list)
+    # When the seller hands the parcel to the carrier and when it arrives (sandbox time).
+    ship_at_ts: float = 0.0
+    deliver_at_ts: float = 0.0
 
 
 @dataclass
@@ -118,6 +121,22 @@ class ClaimMessage:
 
 
 @dataclass
+class ClaimReturn:
+    """The return of a claim (§9.9): created by `allow-return`, moved by the control API."""
+
+    id: int
+    claim_id: int
+    order_id: int
+    shipment_id: int
+    created_ts: float
+    updated_ts: float
+    status: str = "label_generated"
+    shipment_status: str = "ready_to_ship"
+    status_money: str = "retained"
+    closed_ts: float | None = None
+
+
+@dataclass
 class Claim:
     id: int
     order_id: int
@@ -133,13 +152,20 @@ class Claim:
     stage: str = "claim"
     fulfilled: bool = True
     resolution: dict[str, Any] | None = None
-    mandatory_holder: str = "respondent"
+    # The role that must act before `due_ts` (§9.1: one player at a time); None while nobody must
+    # (a return travelling back to the seller).
+    mandatory_holder: str | None = "respondent"
     due_ts: float = 0.0
     messages: list[ClaimMessage] = field(default_factory=list)
     actions_history: list[dict[str, Any]] = field(default_factory=list)
     status_history: list[dict[str, Any]] = field(default_factory=list)
     expected_resolutions: list[dict[str, Any]] = field(default_factory=list)
     attachments: dict[str, Attachment] = field(default_factory=dict)
+    evidences: list[dict[str, Any]] = field(default_factory=list)
+    evidence_files: dict[str, Attachment] = field(default_factory=dict)
+    returned: ClaimReturn | None = None
+    # §9.7 restriction: after the buyer rejects a partial refund, later offers must exceed it.
+    rejected_percentage: float | None = None
 
 
 @dataclass

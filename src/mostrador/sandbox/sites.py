@@ -15,18 +15,19 @@ class Site:
     country_id: str
     domain: str
     identification_type: str
+    currency_symbol: str
 
 
 SITES: dict[str, Site] = {
     site.id: site
     for site in (
-        Site("MLA", "Argentina", "ARS", "AR", "mercadolibre.com.ar", "DNI"),
-        Site("MLB", "Brasil", "BRL", "BR", "mercadolivre.com.br", "CPF"),
-        Site("MLM", "Mexico", "MXN", "MX", "mercadolibre.com.mx", "RFC"),
-        Site("MLC", "Chile", "CLP", "CL", "mercadolibre.cl", "RUT"),
-        Site("MCO", "Colombia", "COP", "CO", "mercadolibre.com.co", "CC"),
-        Site("MLU", "Uruguay", "UYU", "UY", "mercadolibre.com.uy", "CI"),
-        Site("MPE", "Perú", "PEN", "PE", "mercadolibre.com.pe", "DNI"),
+        Site("MLA", "Argentina", "ARS", "AR", "mercadolibre.com.ar", "DNI", "$"),
+        Site("MLB", "Brasil", "BRL", "BR", "mercadolivre.com.br", "CPF", "R$"),
+        Site("MLM", "Mexico", "MXN", "MX", "mercadolibre.com.mx", "RFC", "$"),
+        Site("MLC", "Chile", "CLP", "CL", "mercadolibre.cl", "RUT", "$"),
+        Site("MCO", "Colombia", "COP", "CO", "mercadolibre.com.co", "CC", "$"),
+        Site("MLU", "Uruguay", "UYU", "UY", "mercadolibre.com.uy", "CI", "$"),
+        Site("MPE", "Perú", "PEN", "PE", "mercadolibre.com.pe", "DNI", "S/"),
     )
 }
 
