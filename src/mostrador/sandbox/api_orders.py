@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from mostrador.sandbox import searches
 from mostrador.sandbox.bodies import ControlBody, JsonBody
 from mostrador.sandbox.caller import CallerDep, sandbox_state
-from mostrador.sandbox.errors import Forbidden, NotFound
+from mostrador.sandbox.errors import BadRequest, Forbidden, NotFound
 from mostrador.sandbox.notifications import Notifier
 from mostrador.sandbox.orders import (
     create_order,
@@ -37,6 +37,9 @@ class NewOrder(ControlBody):
     quantity: int = Field(1, ge=1)
     variation_id: int | None = None
     pack_id: int | None = None
+    # When the seller dispatches (sandbox seconds after the sale); default: the config's
+    # order_ship_after_s. Later than handling_time_s is a delayed dispatch (§3.2 metrics).
+    ship_after_s: float | None = Field(None, ge=0, le=100 * 365 * 24 * 3600)
 
 
 def _notifier(request: Request) -> Notifier:
@@ -63,7 +66,13 @@ NEW_ORDER_BODY = JsonBody(NewOrder)
 @router.post("/_sandbox/orders", status_code=201, openapi_extra=NEW_ORDER_BODY.openapi)
 async def new_order(new: Annotated[NewOrder, Depends(NEW_ORDER_BODY)], request: Request) -> dict[str, Any]:
     state = sandbox_state(request)
-    order = create_order(state, new.buyer_id, new.item_id, new.quantity, new.variation_id, new.pack_id)
+    if new.pack_id is not None and new.ship_after_s is not None:
+        raise BadRequest(
+            "ship_after_s applies to a new pack, not to one already shipping", error="invalid_pack"
+        )
+    order = create_order(
+        state, new.buyer_id, new.item_id, new.quantity, new.variation_id, new.pack_id, new.ship_after_s
+    )
     notifier = _notifier(request)
     notifier.publish("orders_v2", f"/orders/{order.id}", order.seller_id)
     if new.pack_id is None:

@@ -41,4 +41,7 @@ class SandboxConfig:
     # Orders progress paid -> shipped -> delivered after these many sandbox seconds.
     order_ship_after_s: float = 24 * 3600
     order_deliver_after_s: float = 72 * 3600
+    # The seller must hand a shipment to the carrier within this long of the sale; later counts in
+    # the seller's `delayed_handling_time` metric (§3.2).
+    handling_time_s: float = 24 * 3600
     clock_speed: float = 1.0

@@ -21,8 +21,13 @@ def create_order(
     quantity: int,
     variation_id: int | None = None,
     pack_id: int | None = None,
+    ship_after_s: float | None = None,
 ) -> Order:
-    """A paid purchase; §7.1: every order is linked to a pack (a cart joins an existing pack)."""
+    """A paid purchase; §7.1: every order is linked to a pack (a cart joins an existing pack).
+
+    `ship_after_s` overrides when the seller dispatches this sale (a late dispatch for the
+    reputation's delayed handling time); delivery follows as long after as the config says.
+    """
     if quantity < 1:
         raise BadRequest("quantity must be at least 1", error="invalid_quantity")
     buyer = state.user(buyer_id)
@@ -46,6 +51,9 @@ def create_order(
     ):
         raise BadRequest("pack_id must be a pack of the same buyer and seller", error="invalid_pack")
     if pack is None:
+        config = state.config
+        ship_after = config.order_ship_after_s if ship_after_s is None else ship_after_s
+        in_transit = max(0.0, config.order_deliver_after_s - config.order_ship_after_s)
         shipment = Shipment(
             id=state.ids.shipment_id(),
             pack_id=0,
@@ -57,6 +65,8 @@ def create_order(
             created_ts=now,
             updated_ts=now,
             history=[("ready_to_ship", now)],
+            ship_at_ts=now + ship_after,
+            deliver_at_ts=now + ship_after + in_transit,
         )
         pack = Pack(
             id=state.ids.order_id(),
@@ -112,14 +122,13 @@ def progress_shipments(state: SandboxState) -> list[Shipment]:
     """Move shipments along ready_to_ship -> shipped -> delivered as sandbox time passes."""
     changed = []
     now = state.now()
-    config = state.config
     for shipment in state.shipments.values():
         if shipment.status not in SHIPMENT_FLOW:
             continue
         target = "ready_to_ship"
-        if now - shipment.created_ts >= config.order_deliver_after_s:
+        if now >= shipment.deliver_at_ts:
             target = "delivered"
-        elif now - shipment.created_ts >= config.order_ship_after_s:
+        elif now >= shipment.ship_at_ts:
             target = "shipped"
         if SHIPMENT_FLOW.index(target) > SHIPMENT_FLOW.index(shipment.status):
             shipment.status = target
@@ -320,10 +329,6 @@ def shipment_view(state: SandboxState, shipment: Shipment) -> dict[str, Any]:
             "receiver_phone": "1111-1111",
             "shipping_address": address,
         },
-        "lead_time": {
-            "estimated_delivery_time": {
-                "date": iso_marketplace(shipment.created_ts + state.config.order_deliver_after_s)
-            }
-        },
+        "lead_time": {"estimated_delivery_time": {"date": iso_marketplace(shipment.deliver_at_ts)}},
         "status_history": [{"status": s, "date": iso_utc_ms(ts)} for s, ts in shipment.history],
     }

@@ -10,25 +10,11 @@ from mostrador.sandbox.caller import CallerDep, OptionalCallerDep, sandbox_state
 from mostrador.sandbox.clock import iso_marketplace
 from mostrador.sandbox.errors import BadRequest, NotFound
 from mostrador.sandbox.oauth import revoke_grant
+from mostrador.sandbox.reputation import seller_reputation
 from mostrador.sandbox.sites import site
 from mostrador.sandbox.state import SandboxState, User
 
 router = APIRouter()
-
-
-def _seller_reputation(state: SandboxState, user: User) -> dict[str, Any]:
-    total = sum(1 for order in state.orders.values() if order.seller_id == user.id)
-    return {
-        "level_id": None,
-        "power_seller_status": None,
-        "transactions": {
-            "period": "historic",
-            "total": total,
-            "completed": total,
-            "canceled": 0,
-            "ratings": {"positive": 0, "negative": 0, "neutral": 0},
-        },
-    }
 
 
 def private_view(state: SandboxState, user: User) -> dict[str, Any]:
@@ -59,7 +45,7 @@ def private_view(state: SandboxState, user: User) -> dict[str, Any]:
         "site_id": user.site_id,
         "permalink": f"http://perfil.{user_site.domain}/{user.nickname}",
         "seller_experience": "ADVANCED" if user.role == "seller" else "NEWBIE",
-        "seller_reputation": _seller_reputation(state, user),
+        "seller_reputation": seller_reputation(state, user),
         "buyer_reputation": {
             "canceled_transactions": 0,
             "transactions": {
