@@ -238,6 +238,27 @@ def test_an_opened_claim_gets_the_bot_first_response_then_an_agent_answers_it_on
         ]
 
 
+def test_every_reason_the_simulator_opens_claims_with_gets_one_first_response(world: World) -> None:
+    """Tried as a new user: claims on real orders for each reason the buyer simulator uses (not
+    received, repentant, not original, defective, other) each get exactly one first response."""
+    from mostrador.sandbox.sim_after_sale import CLAIM_REASONS
+
+    opened = []
+    for reason in CLAIM_REASONS:
+        order = buy(world)
+        with world.sandbox() as c:
+            r = c.post("/_sandbox/claims", json={"order_id": order["id"], "reason_id": reason.reason_id})
+            r.raise_for_status()
+            opened.append((reason.reason_id, r.json()["id"]))
+    for reason_id, claim_id in opened:
+        posts = wait_for(lambda claim_id=claim_id: claim_posts(world, claim_id), timeout=20)
+        assert posts[0]["text"].startswith("Hola"), (reason_id, posts)
+    time.sleep(1.0)  # a second first response would show by now
+    assert {reason_id: len(claim_posts(world, claim_id)) for reason_id, claim_id in opened} == {
+        reason_id: 1 for reason_id, _ in opened
+    }
+
+
 def test_a_message_whose_webhook_was_dropped_is_recovered_by_the_sweep(world: World) -> None:
     order = buy(world)
     with world.sandbox() as c:

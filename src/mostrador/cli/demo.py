@@ -25,6 +25,7 @@ import typer
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
+from mostrador.bot.claims import DEFAULT_CLAIM_RULES
 from mostrador.channels.registry import SUBSCRIBED_TOPICS
 from mostrador.cli.servers import ServerThread, free_port
 from mostrador.context import build_context
@@ -44,7 +45,26 @@ DEMO_BOT = {
             "es": "Despachamos dentro de las 24 horas hábiles.",
             "pt": "Enviamos em até 24 horas úteis.",
         },
+        "return_policy": {
+            "es": "Podés devolverlo sin uso y en su caja dentro de los 30 días; la vuelta es gratis.",
+            "pt": "Você pode devolvê-lo sem uso e na caixa em até 30 dias; o frete de volta é grátis.",
+        },
     },
+    # The product's first responses, plus one for claims of any other reason: every reason the buyer
+    # simulator opens claims with gets a first response.
+    "claim_rules": [
+        *DEFAULT_CLAIM_RULES,
+        {
+            "id": "any_other",
+            "when": ["other", "cancellation"],
+            "text": {
+                "es": "Hola, recibimos tu reclamo por {item_title} y ya lo estamos revisando. "
+                "Te escribimos hoy con una solución.",
+                "pt": "Olá, recebemos sua reclamação sobre {item_title} e já estamos verificando. "
+                "Escrevemos hoje com uma solução.",
+            },
+        },
+    ],
 }
 # The channels' topics, plus some the product ignores on purpose (acknowledged and counted).
 TOPICS = [*SUBSCRIBED_TOPICS, "items", "orders_v2", "shipments"]
