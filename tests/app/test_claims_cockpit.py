@@ -4,6 +4,7 @@ sent once, and due dates that float to the top and are recorded as missed."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -202,3 +203,47 @@ def test_a_close_due_date_floats_to_the_top_and_a_passed_one_is_recorded_as_miss
     assert swept >= 0
     _, record, _ = claim(postsale, opened["id"])
     assert record.due_missed_at is not None
+
+
+@pytest.mark.parametrize(
+    ("resolution", "benefited", "closed_by", "shown"),
+    [
+        ("payment_refunded", "complainant", "respondent", "se devolvió el dinero (a favor del comprador)"),
+        ("seller_explained_functions", "respondent", "mediator", "explicaste cómo funciona (a tu favor)"),
+        ("respondent_timeout", "complainant", "mediator", "no respondiste a tiempo (a favor del comprador)"),
+        ("product_delivered", "respondent", "buyer", "el producto llegó (a tu favor)"),
+    ],
+)
+def test_a_claim_closed_with_each_resolution_records_and_shows_its_outcome(
+    postsale: Connected, market: Market, resolution: str, benefited: str, closed_by: str, shown: str
+) -> None:
+    opened = market.open_claim(market.sale(), reason_id="PNR9501")
+    ingest(postsale, opened["id"])
+    if resolution == "seller_explained_functions":  # closed by Mercado Libre after a dispute
+        market.advance_claim(opened["id"], stage="dispute")
+        ingest(postsale, opened["id"])
+    market.advance_claim(
+        opened["id"], status="closed", resolution=resolution, benefited=benefited, closed_by=closed_by
+    )
+    ingest(postsale, opened["id"])
+    thread, record, state = claim(postsale, opened["id"])
+    assert (record.status, record.resolution, record.benefited, record.closed_by) == (
+        "closed",
+        resolution,
+        benefited,
+        closed_by,
+    )
+    assert record.closed_at is not None and thread.status == "closed"
+    assert (record.disputed_at is not None) == (resolution == "seller_explained_functions")
+    assert channel_named("claims").actions(state) == []  # nothing left to do in a closed claim
+    found = views.thread(postsale.ctx, thread.workspace_id, thread.id)
+    assert found is not None
+    html = _render_facts(postsale, found[0])
+    assert f"Cerrado · {shown}" in " ".join(re.sub(r"<[^>]+>", "", html).split())
+
+
+def _render_facts(postsale: Connected, thread: Any) -> str:
+    from mostrador.web.deps import build_templates
+
+    template = build_templates().env.get_template("_claim_facts.html")
+    return template.render(thread=thread, compact=False, user=None)
