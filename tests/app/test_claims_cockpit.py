@@ -247,3 +247,111 @@ def _render_facts(postsale: Connected, thread: Any) -> str:
 
     template = build_templates().env.get_template("_claim_facts.html")
     return template.render(thread=thread, compact=False, user=None)
+
+
+def seller_reads(market: Market, path: str) -> Any:
+    r = market.http.get(path, headers={"Authorization": f"Bearer {market.seller['access_token']}"})
+    r.raise_for_status()
+    return r.json()
+
+
+def offered(postsale: Connected, thread: Conversation, name: str) -> Any:
+    found = views.thread(postsale.ctx, thread.workspace_id, thread.id)
+    assert found is not None
+    return next((a for a in found[0].actions if a.name == name), None)
+
+
+@pytest.mark.parametrize("name", ["allow_return", "partial_refund", "shipping_evidence", "open_dispute"])
+def test_each_claim_action_is_offered_when_allowed_sent_once_and_shown_by_mercado_libre(
+    postsale: Connected, market: Market, agent: int, name: str
+) -> None:
+    # Returns and partial refunds are for a product that arrived wrong; shipping evidence for one that
+    # did not arrive.
+    reason = "PNR9501" if name in ("shipping_evidence", "open_dispute") else "PDD9944"
+    opened = market.open_claim(market.sale(), reason_id=reason)
+    claim_id = opened["id"]
+    ingest(postsale, claim_id)
+    thread, _, _ = claim(postsale, claim_id)
+    offer = offered(postsale, thread, name)
+    assert offer is not None, f"{name} not offered on {reason}"
+    form: dict[str, str] = {}
+    if name == "partial_refund":
+        assert offer.choices["percentage"]  # Mercado Libre's own offers, read at ingest
+        form = {"percentage": offer.choices["percentage"][-1]}
+    if name == "shipping_evidence":
+        form = {
+            "shipping_method": "mail",
+            "shipping_company_name": "Correo Argentino",
+            "tracking_number": "CA123456789AR",
+            "date_shipped": "2026-11-20",
+        }
+    done = actions.act(postsale.ctx, thread.workspace_id, agent, thread.id, name, form)
+    assert done is not None
+    assert actions.act(postsale.ctx, thread.workspace_id, agent, thread.id, name, form) is None
+    assert deliver(postsale, done.id) == "sent"
+    assert deliver(postsale, done.id) == "sent"  # a repeated send step sends nothing again
+
+    base = f"/post-purchase/v1/claims/{claim_id}"
+    history = [e["action_name"] for e in seller_reads(market, f"{base}/actions-history")]
+    if name == "allow_return":
+        assert history.count("allow_return") == 1
+        assert seller_reads(market, f"/post-purchase/v2/claims/{claim_id}/returns")
+    elif name == "partial_refund":
+        mine = [
+            e
+            for e in seller_reads(market, f"{base}/expected-resolutions")
+            if e["expected_resolution"] == "partial_refund"
+        ]
+        assert len(mine) == 1 and mine[0]["status"] == "pending"
+        assert any(d["value"] == f"{float(form['percentage'])}" for d in mine[0]["details"])
+    elif name == "shipping_evidence":
+        evidences = seller_reads(market, f"{base}/evidences")
+        assert [e.get("tracking_number") for e in evidences if e.get("type") == "shipping_evidence"] == [
+            "CA123456789AR"
+        ]
+    else:
+        assert seller_reads(market, base)["stage"] == "dispute"
+        ingest(postsale, claim_id)
+        _, record, _ = claim(postsale, claim_id)
+        assert record.disputed_at is not None
+    # The action stays in the conversation as the agent's.
+    found = views.thread(postsale.ctx, thread.workspace_id, thread.id)
+    assert found is not None
+    assert [m.text for m in found[0].messages if m.text.startswith("Acción:")] == [done.text]
+
+
+def test_an_action_not_allowed_now_is_refused_in_words(
+    postsale: Connected, market: Market, agent: int
+) -> None:
+    opened = market.open_claim(market.sale(), reason_id="PNR9501")  # not received: nothing to return
+    ingest(postsale, opened["id"])
+    thread, _, _ = claim(postsale, opened["id"])
+    for name, form in (("allow_return", {}), ("partial_refund", {"percentage": "50"}), ("teleport", {})):
+        with pytest.raises(actions.ReplyRefused, match="no permite"):
+            actions.act(postsale.ctx, thread.workspace_id, agent, thread.id, name, form)
+
+
+def test_an_action_that_reached_mercado_libre_before_a_crash_is_not_sent_again(
+    postsale: Connected, market: Market, agent: int
+) -> None:
+    from mostrador.accounts.seller_api import SellerApi
+    from mostrador.conversations import outgoing
+
+    opened = market.open_claim(market.sale(), reason_id="PNR9501")
+    ingest(postsale, opened["id"])
+    thread, _, _ = claim(postsale, opened["id"])
+    done = actions.act(postsale.ctx, thread.workspace_id, agent, thread.id, "open_dispute", {})
+    assert done is not None
+
+    async def first_attempt_then_crash(ctx: Any) -> None:
+        with transaction(ctx.sessions) as s:  # what the pipeline records right before posting
+            assert outgoing.count_attempt(s, done.id, done.drive, done.created_at)
+        api = await SellerApi.open(ctx, postsale.account_id)
+        await api.call(api.meli.open_claim_dispute, opened["id"])
+
+    run_in_worker_context(postsale, first_attempt_then_crash)
+    # A second open-dispute would be refused (the claim is in dispute already) and fail the entry: the
+    # history shows ours, so it is settled as sent instead.
+    assert deliver(postsale, done.id) == "sent"
+    history = seller_reads(market, f"/post-purchase/v1/claims/{opened['id']}/actions-history")
+    assert [e["action_name"] for e in history].count("open_dispute") == 1
