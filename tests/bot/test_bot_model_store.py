@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from mostrador.bot import model_store
@@ -37,3 +39,35 @@ def test_a_damaged_file_is_retrained_and_replaced(tmp_path: Path) -> None:
     model = ModelCache(directory=tmp_path).get([])
     assert model.scores("tenés stock?")["availability"] > 0.5
     assert model_store.load(path) is not None
+
+
+def test_a_stored_model_answers_without_importing_scikit_learn_or_scipy(tmp_path: Path) -> None:
+    """Run-time inference is numpy only (issue 12): a process that loads a stored model and decides
+    never imports scikit-learn or SciPy; only training does."""
+    ModelCache(directory=tmp_path).get([])
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from mostrador.bot import Bot, BotConfig\n"
+        "from mostrador.bot.model import ModelCache\n"
+        f"models = ModelCache(directory=Path({str(tmp_path)!r}))\n"
+        "bot = Bot(BotConfig(), models=models)\n"
+        "decision = bot.decide('tenés stock?', item={'id': 'MLA1', 'status': 'active', 'price': 10})\n"
+        "assert decision.intents == ['availability'], decision.intents\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'sklearn', 'scipy'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_ready_never_trains(tmp_path: Path) -> None:
+    extra = [TrainingPhrase("viene con estuche rigido?", frozenset({"product_details"}), "es", 3.0)]
+    cache = ModelCache(directory=tmp_path)
+    assert cache.ready(extra) is None
+    assert list(tmp_path.glob("*.npz")) == []
+    trained = cache.get(extra)
+    assert cache.ready(extra) is trained
+    assert ModelCache(directory=tmp_path).ready(extra) is not None
+    lighter = [TrainingPhrase(extra[0].text, extra[0].intents, "es", 1.0)]
+    assert phrases_key(lighter) != phrases_key(extra), "a different weight is a different model"

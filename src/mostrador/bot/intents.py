@@ -36,11 +36,14 @@ EXCLUSIVE_INTENTS = frozenset({"greeting", "other"})
 
 @dataclass(frozen=True, slots=True)
 class TrainingPhrase:
-    """One labelled example; `lang` None means "detect it"."""
+    """One labelled example; `lang` None means "detect it". `weight` is how many phrases it counts as
+    in training; `source` names its origin (the seed pool, a file of real questions, an account)."""
 
     text: str
     intents: frozenset[str]
     lang: Lang | None = None
+    weight: float = 1.0
+    source: str = ""
 
 
 def _read_yaml(name: str) -> object:

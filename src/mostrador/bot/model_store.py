@@ -20,7 +20,7 @@ from mostrador.bot.features import Vocabulary
 from mostrador.bot.intents import builtin_lexicon
 
 _HERE = Path(__file__).parent
-_TRAINING_INPUTS = ("model.py", "features.py", "normalize.py", "courtesy.py", "intents.py")
+_TRAINING_INPUTS = ("model.py", "training.py", "features.py", "normalize.py", "courtesy.py", "intents.py")
 FORMAT = "mostrador-intent-model/1"
 
 
