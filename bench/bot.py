@@ -19,16 +19,13 @@ from mostrador.bot import Bot, BotConfig
 from mostrador.bot.classify import classify_with, shared_models
 from mostrador.bot.intents import builtin_lexicon
 from mostrador.bot.normalize import normalize
+from mostrador.bot.sources import labelled_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def questions() -> list[str]:
-    texts = []
-    for name in ("eval_es.jsonl", "eval_pt.jsonl"):
-        for line in (ROOT / "tests" / "fixtures" / "bot" / name).read_text("utf-8").splitlines():
-            texts.append(json.loads(line)["text"])
-    return texts
+    return [q.text for q in labelled_questions()]
 
 
 def rate(function, texts: list[str], seconds: float) -> float:

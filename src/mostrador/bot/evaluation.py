@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from mostrador.bot.intents import INTENTS
+from mostrador.bot.sources import LabelledQuestion, parse_labelled
 
 NONE_LABEL = "(none)"
-
-
-@dataclass(frozen=True, slots=True)
-class LabelledQuestion:
-    """One line of an evaluation file."""
-
-    text: str
-    intents: frozenset[str]
-    lang: str | None = None
+__all__ = ["EvaluationReport", "LabelledQuestion", "evaluate", "format_report", "read_labelled"]
 
 
 @dataclass(slots=True)
@@ -76,22 +67,8 @@ class EvaluationReport:
 
 
 def read_labelled(path: Path) -> list[LabelledQuestion]:
-    """Read `{"text", "intents", "lang"?}` JSON lines."""
-    questions = []
-    for line in path.read_text("utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            questions.append(LabelledQuestion(row["text"], frozenset(row["intents"]), row.get("lang")))
-    return questions
-
-
-def is_held_out(text: str) -> bool:
-    """The fixed half of an evaluation file kept out of error analysis (odd sha1 of the text).
-
-    Changes to phrases, lexicon and rules are designed by reading the errors of the other half (DEV)
-    only; the held-out figure then says how much of a gain carries over to questions nobody looked at.
-    """
-    return int(hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest(), 16) % 2 == 1
+    """Read `{"text", "intents", "lang"?, "source"?}` JSON lines."""
+    return parse_labelled(path.read_text("utf-8").splitlines(), path.name)
 
 
 def evaluate(

@@ -50,7 +50,9 @@ def _read_yaml(name: str) -> object:
     return yaml.safe_load(resources.files("mostrador.bot").joinpath("data", name).read_text("utf-8"))
 
 
-def phrases_from_mapping(mapping: Mapping[str, Iterable[str]], lang: Lang | None) -> list[TrainingPhrase]:
+def phrases_from_mapping(
+    mapping: Mapping[str, Iterable[str]], lang: Lang | None, source: str = ""
+) -> list[TrainingPhrase]:
     """Turn {intent: [phrase, ...]} into training phrases, rejecting unknown intent ids.
 
     A key may join several intents with "+" ("price+shipping") for phrases that ask two things in one
@@ -64,19 +66,19 @@ def phrases_from_mapping(mapping: Mapping[str, Iterable[str]], lang: Lang | None
             raise TrainingDataError(f"unknown intent {', '.join(map(repr, unknown))} in training phrases")
         if len(intents) > 1 and intents & EXCLUSIVE_INTENTS:
             raise TrainingDataError(f"{key!r}: greeting and other are never combined with another intent")
-        phrases.extend(TrainingPhrase(str(t), intents, lang) for t in texts)
+        phrases.extend(TrainingPhrase(str(t), intents, lang, 1.0, source) for t in texts)
     return phrases
 
 
 @functools.cache
-def builtin_phrases() -> tuple[TrainingPhrase, ...]:
-    """The shipped Spanish and Portuguese phrases (read once per process)."""
+def seed_phrases() -> tuple[TrainingPhrase, ...]:
+    """The seed pool: the phrases written per intent in Spanish and Portuguese (read once per process)."""
     phrases: list[TrainingPhrase] = []
     for lang in ("es", "pt"):
         data = _read_yaml(f"phrases_{lang}.yaml")
         if not isinstance(data, dict):
             raise TrainingDataError(f"phrases_{lang}.yaml must map intent ids to lists")
-        phrases.extend(phrases_from_mapping(data, lang))
+        phrases.extend(phrases_from_mapping(data, lang, "seed"))
     return tuple(phrases)
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from mostrador.bot.features import Lexicon, Vocabulary
-from mostrador.bot.intents import INTENTS, TrainingPhrase, builtin_lexicon, builtin_phrases
+from mostrador.bot.intents import INTENTS, TrainingPhrase, builtin_lexicon
+from mostrador.bot.sources import builtin_training
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ class ModelCache:
         self._key_locks: dict[str, threading.Lock] = {}
 
     def get(self, extra: Sequence[TrainingPhrase]) -> IntentModel:
-        """The model for built-in phrases plus `extra`, loading or training it on first use."""
+        """The model for the built-in training data plus `extra`, loading or training it on first use."""
         key = phrases_key(extra)
         model = self._cached(key)
         if model is not None:
@@ -91,7 +92,7 @@ class ModelCache:
         with self._key_lock(key):  # one training per key, even when several threads ask at once
             model = self._cached(key) or self._load(key)
             if model is None:
-                model = IntentModel.train(list(builtin_phrases()) + list(extra), builtin_lexicon())
+                model = IntentModel.train(list(builtin_training()) + list(extra), builtin_lexicon())
                 self._save(key, model)
             self._remember(key, model)
             return model
