@@ -89,6 +89,9 @@ class Settings(BaseSettings):
     # An ingest that failed for longer than its step's retries (~15 s of Mercado Libre errors) runs again
     # after each of these delays; after the last, the reconciliation sweeps find the resource.
     ingest_later_s: list[float] = Field(default_factory=lambda: [30.0, 120.0, 600.0])
+    # An agent's confirmed example retrains the account's model this long after the last change, so a
+    # run of confirmations trains once (docs/bot.md, "Learning from the team").
+    bot_retrain_delay_s: float = Field(default=10.0, ge=0, le=3600)
     # Crash points for tests that must kill the process at one exact place (see mostrador.failpoints).
     failpoints: str = Field(default="", description="Comma-separated failpoint names; tests only.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"

@@ -53,10 +53,15 @@ def site_language(item: Mapping[str, Any] | None) -> Lang | None:
 class Bot:
     """Decides answers for one account; the classifier is trained once per set of seller phrases."""
 
-    def __init__(self, config: BotConfig, models: ModelCache | None = None) -> None:
+    def __init__(
+        self, config: BotConfig, models: ModelCache | None = None, model: IntentModel | None = None
+    ) -> None:
+        """`model`: an already trained model for this account (its phrases and examples); otherwise the
+        model for the config's own phrases is loaded or trained."""
         self.config = config
-        self._models = models if models is not None else shared_models()
-        self._model: IntentModel = self._models.get(config.training_phrases())
+        if model is None:
+            model = (models if models is not None else shared_models()).get(config.training_phrases())
+        self._model: IntentModel = model
 
     def classify(self, text: str, default_lang: Lang | None = None) -> Classification:
         """Intents of a buyer text with this account's model."""

@@ -2,7 +2,8 @@
 
 BotError
  ├── BotConfigError     a configuration cannot be loaded (bad YAML, unknown variable, guard failure)
- └── TrainingDataError  the built-in or seller phrases cannot train a model
+ ├── TrainingDataError  the built-in or seller phrases cannot train a model
+ └── InvalidExample     intents an agent confirmed for a question break the labelling rules
 """
 
 from __future__ import annotations
@@ -18,3 +19,7 @@ class BotConfigError(BotError, ValueError):
 
 class TrainingDataError(BotError):
     """The training phrases are unusable (unknown intent, empty set)."""
+
+
+class InvalidExample(BotError, ValueError):
+    """The confirmed intents are unknown, empty, or combine greeting/other with another intent."""

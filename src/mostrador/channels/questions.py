@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mostrador.accounts import bot_learning
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.channels.base import (
     IN_FLIGHT_GRACE,
@@ -100,7 +101,13 @@ class QuestionsChannel:
             item_json = item.model_dump(mode="json", by_alias=True)
             # In a thread: a first use may train the intent model, which must not block the event loop.
             decision = await asyncio.to_thread(
-                _decide, ctx, api.account.bot_config, question.text, item_json, datetime.now(UTC)
+                _decide,
+                ctx,
+                api.account_id,
+                api.account.bot_config,
+                question.text,
+                item_json,
+                datetime.now(UTC),
             )
         lease_until = utcnow() + timedelta(seconds=ctx.settings.outbox_lease_s)
         return await asyncio.to_thread(_record, ctx, api.account_id, question, item, decision, lease_until)
@@ -192,8 +199,11 @@ def remote_outcome(question: Question, text: str) -> Posted | Settled | None:
 
 
 # ---- synchronous parts -------------------------------------------------------------------------
-def _decide(ctx: AppContext, config: Any, text: str, item: dict[str, Any], now: datetime) -> Any:
-    return ctx.bots.for_config(config).decide(text, item=item, now=now)
+def _decide(
+    ctx: AppContext, account_id: int, config: Any, text: str, item: dict[str, Any], now: datetime
+) -> Any:
+    # The account's own model: its seller phrases and the examples its agents confirmed.
+    return bot_learning.bot_for(ctx, account_id, config).decide(text, item=item, now=now)
 
 
 def _thread_key(question: Question) -> conv.ThreadKey:

@@ -21,6 +21,7 @@ from mostrador.store.db import make_engine
 from mostrador.workflows import executor
 
 CONVERSATIONS_QUEUE = "conversations"
+LEARNING_QUEUE = "bot-learning"  # one model training at a time per process (workflows/learning.py)
 
 _state: dict[str, object] = {}
 
@@ -38,6 +39,13 @@ def context() -> AppContext:
 
 def queue() -> Queue:
     q = _state.get("queue")
+    if q is None:
+        raise RuntimeNotStarted(RuntimeNotStarted.__doc__)
+    return q  # type: ignore[return-value]
+
+
+def learning_queue() -> Queue:
+    q = _state.get("learning_queue")
     if q is None:
         raise RuntimeNotStarted(RuntimeNotStarted.__doc__)
     return q  # type: ignore[return-value]
@@ -131,10 +139,17 @@ async def _launch(ctx: AppContext, *, consume: bool) -> None:
         polling_interval_sec=s.queue_polling_interval_s,
         on_conflict="always_update",
     )
-    from mostrador.workflows import housekeeping, schedules
+    _state["learning_queue"] = await DBOS.register_queue_async(
+        LEARNING_QUEUE,
+        worker_concurrency=1,
+        polling_interval_sec=max(s.queue_polling_interval_s, 1.0),
+        on_conflict="always_update",
+    )
+    from mostrador.workflows import housekeeping, learning, schedules
 
     await schedules.install(s.sweep_interval_s)
     await housekeeping.install()
+    await learning.install()
 
 
 def shutdown() -> None:

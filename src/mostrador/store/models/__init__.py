@@ -9,6 +9,7 @@ from mostrador.store.models.base import Base, UTCDateTime, utcnow
 from mostrador.store.models.claims import ClaimRecord
 from mostrador.store.models.conversations import Contact, ContactIdentity, Conversation, Message
 from mostrador.store.models.intake import Counter, Notification
+from mostrador.store.models.learning import BotExample, BotLearning
 from mostrador.store.models.limits import ApiBudget
 from mostrador.store.models.operations import Event, SyncRun
 from mostrador.store.models.outbox import OutboxEntry, OutboxStatus, OutgoingFile
@@ -18,6 +19,8 @@ __all__ = [
     "Account",
     "ApiBudget",
     "Base",
+    "BotExample",
+    "BotLearning",
     "ClaimRecord",
     "Contact",
     "ContactIdentity",
