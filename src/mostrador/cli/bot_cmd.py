@@ -33,12 +33,44 @@ def classify_command() -> None:
 
 @app.command("eval")
 def eval_command(
-    file: Annotated[Path, typer.Argument(help="JSON lines with `text` and `intents` (and optional `lang`)")],
+    file: Annotated[
+        Path | None, typer.Argument(help="JSON lines with `text` and `intents` (and optional `lang`)")
+    ] = None,
+    sources: Annotated[
+        bool, typer.Option("--sources", help="leave-one-source-out over the shipped labelled sources")
+    ] = False,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="replay a connected account's answered questions (nickname or id)"),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="with --account: at most this many questions")] = 200,
+    threshold: Annotated[
+        float, typer.Option("--threshold", help="with --sources: confidence threshold for risk-coverage")
+    ] = 0.85,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
-    """Per-intent precision/recall/F1, micro-F1 and a confusion table for a labelled file."""
+    """Evaluate: a labelled FILE, the shipped sources (--sources), or an account's history (--account)."""
+    if sum(x is not None and x is not False for x in (file, account, sources or None)) != 1:
+        typer.echo("give exactly one of FILE, --sources or --account", err=True)
+        raise typer.Exit(2)
+    if sources:
+        from mostrador.cli.bot_eval import sources_report
+
+        typer.echo(sources_report(threshold, as_json))
+        return
+    if account is not None:
+        from mostrador.cli.bot_eval import account_report
+        from mostrador.cli.live_item import LiveItemError
+
+        try:
+            typer.echo(account_report(account, limit, as_json))
+        except LiveItemError as error:
+            typer.echo(str(error), err=True)
+            raise typer.Exit(2) from error
+        return
+    assert file is not None
     model = shared_models().get([])
-    report = evaluate(read_labelled(file), lambda q: classify_with(model, q.text, q.lang).intents)  # type: ignore[arg-type]
+    report = evaluate(read_labelled(file), lambda q: classify_with(model, q.text, q.lang).intents)
     typer.echo(json.dumps(report.as_dict(), ensure_ascii=False) if as_json else format_report(report))
 
 

@@ -21,7 +21,7 @@ class LiveItemError(Exception):
     """The live item could not be read."""
 
 
-def _pick_account(accounts: list[Account], ref: str | None) -> Account:
+def pick_account(accounts: list[Account], ref: str | None) -> Account:
     if ref is None:
         if len(accounts) != 1:
             names = ", ".join(a.nickname for a in accounts) or "none connected"
@@ -45,7 +45,7 @@ def fetch_live_item(
             with transaction(ctx.sessions) as s:
                 accounts = [a for a in accounts_store.active_accounts(s) if a.status == "active"]
                 s.expunge_all()
-            acc = _pick_account(accounts, account_ref)
+            acc = pick_account(accounts, account_ref)
             api = await SellerApi.open(ctx, acc.id)
             item = await api.call(api.meli.get_item, item_id)
             return item.model_dump(mode="json", by_alias=True), account_config(acc.bot_config)
