@@ -25,8 +25,8 @@ from mostrador.sandbox.phrases import (
     post_sale_message,
 )
 from mostrador.sandbox.sim_noise import add_typo, apply_slang, strip_accents
-from mostrador.sandbox.sim_templates_es import spanish_clauses
-from mostrador.sandbox.sim_templates_pt import portuguese_clauses
+from mostrador.sandbox.sim_templates_es import FOLLOW_UPS, spanish_clauses
+from mostrador.sandbox.sim_templates_pt import FOLLOW_UPS_PT, portuguese_clauses
 
 QUESTIONS_DIR = Path(__file__).parents[1] / "fixtures" / "conformance" / "questions"
 SITES = ("MLA", "MLM", "MCO", "MLC", "MLB")
@@ -128,6 +128,52 @@ def test_no_template_copies_an_evaluation_question() -> None:
     ] + [c for group in portuguese_clauses().values() for c in group]
     copied = [c for c in clauses if "{" not in c and _plain(c) in held_out and len(_plain(c).split()) > 3]
     assert not copied
+
+
+def _rendered_clauses() -> list[str]:
+    """Every question clause of the simulator (all dialects and follow-ups), its slots filled."""
+    fill = {
+        "colour": "rojo",
+        "size": "talle 40",
+        "capacity": "128 GB",
+        "city": "Córdoba",
+        "qty": "3",
+        "offer": "$18.000",
+        "brand": "Acme",
+        "model": "X100",
+        "cuotas": "6",
+        "device": "iPhone 13",
+        "weekday": "lunes",
+        "if_colours": "",
+        "if_sizes": "",
+        "if_capacities": "",
+    }
+    tables = [spanish_clauses(d) for d in ("ar", "mx", "co", "cl")]
+    tables += [portuguese_clauses(), FOLLOW_UPS, FOLLOW_UPS_PT]
+    return sorted({c.format(**fill) for table in tables for group in table.values() for c in group})
+
+
+def test_no_question_nearly_copies_what_the_bot_trains_on() -> None:
+    """The simulator's questions are written independently of the bot's training data (its seed phrases
+    and the labelled real questions it also trains on): no clause, and no generated question, may be a
+    word-for-word or near copy (character-4-gram Jaccard ≥ 0.55), or the demo would flatter the bot."""
+    from mostrador.bot.intents import seed_phrases
+    from mostrador.bot.similarity import near_copies
+    from mostrador.bot.sources import labelled_questions
+
+    training = [p.text for p in seed_phrases()] + [q.text for q in labelled_questions()]
+    clauses = _rendered_clauses()
+    assert len(clauses) > 300
+    assert near_copies(clauses, training) == []
+    generated = [q.text for site in SITES for q in _plain_corpus(site, 300)]
+    assert near_copies(generated, training) == []
+
+
+def _plain_corpus(site_id: str, count: int) -> list[GeneratedQuestion]:
+    generator = QuestionGenerator(3)
+    listings = demo_listings(site_id)
+    rng = random.Random(3)
+    return [generator.question(rng.choice(listings), noise_level=0) for _ in range(count)]
 
 
 def test_noise_transforms() -> None:
