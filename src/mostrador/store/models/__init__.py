@@ -4,6 +4,7 @@ Mercado Libre ids are stored as strings where they are not purely numeric (items
 BIGINT where they are (users exceed int32, §1 of the API reference).
 """
 
+import mostrador.store.models.dashboards  # noqa: F401 - the dashboards' tables (imported from there)
 from mostrador.store.models.accounts import Account, OAuthState
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
 from mostrador.store.models.claims import ClaimRecord
