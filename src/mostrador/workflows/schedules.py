@@ -10,7 +10,7 @@ from typing import Any
 from dbos import DBOS, SetWorkflowID
 
 from mostrador.reconciliation import sweeps
-from mostrador.workflows import outbox
+from mostrador.workflows import dashboards, outbox
 from mostrador.workflows.runtime import context
 
 SCHEDULE_NAME = "reconciliation"
@@ -62,6 +62,7 @@ async def install(interval_s: int) -> None:
             },
         ]
     )
+    await dashboards.install()
 
 
 def sync_workflow_id(workspace_id: int, now: float | None = None) -> str:

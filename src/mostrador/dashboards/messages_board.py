@@ -1,0 +1,189 @@
+"""The post-sale messages dashboard: messages received and sent, how fast buyers got a reply, and
+Mercado Libre's reply window of 8 business hours met or missed.
+
+Definitions (docs/dashboards.md): a *turn* starts at the first buyer message after the seller's side
+last wrote and ends at the next message the seller's side sent; its reply is *within the window* when
+it came before 8 business hours of the account (its bot settings' business hours, else weekdays
+09:00–18:00 in the site's zone) had passed; a turn still waiting is *missed* once that time is past,
+*pending* until then. Claims are not counted here (they have their own dashboard).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from mostrador.context import AppContext
+from mostrador.dashboards import calendar, charts, rollups
+from mostrador.dashboards.board import (
+    Board,
+    Chart,
+    Tile,
+    count_words,
+    folded_at,
+    percentile_tile,
+    percentiles,
+    scope,
+    share_words,
+    totals,
+)
+from mostrador.dashboards.filters import PERIODS, natural_period, period_of
+from mostrador.dashboards.tables import AT_MOST, SHARE, TEXT, Column, Table, share
+from mostrador.store import dashboards as store
+from mostrador.store.db import transaction
+from mostrador.store.models import utcnow
+
+PATH = "/dashboards/messages"
+COUNTS = ("received", "sent", "turns", "replied", "in_window")
+GROUPS = {**PERIODS, "account": "cuenta"}
+DEFAULT_GROUP = "day"  # a short range; longer ones default to weeks or months (natural_period)
+FIGURES = [
+    Column("received", "Recibidos"),
+    Column("sent", "Enviados"),
+    Column("turns", "Esperas del comprador"),
+    Column("replied", "Respondidas"),
+    Column("window_met", "En plazo"),
+    Column("window_missed", "Fuera de plazo"),
+    Column("window_pending", "Esperando, en plazo"),
+    Column("window_met_share", "% en plazo", SHARE),
+    Column("response_p50_s", "Respuesta, p50", AT_MOST),
+    Column("response_p90_s", "Respuesta, p90", AT_MOST),
+]
+
+
+def build(ctx: AppContext, workspace_id: int, params: Mapping[str, str]) -> Board:
+    now = utcnow()
+    with transaction(ctx.sessions) as s:
+        found = scope(s, workspace_id, params, tuple(GROUPS), DEFAULT_GROUP)
+        f, ids = found.filters, found.account_ids
+        if not params.get("group_by"):
+            f = replace(f, group_by=natural_period(f))
+        by_day = store.sums(
+            s, store.CHAT_DAYS, workspace_id, ids, f.start, f.end, COUNTS, ["account_id", "day"]
+        )
+        waiting = store.unreplied_turns(s, workspace_id, ids, f.start, f.end, now)
+        hours = {a.id: calendar.business_hours(a.bot_config, a.site_id) for a in store.account_rows(s, ids)}
+        fresh = folded_at(s, rollups.CONVERSATIONS)
+    # A turn without a reply is missed once its window is over, whatever day it started.
+    overdue: dict[tuple[int, Any], int] = defaultdict(int)
+    pending: dict[tuple[int, Any], int] = defaultdict(int)
+    for account_id, day, late, within in waiting:
+        overdue[(account_id, day)] += int(late or 0)
+        pending[(account_id, day)] += int(within or 0)
+    board = Board(PATH, "Mensajes posventa", f, found.accounts, GROUPS, folded_at=fresh)
+    total = _window(totals(by_day, COUNTS), sum(overdue.values()), sum(pending.values()))
+    board.tiles = _tiles(total)
+    keyed = _keyed(by_day, overdue, pending, f.group_by)
+    board.tables = [_table(f.group_by, keyed, {a.id: a.nickname for a in found.accounts})]
+    every = natural_period(f)
+    board.charts = _charts(
+        total, keyed if every == f.group_by else _keyed(by_day, overdue, pending, every), every
+    )
+    default = [a.nickname for a in found.accounts if a.id in hours and not hours[a.id].configured]
+    board.notes.append(
+        "Plazo de respuesta: 8 horas hábiles desde el primer mensaje del comprador que espera respuesta."
+        + (
+            f" Sin horario configurado en el bot (se usa lunes a viernes de 9 a 18): {', '.join(default)}."
+            if default
+            else ""
+        )
+    )
+    return board
+
+
+def _window(t: dict[str, Any], overdue: int, pending: int) -> dict[str, Any]:
+    t["window_met"] = t["in_window"]
+    t["window_missed"] = t["replied"] - t["in_window"] + overdue
+    t["window_pending"] = pending
+    return t
+
+
+def _keyed(
+    rows: Sequence[Any], overdue: dict[Any, int], pending: dict[Any, int], group_by: str
+) -> dict[Any, Any]:
+    """The (account, day) rows merged by account or by period, with their waiting turns."""
+    merged: dict[Any, list[Any]] = defaultdict(list)
+    waits: dict[Any, list[int]] = defaultdict(lambda: [0, 0])
+
+    def key(account_id: int, day: Any) -> Any:
+        return account_id if group_by == "account" else period_of(day, group_by)
+
+    for row in rows:
+        merged[key(row.account_id, row.day)].append(row)
+    for (account_id, day), n in overdue.items():
+        waits[key(account_id, day)][0] += n
+    for (account_id, day), n in pending.items():
+        waits[key(account_id, day)][1] += n
+    return {k: _window(totals(merged.get(k, []), COUNTS), *waits[k]) for k in merged.keys() | waits.keys()}
+
+
+def _figures(t: dict[str, Any]) -> dict[str, Any]:
+    found = percentiles(t["hist"], 50, 90)
+    judged = t["window_met"] + t["window_missed"]
+    return {
+        **{name: t[name] for name in ("received", "sent", "turns", "replied", "window_met", "window_missed")},
+        "window_pending": t["window_pending"],
+        "window_met_share": share(t["window_met"], judged),
+        "response_p50_s": found["p50"],
+        "response_p90_s": found["p90"],
+    }
+
+
+def _tiles(t: dict[str, Any]) -> list[Tile]:
+    judged = t["window_met"] + t["window_missed"]
+    return [
+        Tile("received", "Mensajes recibidos", count_words(t["received"]), t["received"]),
+        Tile("sent", "Mensajes enviados", count_words(t["sent"]), t["sent"]),
+        Tile("replied", "Esperas respondidas", count_words(t["replied"]), t["replied"],
+             f"de {count_words(t['turns'])}"),
+        percentile_tile("response_p50", "Respuesta, p50", t["hist"], 50),
+        percentile_tile("response_p90", "Respuesta, p90", t["hist"], 90),
+        Tile("window_met", "Respondidas en plazo", share_words(t["window_met"], judged), t["window_met"],
+             f"{count_words(t['window_met'])} de {count_words(judged)}"),
+        Tile("window_missed", "Fuera de plazo", count_words(t["window_missed"]), t["window_missed"]),
+        Tile("window_pending", "Esperando, aún en plazo", count_words(t["window_pending"]),
+             t["window_pending"]),
+    ]  # fmt: skip
+
+
+def _table(group_by: str, keyed: dict[Any, Any], nicknames: dict[int, str]) -> Table:
+    if group_by == "account":
+        keys = [Column("account_id", "Id", TEXT, csv_only=True), Column("account", "Cuenta", TEXT)]
+        table = Table("groups", "Por cuenta", keys + FIGURES)
+        table.rows = [
+            {"account_id": k, "account": nicknames.get(k, ""), **_figures(t)}
+            for k, t in sorted(keyed.items())
+        ]
+        return table
+    table = Table(
+        "groups",
+        f"Por {PERIODS[group_by]}",
+        [Column("period", f"{PERIODS[group_by].capitalize()} desde", TEXT), *FIGURES],
+    )
+    table.rows = [{"period": k, **_figures(t)} for k, t in sorted(keyed.items())]
+    return table
+
+
+def _charts(total: dict[str, Any], by_period: dict[Any, Any], every: str) -> list[Chart]:
+    volume = charts.columns(
+        f"Mensajes por {PERIODS[every]}",
+        [
+            (day.strftime("%d/%m"), {"received": t["received"], "sent": t["sent"]})
+            for day, t in sorted(by_period.items())
+        ],
+        [
+            charts.Series("received", "recibidos", charts.BLUE),
+            charts.Series("sent", "enviados", charts.GREEN),
+        ],
+    )
+    window = charts.split(
+        "Plazo de 8 horas hábiles",
+        [
+            charts.Part("met", "en plazo", total["window_met"], charts.GREEN),
+            charts.Part("missed", "fuera de plazo", total["window_missed"], charts.RED),
+            charts.Part("pending", "esperando, en plazo", total["window_pending"], charts.AMBER),
+        ],
+    )
+    return [Chart(f"Por {PERIODS[every]}", volume), Chart("Plazo de respuesta", window)]
