@@ -20,7 +20,7 @@ from mostrador.settings import Settings
 from mostrador.store import migrate
 from mostrador.users.roles import Role
 from mostrador.users.sessions import ABSOLUTE_LIFETIME
-from mostrador.web import accounts, auth, bot_settings, inbox, intake
+from mostrador.web import accounts, auth, bot_settings, dashboards, inbox, intake
 from mostrador.web.body_limit import BodyLimit
 from mostrador.web.deps import (
     Forbidden,
@@ -90,7 +90,7 @@ def create_app(
     writer = IntakeWriter(context.engine, in_thread=settings.is_postgres)
     app.add_middleware(intake.IntakeEndpoint, ctx=context, writer=writer, wake=lambda: _wake_dispatcher(app))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for router in (auth.router, accounts.router, bot_settings.router, inbox.router):
+    for router in (auth.router, accounts.router, bot_settings.router, inbox.router, dashboards.router):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)
