@@ -55,6 +55,20 @@ class Settings(BaseSettings):
     worker_concurrency: int = 32
     run_workers: bool = True
 
+    # The inbox's live updates (docs/inbox.md): one reader per process reads the `events` table every
+    # `inbox_events_poll_s` (at once when this process wrote one) and fans the rows out to every open
+    # stream of their workspace. A reconnecting page gets up to `inbox_events_replay_max` missed events,
+    # else a "reload". Streams send a comment every `inbox_events_keepalive_s` (proxies close silent
+    # connections) and end within `inbox_events_session_check_s` of their session's end. A page whose
+    # stream fails polls every `inbox_events_fallback_poll_s`. On PostgreSQL an event id committed out
+    # of order is waited for `inbox_events_gap_wait_s`.
+    inbox_events_poll_s: float = Field(default=0.5, gt=0, le=60)
+    inbox_events_replay_max: int = Field(default=500, ge=0, le=100_000)
+    inbox_events_keepalive_s: float = Field(default=15.0, gt=0, le=300)
+    inbox_events_session_check_s: float = Field(default=10.0, gt=0, le=600)
+    inbox_events_fallback_poll_s: float = Field(default=5.0, gt=0)
+    inbox_events_gap_wait_s: float = Field(default=30.0, ge=0, le=3600)
+
     # Outbound budgets per application (§10): messaging has published limits; the rest does not, so
     # the default family is a setting (lower it if Mercado Libre answers 429 often).
     meli_messaging_read_per_minute: int = 500

@@ -109,7 +109,13 @@ def test_every_route_declares_its_access_and_few_are_public() -> None:
     for needed, paths in [
         (
             Role.VIEWER,
-            ["GET /inbox", "GET /accounts", "GET /accounts/{account_id}/bot.yaml", "GET /api/docs"],
+            [
+                "GET /inbox",
+                "GET /inbox/events",
+                "GET /accounts",
+                "GET /accounts/{account_id}/bot.yaml",
+                "GET /api/docs",
+            ],
         ),
         (Role.AGENT, ["POST /inbox/{conversation_id}/answer", "POST /inbox/{conversation_id}/reply"]),
         (Role.ADMIN, ["POST /accounts/sync", "POST /accounts/{account_id}/bot", "GET /accounts/connect"]),
@@ -307,10 +313,31 @@ def call(world: World, caller: str, endpoint: Endpoint, objects: dict[str, str])
     if "filename" in endpoint.params:  # a file lives in a chat, not in the question thread
         objects = {**objects, "conversation_id": objects["chat_id"]}
     path = endpoint.path.format(**{p: objects[p] for p in endpoint.params})
+    if endpoint.method == "GET" and endpoint.path in STREAMS:
+        return opened_stream(client, path)
     if endpoint.method == "GET":
         return client.get(path)
     data = {**sample_form(world, caller, endpoint.form), "csrf_token": world.csrf.get(caller, "")}
     return client.request(endpoint.method, path, data=data)
+
+
+# Routes whose answer never ends (Server-Sent Events): called, they are read up to their first event.
+STREAMS = {"/inbox/events"}
+
+
+def opened_stream(client: httpx.Client, path: str) -> httpx.Response:
+    """The head and the first event of a stream (or the whole answer, when it is not a stream), then
+    hang up: the server ends its side when the client is gone."""
+    with client.stream("GET", path) as r:
+        if r.status_code != 200:
+            r.read()
+            return r
+        first: list[str] = []
+        for line in r.iter_lines():
+            first.append(line)
+            if line == "" and any(f.startswith("event:") for f in first):
+                break
+    return httpx.Response(r.status_code, headers=r.headers, text="\n".join(first))
 
 
 def refused_for_role(r: httpx.Response) -> bool:

@@ -401,6 +401,7 @@ def _record_buyer_message(s: Any, conversation: Conversation, m: MeliMessage, ro
         return True
     if row.external_status != m.status or row.meta != meta or row.text != m.text:
         row.external_status, row.meta, row.text = m.status, meta, m.text
+        conv.note_changed(s, conversation, row)
     return False
 
 
@@ -419,3 +420,4 @@ def _record_seller_message(s: Any, conversation: Conversation, m: MeliMessage, r
     merged = {**(row.meta or {}), **meta}
     if row.external_status != m.status or row.meta != merged:
         row.external_status, row.meta = m.status, merged
+        conv.note_changed(s, conversation, row)

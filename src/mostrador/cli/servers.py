@@ -53,6 +53,10 @@ class ServerThread:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
+        # Long-lived responses (the inbox's event streams) end first: shutdown must not wait for them.
+        close_streams = getattr(getattr(self.server.config.app, "state", None), "close_streams", None)
+        if callable(close_streams):
+            close_streams()
         self.server.should_exit = True
         self.thread.join(timeout=timeout)
 

@@ -103,6 +103,14 @@ def record_outbound(
     return msg
 
 
+def note_changed(s: Session, conv: Conversation, msg: Message) -> None:
+    """A recorded message changed in place (Mercado Libre moderated or re-stated it): the live inbox hears
+    of it like of a new one."""
+    operations_store.add_event(
+        s, conv.workspace_id, "message", conv.id, {"direction": msg.direction, "status": "changed"}
+    )
+
+
 def hand_off(s: Session, conv: Conversation, reason: str) -> None:
     """Give the thread to a human; the reason is shown in the inbox."""
     conv.owner = "agent"

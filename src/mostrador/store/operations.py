@@ -5,19 +5,59 @@ Repositories flush but never commit: the caller's transaction boundary does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from mostrador.store.models import Account, Event, SyncRun, utcnow
+from mostrador.store.models import Account, Conversation, Event, SyncRun, utcnow
 
 
 def add_event(
     s: Session, workspace_id: int, kind: str, conversation_id: int | None, data: dict[str, Any]
 ) -> None:
     s.add(Event(workspace_id=workspace_id, kind=kind, conversation_id=conversation_id, data=data))
+
+
+# The feed's columns the live inbox reads: never `data`, which may one day hold more than ids and codes.
+_FEED = (Event.id, Event.workspace_id, Event.kind, Event.conversation_id, Conversation.channel)
+
+
+def events_after(
+    s: Session, after: int, also: Collection[int], limit: int
+) -> Sequence[tuple[int, int, str, int | None, str | None]]:
+    """Events with an id above `after`, or among `also` (ids seen missing earlier), in id order:
+    (id, workspace, kind, conversation, its channel)."""
+    wanted = Event.id > after if not also else or_(Event.id > after, Event.id.in_(list(also)))
+    stmt = (
+        select(*_FEED)
+        .outerjoin(Conversation, Conversation.id == Event.conversation_id)
+        .where(wanted)
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    return [tuple(row) for row in s.execute(stmt)]  # type: ignore[misc]
+
+
+def workspace_events_after(
+    s: Session, workspace_id: int, after: int, limit: int
+) -> Sequence[tuple[int, int, str, int | None, str | None]]:
+    """One workspace's events with an id above `after`, in id order, at most `limit`."""
+    stmt = (
+        select(*_FEED)
+        .outerjoin(Conversation, Conversation.id == Event.conversation_id)
+        .where(Event.workspace_id == workspace_id, Event.id > after)
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    return [tuple(row) for row in s.execute(stmt)]  # type: ignore[misc]
+
+
+def event_id_bounds(s: Session) -> tuple[int, int]:
+    """The lowest and highest event id (0, 0 for an empty feed)."""
+    low, high = s.execute(select(func.min(Event.id), func.max(Event.id))).one()
+    return int(low or 0), int(high or 0)
 
 
 def start_sync_run(s: Session, kind: str, account_id: int | None) -> SyncRun:

@@ -5,7 +5,7 @@ Repositories flush but never commit: the caller's transaction boundary does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, text, update
@@ -103,6 +103,30 @@ def touch_session(s: Session, session_id: int, now: datetime, unless_after: date
         .where(UserSession.id == session_id, UserSession.last_seen_at < unless_after)
         .values(last_seen_at=now)
     )
+
+
+def live_session_ids(
+    s: Session, session_ids: Collection[int], now: datetime, idle_since: datetime
+) -> set[int]:
+    """Which of these sessions still exist, inside their lifetime and not idle since before `idle_since`."""
+    if not session_ids:
+        return set()
+    stmt = select(UserSession.id).where(
+        UserSession.id.in_(list(session_ids)),
+        UserSession.expires_at > now,
+        UserSession.last_seen_at >= idle_since,
+    )
+    return {int(i) for i in s.scalars(stmt)}
+
+
+def touch_sessions(s: Session, session_ids: Collection[int], now: datetime, unless_after: datetime) -> None:
+    """`touch_session` for many sessions in one statement (the open event streams of a process)."""
+    if session_ids:
+        s.execute(
+            update(UserSession)
+            .where(UserSession.id.in_(list(session_ids)), UserSession.last_seen_at < unless_after)
+            .values(last_seen_at=now)
+        )
 
 
 def delete_session(s: Session, token_hash: str) -> None:

@@ -1,9 +1,10 @@
 """Server-side login sessions: the signed cookie carries a random token, the database its SHA-256.
 
 A session ends at logout, when its user's password changes (every session of the user), after
-ABSOLUTE_LIFETIME whatever happens, or after IDLE_TIMEOUT without a request. An open inbox polls every
-few seconds, so a tab left open counts as activity until the absolute limit; a laptop closed over
-lunch does not log anyone out, one left overnight does.
+ABSOLUTE_LIFETIME whatever happens, or after IDLE_TIMEOUT without a request. An open inbox keeps its
+event stream open (`still_live` counts that as activity) or, when it cannot, polls every few seconds,
+so a tab left open counts as activity until the absolute limit; a laptop closed over lunch does not
+log anyone out, one left overnight does.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -66,6 +68,21 @@ def resume(sessions: sessionmaker[Session], token: str, now: datetime | None = N
             return None
         people_store.touch_session(s, row.id, now, unless_after=now - TOUCH_EVERY)
         return SessionUser(row.id, user.id, user.workspace_id, user.email, user.name, role_of(user.role))
+
+
+def still_live(
+    sessions: sessionmaker[Session], session_ids: Collection[int], now: datetime | None = None
+) -> set[int]:
+    """Which of these sessions are still live; those are touched as `resume` would touch them.
+
+    The inbox's open event streams ask this for all their sessions at once: a page open on a stream
+    sends no requests, yet counts as activity, as the polling page it replaced did.
+    """
+    now = now or utcnow()
+    with transaction(sessions) as s:
+        live = people_store.live_session_ids(s, session_ids, now, idle_since=now - IDLE_TIMEOUT)
+        people_store.touch_sessions(s, live, now, unless_after=now - TOUCH_EVERY)
+        return live
 
 
 def end(sessions: sessionmaker[Session], token: str) -> None:

@@ -32,6 +32,7 @@ from mostrador.web.deps import (
     public,
     requires,
 )
+from mostrador.web.live import install_live
 
 STATIC = Path(__file__).parent / "static"
 
@@ -52,6 +53,7 @@ def create_app(
             migrate.upgrade(context.engine)
         if context.checkpointer is not None:
             context.checkpointer.start()
+        await live.start()  # the inbox's event streams: one reader of the feed for this process
         # Training the intent model takes seconds: do it now, off the event loop, not on the first question.
         threading.Thread(target=context.bots.warm, name="bot-warm-up", daemon=True).start()
         dispatcher = None
@@ -64,6 +66,7 @@ def create_app(
         try:
             yield
         finally:
+            await live.aclose()
             if dispatcher is not None:
                 await dispatcher.stop()
             await writer.stop()
@@ -90,6 +93,7 @@ def create_app(
     writer = IntakeWriter(context.engine, in_thread=settings.is_postgres)
     app.add_middleware(intake.IntakeEndpoint, ctx=context, writer=writer, wake=lambda: _wake_dispatcher(app))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    live = install_live(app, context)  # before the inbox's routes: /inbox/events is not a conversation
     for router in (auth.router, accounts.router, bot_settings.router, inbox.router, dashboards.router):
         app.include_router(router)
 

@@ -303,6 +303,7 @@ def record_messages(s: Session, conversation: Conversation, messages: list[Claim
                 )
             elif row.external_status != m.status or row.meta != {**(row.meta or {}), **meta}:
                 row.external_status, row.meta = m.status, {**(row.meta or {}), **meta}
+                conv.note_changed(s, conversation, row)
             continue
         row = known.get(("in", key))
         if row is None:
@@ -313,6 +314,7 @@ def record_messages(s: Session, conversation: Conversation, messages: list[Claim
             new_inbound += 1
         elif row.external_status != m.status or row.meta != meta:
             row.external_status, row.meta = m.status, meta
+            conv.note_changed(s, conversation, row)
     return new_inbound
 
 
