@@ -72,13 +72,22 @@ def phrases_from_mapping(
 
 @functools.cache
 def seed_phrases() -> tuple[TrainingPhrase, ...]:
-    """The seed pool: the phrases written per intent in Spanish and Portuguese (read once per process)."""
+    """The seed pool: the phrases written per intent in Spanish and Portuguese (read once per process);
+    `phrases_<lang>.yaml` and any `phrases_<lang>_<topic>.yaml` beside it."""
     phrases: list[TrainingPhrase] = []
+    data_dir = resources.files("mostrador.bot").joinpath("data")
     for lang in ("es", "pt"):
-        data = _read_yaml(f"phrases_{lang}.yaml")
-        if not isinstance(data, dict):
-            raise TrainingDataError(f"phrases_{lang}.yaml must map intent ids to lists")
-        phrases.extend(phrases_from_mapping(data, lang, "seed"))
+        names = sorted(
+            entry.name
+            for entry in data_dir.iterdir()
+            if entry.name == f"phrases_{lang}.yaml"
+            or (entry.name.startswith(f"phrases_{lang}_") and entry.name.endswith(".yaml"))
+        )
+        for name in names:
+            data = _read_yaml(name)
+            if not isinstance(data, dict):
+                raise TrainingDataError(f"{name} must map intent ids to lists")
+            phrases.extend(phrases_from_mapping(data, lang, "seed"))
     return tuple(phrases)
 
 
