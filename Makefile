@@ -40,4 +40,5 @@ lint: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/bot.py
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/intake.py

@@ -117,38 +117,6 @@ class Vocabulary:
         lexicon_index = {intent: len(names) + i for i, intent in enumerate(intents)}
         return cls(index=index, idf=idf, lexicon_index=lexicon_index)
 
-    def vectorize_text(
-        self, folded: str, lexicon: Lexicon, token_cache: dict[str, list[int]], lang: str | None = None
-    ) -> tuple[list[int], list[float], list[str]]:
-        """Same features as `raw_features` + `vectorize`, with per-token lookups cached (the hot path)."""
-        tokens = model_tokens(folded)
-        index = self.index
-        counts: dict[int, int] = {}
-        for token in tokens:
-            key = token if lang is None else lang + "|" + token
-            positions = token_cache.get(key)
-            if positions is None:
-                positions = [p for name in token_features(token, lang) if (p := index.get(name)) is not None]
-                if len(token_cache) < 50_000:
-                    token_cache[key] = positions
-            for position in positions:
-                counts[position] = counts.get(position, 0) + 1
-        for name in pair_features(tokens, lang):
-            if (p := index.get(name)) is not None:
-                counts[p] = counts.get(p, 0) + 1
-        if not tokens and (p := index.get("w:_empty_")) is not None:
-            counts[p] = 1
-        idf = self.idf
-        indices = list(counts)
-        values = [(1.0 + math.log(c)) * idf[i] if c > 1 else idf[i] for i, c in counts.items()]
-        norm = math.sqrt(sum(v * v for v in values)) or 1.0
-        values = [v / norm for v in values]
-        hits = lexicon.hits(folded)
-        for intent in hits:
-            indices.append(self.lexicon_index[intent])
-            values.append(LEXICON_WEIGHT)
-        return indices, values, hits
-
     def vectorize(self, counts: Counter[str], lexicon_hits: Iterable[str]) -> tuple[list[int], list[float]]:
         """Sparse (indices, values): sublinear tf-idf, l2-normalised, then the lexicon cues."""
         indices: list[int] = []

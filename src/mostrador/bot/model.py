@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from mostrador.bot.features import Lexicon, Vocabulary
+from mostrador.bot.features import LEXICON_WEIGHT, Lexicon, Vocabulary, pair_features, token_features
 from mostrador.bot.intents import INTENTS, TrainingPhrase, builtin_lexicon
+from mostrador.bot.normalize import model_tokens
 from mostrador.bot.sources import builtin_training
 
 
@@ -35,7 +36,8 @@ class IntentModel:
     bias: np.ndarray  # (intents,)
     platt_slope: np.ndarray
     platt_intercept: np.ndarray
-    token_cache: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    token_cache: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+    _arrays: dict[str, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def train(cls, phrases: Sequence[TrainingPhrase], lexicon: Lexicon, seed: int = 7) -> IntentModel:
@@ -53,12 +55,48 @@ class IntentModel:
     ) -> tuple[dict[str, float], list[str]]:
         """Calibrated probability per intent, and the lexicon cues found in the text (`lang` adds the
         language's own word features to the shared ones)."""
-        indices, values, hits = self.vocabulary.vectorize_text(
-            core_folded, self.lexicon, self.token_cache, lang
-        )
-        logits = np.asarray(values) @ self.weights[indices] + self.bias if indices else self.bias.copy()
+        indices, values = self._vector(core_folded, lang)
+        logits = values @ self.weights[indices] + self.bias if indices.size else self.bias.copy()
+        hits = self.lexicon.hits(core_folded)
+        for intent in hits:
+            logits = logits + LEXICON_WEIGHT * self.weights[self.vocabulary.lexicon_index[intent]]
         probabilities = 1.0 / (1.0 + np.exp(-(self.platt_slope * logits + self.platt_intercept)))
         return dict(zip(INTENTS, probabilities.tolist(), strict=True)), hits
+
+    def _vector(self, core_folded: str, lang: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """The text's word and character n-gram features as `Vocabulary.vectorize` computes them in
+        training (sublinear tf-idf, l2-normalised), with numpy doing the counting: per-token feature
+        positions are cached, so a question costs a few dictionary lookups and array operations."""
+        tokens = model_tokens(core_folded)
+        index = self.vocabulary.index
+        parts = [self._token_positions(token, lang) for token in tokens]
+        extra = [p for name in pair_features(tokens, lang) if (p := index.get(name)) is not None]
+        if not tokens and (p := index.get("w:_empty_")) is not None:
+            extra.append(p)
+        parts.append(np.asarray(extra, dtype=np.int64))
+        positions = np.concatenate(parts)
+        if not positions.size:
+            return positions, np.zeros(0)
+        indices, counts = np.unique(positions, return_counts=True)
+        values = (1.0 + np.log(counts)) * self._idf()[indices]
+        return indices, values / (np.sqrt(values @ values) or 1.0)
+
+    def _token_positions(self, token: str, lang: str | None) -> np.ndarray:
+        key = token if lang is None else lang + "|" + token
+        positions = self.token_cache.get(key)
+        if positions is None:
+            index = self.vocabulary.index
+            found = [p for name in token_features(token, lang) if (p := index.get(name)) is not None]
+            positions = np.asarray(found, dtype=np.int64)
+            if len(self.token_cache) < 50_000:
+                self.token_cache[key] = positions
+        return positions
+
+    def _idf(self) -> np.ndarray:
+        idf = self._arrays.get("idf")
+        if idf is None:
+            idf = self._arrays["idf"] = np.asarray(self.vocabulary.idf, dtype=float)
+        return idf
 
 
 def phrases_key(extra: Sequence[TrainingPhrase]) -> str:
