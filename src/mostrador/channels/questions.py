@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from mostrador.accounts import bot_learning
 from mostrador.accounts.seller_api import SellerApi
+from mostrador.channels import question_actions
 from mostrador.channels.base import (
     IN_FLIGHT_GRACE,
     REFUSALS,
@@ -67,6 +68,7 @@ class QuestionsChannel:
         reply_label="Respuesta pública",
         handoff_reasons={"draft_awaiting_approval": "borrador del bot para aprobar"},
         bot_filter=True,
+        state_key=question_actions.STATE_KEY,  # whether the buyer is blocked from asking
     )
 
     def workflow_key(self, topic: str, resource_id: str) -> str:
@@ -131,6 +133,8 @@ class QuestionsChannel:
         )
 
     async def post(self, api: SellerApi, reply: Outgoing) -> Posted:
+        if reply.params.get("action"):
+            return await question_actions.post(api, reply)
         try:
             # A 401 is refused before anything happens, so retrying it after a refresh is safe.
             await api.call(api.meli.post_answer, int(reply.target_id), reply.text)
@@ -139,6 +143,8 @@ class QuestionsChannel:
         return Posted()
 
     async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
+        if reply.params.get("action"):
+            return await question_actions.find_done(api, reply)
         try:
             current = await api.call(api.meli.get_question, int(reply.target_id))
         except meli_errors.NotFound:
@@ -149,7 +155,7 @@ class QuestionsChannel:
         raise LookupError("questions carry no files")
 
     def actions(self, state: dict[str, Any]) -> list[ActionOffer]:
-        return []
+        return question_actions.offers(state)
 
     def urgent(self, s: Session, workspace_id: int, before: datetime) -> list[Urgent]:
         return []
@@ -157,7 +163,8 @@ class QuestionsChannel:
     def plan_action(
         self, s: Session, thread: Conversation, name: str, form: dict[str, str]
     ) -> tuple[ReplyPlan, str]:
-        raise ReplyRefused("Esta conversación no tiene acciones.")
+        state = conv.state_of(thread, question_actions.STATE_KEY)
+        return question_actions.plan(s, thread, state, name, form)
 
     # ---- safety net -----------------------------------------------------------------------------------
     async def sweep(self, ctx: AppContext, api: SellerApi) -> list[Pointer]:
@@ -263,6 +270,7 @@ def _record(
         assert decision is not None
         meta = {
             "intents": decision.intents,
+            "parts": [list(part) for part in decision.parts],  # (intent, the text it produced)
             "scores": decision.scores,
             "lang": decision.lang,
             "reason": decision.reason,

@@ -5,7 +5,7 @@ where its send stands (pending, retrying after an outage, failed and why)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,12 +13,15 @@ from mostrador.channels.base import ActionOffer, Channel, Presentation, Urgent
 from mostrador.channels.registry import CHANNELS, channel_named
 from mostrador.context import AppContext
 from mostrador.conversations import service as conv_service
+from mostrador.inbox import words
 from mostrador.outbox.failures import handoff_label
 from mostrador.store import accounts as accounts_store
 from mostrador.store import conversations as conversations_store
 from mostrador.store import outbox as outbox_store
+from mostrador.store.conversations import ThreadFilter
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Conversation, Message, OutboxEntry, utcnow
+from mostrador.store.waiting import ACTION_PREFIX
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,14 @@ class QuestionView:
     answered_by: str | None = None  # bot | agent | seller
     answered_at: datetime | None = None
     intents: list[str] = field(default_factory=list)
-    handoff_reason: str | None = None
+    handoff_reason: str | None = None  # the bot's reason, in words
     send: SendState | None = None
+    parts: list[tuple[str, str]] = field(default_factory=list)  # (intent in words, the text it produced)
+    bot_scores: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def intent_words(self) -> list[str]:
+        return [words.intent_words(i) for i in self.intents]
 
 
 @dataclass
@@ -73,6 +82,7 @@ class MessageView:
     moderation: dict[str, Any] | None = None
     receiver_role: str | None = None
     send: SendState | None = None
+    external_id: str = ""
 
     @property
     def moderated(self) -> bool:
@@ -108,6 +118,7 @@ class ThreadView:
     reply_limit: int = 0
     actions: list[ActionOffer] = field(default_factory=list)  # what a person may do besides writing
     related_id: int | None = None  # a conversation this one is about (a claim's purchase chat)
+    activity: list[MessageView] = field(default_factory=list)  # actions people took (answers layout)
 
     @property
     def layout(self) -> str:
@@ -162,8 +173,13 @@ def _questions(conv: Conversation, sends: dict[int, SendState]) -> list[Question
                 answered_by=a.author if a else None,
                 answered_at=a.sent_at if a else None,
                 intents=list(meta.get("intents") or []),
-                handoff_reason=meta.get("reason"),
+                handoff_reason=words.reason_words(meta.get("reason")),
                 send=sends.get(a.id) if a else None,
+                parts=[
+                    (words.intent_words(str(p[0])), str(p[1]))
+                    for p in meta.get("parts") or []
+                    if isinstance(p, list | tuple) and len(p) == 2
+                ],
             )
         )
     return out
@@ -188,9 +204,14 @@ def _messages(conv: Conversation, sends: dict[int, SendState]) -> list[MessageVi
                 moderation=meta.get("moderation"),
                 receiver_role=meta.get("receiver_role"),
                 send=sends.get(m.id),
+                external_id=m.external_id,
             )
         )
     return out
+
+
+def _actions_taken(conv: Conversation, sends: dict[int, SendState]) -> list[MessageView]:
+    return [m for m in _messages(conv, sends) if m.external_id.startswith(ACTION_PREFIX)]
 
 
 def _view(
@@ -213,10 +234,13 @@ def _view(
         status=conv.status,
         owner=conv.owner,
         handoff_reason=conv.handoff_reason,
-        handoff_label=handoff_label(conv.handoff_reason, shown.handoff_reasons),
+        handoff_label=_handoff_words(conv.handoff_reason, shown),
         last_message_at=conv.last_message_at,
         questions=[] if chat else _questions(conv, sends),
         messages=_messages(conv, sends) if chat else [],
+        activity=[]
+        if chat
+        else [m for m in _messages(conv, sends) if m.external_id.startswith(ACTION_PREFIX)],
         state=state,
         due_date=channel.due_date(state),
         reply_refusal=channel.reply_refusal(state),
@@ -225,23 +249,69 @@ def _view(
     )
 
 
+def _handoff_words(reason: str | None, shown: Presentation) -> str | None:
+    """The channel's words for its reasons, a send failure's, or the bot's — never the code itself."""
+    label = handoff_label(reason, shown.handoff_reasons)
+    return words.reason_words(reason) if label == reason else label
+
+
 URGENT_WITHIN = timedelta(hours=24)  # a due date this close puts the thread at the top of the inbox
 
 
-def inbox_threads(
-    ctx: AppContext, workspace_id: int, channel: str | None, owner: str | None = None, limit: int = 100
-) -> list[ThreadView]:
-    """The workspace's threads of one channel (None: every channel), most recent first."""
+PAGE_SIZE = 50
+
+
+@dataclass
+class InboxPage:
+    """One page of a channel's threads, with what the filters and the pager need."""
+
+    threads: list[ThreadView]
+    total: int  # threads matching the filters, in all
+    page: int
+    pages: int
+    waiting: dict[str, tuple[int, int]]  # per channel: (threads waiting, of which overdue)
+    items: list[tuple[str, str]]  # (item id, title) to filter by
+    accounts: list[tuple[int, str]]  # (account id, nickname) to filter by
+
+
+def inbox_page(ctx: AppContext, workspace_id: int, f: ThreadFilter, page: int = 1) -> InboxPage:
+    """The workspace's threads matching `f`, waiting ones first (the longest waiting first); on the
+    first page of an unfiltered list, threads due within a day (a claim's deadline) above them all."""
+    page = max(1, page)
     with transaction(ctx.sessions) as s:
+        urgent_ids: list[int] = []
+        if page == 1 and f.status in (None, "waiting") and not f.search and f.channel:
+            due = channel_named(f.channel).urgent(s, workspace_id, utcnow() + URGENT_WITHIN)
+            urgent_ids = [u.conversation_id for u in due]
         accounts = {a.id: (a.nickname, a.site_id) for a in accounts_store.accounts_of(s, workspace_id)}
-        convs = conversations_store.conversations_page(s, workspace_id, channel=channel, limit=limit)
-        sends = _send_states(list(outbox_store.entries_of(s, [c.id for c in convs])))
-        views = [_view(c, accounts, sends) for c in convs]
-    if owner:
-        views = [v for v in views if v.owner == owner]
-    # Threads with a due date float to the top, soonest first; the rest stay newest first.
-    due = sorted((v for v in views if v.due_date is not None), key=lambda v: v.due_date or utcnow())
-    return due + [v for v in views if v.due_date is None]
+        paged = replace(f, exclude_ids=tuple(urgent_ids)) if urgent_ids else f
+        convs, total = conversations_store.threads_page(
+            s, workspace_id, paged, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
+        )
+        on_top = list(conversations_store.threads_by_id(s, workspace_id, urgent_ids))
+        shown = [*on_top, *convs]
+        sends = _send_states(list(outbox_store.entries_of(s, [c.id for c in shown])))
+        views = [_view(c, accounts, sends) for c in shown]
+        waiting = conversations_store.waiting_counts(s, workspace_id)
+        items = conversations_store.items_of(s, workspace_id, f.channel)
+    on_top_views = sorted(views[: len(on_top)], key=lambda v: v.due_date or utcnow())
+    total += len(on_top)
+    return InboxPage(
+        threads=on_top_views + views[len(on_top) :],
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        waiting=waiting,
+        items=items,
+        accounts=sorted(((i, nick) for i, (nick, _) in accounts.items()), key=lambda a: a[1]),
+    )
+
+
+def inbox_threads(
+    ctx: AppContext, workspace_id: int, channel: str | None, owner: str | None = None
+) -> list[ThreadView]:
+    """The first page of the workspace's threads of one channel (None: every channel)."""
+    return inbox_page(ctx, workspace_id, ThreadFilter(channel=channel, owner=owner)).threads
 
 
 def thread(ctx: AppContext, workspace_id: int, conversation_id: int) -> tuple[ThreadView, Account] | None:

@@ -115,6 +115,32 @@ class MarketplaceApi(Requester):
         response = await self.request("POST", "/answers", token=token, json=body)
         return self.parse(models.Question, self.json_body(response))
 
+    async def delete_question(self, question_id: int | str, token: str) -> None:
+        """Delete a question of the seller's listing (§5.5); 404 once it is gone."""
+        await self.request("DELETE", f"/questions/{path_segment(question_id)}", token=token)
+
+    async def block_asker(self, seller_id: int | str, user_id: int | str, token: str) -> None:
+        """Stop a buyer from asking the seller any more questions (§5.6)."""
+        path = f"/users/{path_segment(seller_id)}/questions_blacklist"
+        await self.request("POST", path, token=token, json={"user_id": int(path_segment(user_id))})
+
+    async def unblock_asker(self, seller_id: int | str, user_id: int | str, token: str) -> None:
+        """Let a blocked buyer ask again (§5.6); 404 when the buyer was not blocked."""
+        path = f"/users/{path_segment(seller_id)}/questions_blacklist/{path_segment(user_id)}"
+        await self.request("DELETE", path, token=token)
+
+    async def blocked_askers(self, seller_id: int | str, token: str) -> list[int]:
+        """The buyers blocked from asking (§5.6, legacy shape `[{"user": {"id": …}}]`)."""
+        path = f"/users/{path_segment(seller_id)}/questions_blacklist"
+        payload = self.json_body(await self.request("GET", path, token=token))
+        rows = payload if isinstance(payload, list) else (payload or {}).get("users") or []
+        found = []
+        for row in rows:
+            user = row.get("user", row) if isinstance(row, dict) else None
+            if isinstance(user, dict) and str(user.get("id", "")).isdigit():
+                found.append(int(user["id"]))
+        return found
+
     async def get_order(self, order_id: int | str, token: str) -> models.Order:
         """One order; a 206 answer may lack sub-objects listed in ``X-Content-Missing`` (§7.1)."""
         return await self.get_model(models.Order, f"/orders/{path_segment(order_id)}", token=token)

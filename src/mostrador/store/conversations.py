@@ -6,11 +6,14 @@ Repositories flush but never commit: the caller's transaction boundary does.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, case, exists, false, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from mostrador.store import waiting
 from mostrador.store.models import (
     Account,
     Contact,
@@ -89,6 +92,7 @@ def upsert_message(
     values.setdefault("text", "")
     values.setdefault("status", "received")
     new_id = insert_ignore(s, Message.__table__, values, ["conversation_id", "direction", "external_id"])  # type: ignore[arg-type]
+    waiting.touch(s, conversation_id)
     msg = s.scalars(
         select(Message).where(
             Message.conversation_id == conversation_id,
@@ -113,21 +117,135 @@ def conversation_exists(s: Session, account_id: int, channel: str, external_key:
     return s.scalar(stmt) is not None
 
 
-def conversations_page(
-    s: Session, workspace_id: int, channel: str | None = None, status: str | None = None, limit: int = 100
-) -> Sequence[Conversation]:
+@dataclass(frozen=True)
+class ThreadFilter:
+    """What the inbox list shows; every field narrows it (None: no narrowing)."""
+
+    channel: str | None = None
+    account_id: int | None = None
+    item_id: str | None = None
+    status: str | None = None  # waiting | answered | closed
+    owner: str | None = None  # bot | agent
+    answered_by: str | None = None  # bot | agent | seller: wrote at least one sent reply
+    search: str | None = None  # words in a message, the subject, the buyer's name, or an item id
+    # overdue: threads waiting since before their account's cutoff, as (account ids, cutoff) groups
+    overdue: tuple[tuple[tuple[int, ...], datetime], ...] | None = None
+    exclude_ids: tuple[int, ...] = ()
+
+
+def _filtered(stmt: Select[Any], f: ThreadFilter) -> Select[Any]:
+    if f.channel:
+        stmt = stmt.where(Conversation.channel == f.channel)
+    if f.account_id is not None:
+        stmt = stmt.where(Conversation.account_id == f.account_id)
+    if f.item_id:
+        stmt = stmt.where(Conversation.item_id == f.item_id)
+    if f.status == "waiting":
+        stmt = stmt.where(Conversation.waiting_count > 0, Conversation.status != "closed")
+    elif f.status == "answered":
+        stmt = stmt.where(Conversation.waiting_count == 0, Conversation.status != "closed")
+    elif f.status == "closed":
+        stmt = stmt.where(Conversation.status == "closed")
+    if f.owner:
+        stmt = stmt.where(Conversation.owner == f.owner)
+    if f.answered_by:
+        stmt = stmt.where(
+            exists().where(
+                Message.conversation_id == Conversation.id,
+                Message.direction == "out",
+                Message.author == f.answered_by,
+                Message.status == "sent",
+            )
+        )
+    if f.search:
+        words = f.search.strip()
+        like = func.lower(Message.text).contains(words.lower(), autoescape=True)
+        stmt = stmt.where(
+            or_(
+                Conversation.item_id == words.upper(),
+                func.lower(Conversation.subject).contains(words.lower(), autoescape=True),
+                exists().where(
+                    Contact.id == Conversation.contact_id,
+                    func.lower(Contact.display_name).contains(words.lower(), autoescape=True),
+                ),
+                exists().where(Message.conversation_id == Conversation.id, Message.author != "system", like),
+            )
+        )
+    if f.overdue is not None:
+        groups = [
+            and_(Conversation.account_id.in_(ids), Conversation.waiting_since < cutoff)
+            for ids, cutoff in f.overdue
+            if ids
+        ]
+        stmt = stmt.where(Conversation.status != "closed", or_(*groups) if groups else false())
+    if f.exclude_ids:
+        stmt = stmt.where(Conversation.id.not_in(f.exclude_ids))
+    return stmt
+
+
+def threads_page(
+    s: Session, workspace_id: int, f: ThreadFilter, offset: int = 0, limit: int = 50
+) -> tuple[Sequence[Conversation], int]:
+    """One page of the workspace's threads, waiting ones first (the longest waiting first), then the
+    most recent; and how many match in all."""
+    base = _filtered(select(Conversation).where(Conversation.workspace_id == workspace_id), f)
+    total = s.scalar(select(func.count()).select_from(base.with_only_columns(Conversation.id).subquery()))
+    waits = case((and_(Conversation.waiting_count > 0, Conversation.status != "closed"), 0), else_=1)
+    stmt = (
+        base.options(selectinload(Conversation.messages), selectinload(Conversation.contact))
+        .order_by(
+            waits, Conversation.waiting_since, Conversation.last_message_at.desc(), Conversation.id.desc()
+        )
+        .offset(offset)
+        .limit(limit)
+    )
+    return s.scalars(stmt).all(), int(total or 0)
+
+
+def threads_by_id(s: Session, workspace_id: int, ids: Sequence[int]) -> Sequence[Conversation]:
+    """These threads of the workspace (the urgent ones shown above the page), in no order."""
+    if not ids:
+        return []
     stmt = (
         select(Conversation)
-        .where(Conversation.workspace_id == workspace_id)
+        .where(Conversation.workspace_id == workspace_id, Conversation.id.in_(list(ids)))
         .options(selectinload(Conversation.messages), selectinload(Conversation.contact))
-        .order_by(Conversation.last_message_at.desc())
-        .limit(limit)
+    )
+    return s.scalars(stmt).all()
+
+
+def waiting_counts(
+    s: Session, workspace_id: int, overdue: tuple[tuple[tuple[int, ...], datetime], ...] | None = None
+) -> dict[str, tuple[int, int]]:
+    """Per channel: (threads waiting, of which overdue) — the tabs' badges."""
+    waiting = and_(
+        Conversation.workspace_id == workspace_id,
+        Conversation.waiting_count > 0,
+        Conversation.status != "closed",
+    )
+    groups = [
+        and_(Conversation.account_id.in_(ids), Conversation.waiting_since < cut)
+        for ids, cut in overdue or ()
+        if ids
+    ]
+    late = func.sum(case((or_(*groups), 1), else_=0)) if groups else literal(0)
+    stmt = select(Conversation.channel, func.count(), late).where(waiting).group_by(Conversation.channel)
+    return {row[0]: (int(row[1]), int(row[2] or 0)) for row in s.execute(stmt)}
+
+
+def items_of(s: Session, workspace_id: int, channel: str | None, limit: int = 200) -> list[tuple[str, str]]:
+    """(item id, subject) of the workspace's threads about a listing, for the item filter."""
+    stmt = select(Conversation.item_id, func.max(Conversation.subject)).where(
+        Conversation.workspace_id == workspace_id, Conversation.item_id.is_not(None)
     )
     if channel:
         stmt = stmt.where(Conversation.channel == channel)
-    if status:
-        stmt = stmt.where(Conversation.status == status)
-    return s.scalars(stmt).all()
+    stmt = (
+        stmt.group_by(Conversation.item_id)
+        .order_by(func.max(Conversation.last_message_at).desc())
+        .limit(limit)
+    )
+    return [(str(row[0]), str(row[1] or "")) for row in s.execute(stmt)]
 
 
 def conversation_in_workspace(s: Session, workspace_id: int, conversation_id: int) -> Conversation | None:

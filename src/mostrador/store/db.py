@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from mostrador.store import waiting
+
 log = logging.getLogger(__name__)
 AUTOCHECKPOINT_PAGES = 10_000  # 40 MB
 
@@ -73,7 +75,9 @@ class WalCheckpointer:
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    waiting.install(factory)
+    return factory
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from mostrador.store import scope
 from mostrador.store.db import transaction
 from mostrador.users import sessions as user_sessions
 from mostrador.users.roles import Role
-from mostrador.web.formatting import local_time, money, status_label, time_left, urgency
+from mostrador.web.formatting import duration, local_time, money, since, status_label, time_left, urgency
 
 TEMPLATES = Path(__file__).parent / "templates"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -50,6 +50,8 @@ def build_templates() -> Jinja2Templates:
         failure_label=failure_label,
         time_left=time_left,
         urgency=urgency,
+        since=since,
+        duration=duration,
     )
     return templates
 

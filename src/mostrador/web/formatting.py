@@ -61,6 +61,26 @@ def time_left(value: datetime | None, now: datetime | None = None) -> str:
     return f"vencido hace {words}" if late else words
 
 
+def duration(seconds: float) -> str:
+    """A span of time in words: "45 s", "12 min", "3 h 5 min", "2 d 4 h"."""
+    seconds = int(abs(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def since(value: datetime | None, start: datetime | None) -> str:
+    """How long after `start` `value` came (a question's time to answer)."""
+    if value is None or start is None:
+        return "—"
+    return duration((value - start).total_seconds())
+
+
 def urgency(value: datetime | None, now: datetime | None = None) -> str:
     """A CSS class for a due date: `due-over` once passed, `due-soon` within a day, else `due-later`."""
     if value is None:

@@ -22,9 +22,11 @@ from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.channels.registry import CHANNELS, UnknownChannel, channel_named, default_channel
 from mostrador.conversations.outgoing import Outgoing
 from mostrador.inbox import actions, views
+from mostrador.inbox.views import ThreadFilter
 from mostrador.meli import errors as meli_errors
 from mostrador.users.roles import Role
-from mostrador.web.deps import CurrentUser, get_ctx, page, requires
+from mostrador.web.deps import CurrentUser, get_ctx, requires
+from mostrador.web.deps import page as page_response
 from mostrador.workflows import outbox
 from mostrador.workflows.runtime import RuntimeNotStarted
 
@@ -42,28 +44,66 @@ def _tabs() -> dict[str, str]:
     return {c.name: c.presentation.label for c in CHANNELS}
 
 
+STATUSES = {"waiting": "Sin responder", "answered": "Respondidas", "closed": "Cerradas"}
+ANSWERED_BY = {"bot": "el bot", "agent": "un agente", "seller": "el vendedor en Mercado Libre"}
+
+
 @router.get("/inbox")
 async def inbox(
     request: Request,
     agent: Annotated[CurrentUser, Depends(requires(Role.VIEWER))],
     owner: str | None = None,
     channel: str | None = None,
+    account: str | None = None,
+    item: str | None = None,
+    status: str | None = None,
+    answered_by: str | None = None,
+    q: str | None = None,
+    page: str | None = None,
 ) -> object:
-    owner = owner if owner in ("bot", "agent") else None
+    """A channel's threads: waiting ones first, filtered, searched and paged (unknown values are
+    ignored, never an error: these come from links and the filter form)."""
     try:
         shown = channel_named(channel) if channel else default_channel()
     except UnknownChannel:
         shown = default_channel()
-    threads = await run_in_threadpool(
-        views.inbox_threads, get_ctx(request), agent.workspace_id, shown.name, owner
+    search = (q or "").strip()[:100] or None
+    filters = ThreadFilter(
+        channel=shown.name,
+        account_id=int(account) if account and account.isdigit() else None,
+        item_id=item.strip().upper()[:40] if item and item.strip() else None,
+        status=status if status in STATUSES else None,
+        owner=owner if owner in ("bot", "agent") else None,
+        answered_by=answered_by if answered_by in ANSWERED_BY else None,
+        search=search,
     )
+    number = int(page) if page and page.isdigit() and 0 < int(page) < 100_000 else 1
+    found = await run_in_threadpool(views.inbox_page, get_ctx(request), agent.workspace_id, filters, number)
     template = "_threads.html" if request.headers.get("hx-request") else "inbox.html"
-    return page(
+    query = {
+        k: v
+        for k, v in {
+            "channel": shown.name,
+            "owner": filters.owner,
+            "account": filters.account_id,
+            "item": filters.item_id,
+            "status": filters.status,
+            "answered_by": filters.answered_by,
+            "q": search,
+        }.items()
+        if v
+    }
+    return page_response(
         request,
         template,
         agent=agent,
-        threads=threads,
-        owner=owner,
+        threads=found.threads,
+        listing_page=found,
+        filters=filters,
+        query=query,
+        statuses=STATUSES,
+        answered_by=ANSWERED_BY,
+        owner=filters.owner,
         channel=shown.name,
         presentation=shown.presentation,
         channels=_tabs(),
@@ -91,7 +131,7 @@ async def _conversation_page(
         raise HTTPException(404, NOT_FOUND)
     thread, account = found
     listing = await _listing(request, account.id, thread.item_id) if status_code == 200 else None
-    return page(
+    return page_response(
         request,
         "conversation.html",
         status_code=status_code,

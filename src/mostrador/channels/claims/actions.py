@@ -17,6 +17,7 @@ from mostrador.channels.base import REFUSALS, ActionOffer, Posted, PostRefused
 from mostrador.conversations import outgoing
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
 from mostrador.meli.models import ShippingEvidence
+from mostrador.store.waiting import ACTION_PREFIX
 
 SHIPPING_METHODS = {
     "mail": "Correo o transporte",
@@ -141,7 +142,7 @@ def plan(thread_key: str, state: dict[str, Any], name: str, form: dict[str, str]
         text = f"Acción: prueba de envío ({SHIPPING_METHODS.get(str(evidence['shipping_method']), '')})."
     target = f"{thread_key}:action:{name}"
     return ReplyPlan(
-        target_id=target, external_id=f"{outgoing.REPLY_PREFIX}action-{name}", params=params
+        target_id=target, external_id=f"{ACTION_PREFIX}{name}", params=params
     ), text
 
 

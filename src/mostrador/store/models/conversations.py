@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
@@ -38,6 +38,7 @@ class Conversation(Base):
     __table_args__ = (
         UniqueConstraint("account_id", "channel", "external_key"),
         Index("ix_conversations_workspace_last", "workspace_id", "last_message_at"),
+        Index("ix_conversations_workspace_waiting", "workspace_id", "channel", "waiting_since"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
@@ -52,6 +53,9 @@ class Conversation(Base):
     handoff_reason: Mapped[str | None] = mapped_column(String(120))
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Buyer texts waiting for an answer and when the oldest arrived (store/waiting.py keeps them).
+    waiting_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.created_at, Message.id"
