@@ -3,6 +3,7 @@ HTTP, decided again by the account's bot beside the seller's real answers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -53,3 +54,52 @@ def test_the_account_history_is_replayed_beside_the_sellers_answers(connected: C
     text = account_report(connected.seller["nickname"], 50, as_json=False, settings=connected.ctx.settings)
     assert "seller: Sí, hacemos factura A y B." in text
     assert "would have answered 1 of 3 (33%)" in text and "missing_fact:invoice" in text
+
+
+def test_the_bot_settings_show_the_history_and_the_examples_the_team_taught(
+    connected: Connected,
+) -> None:
+    """The same replay on a page of the bot settings, and an agent removes a taught example there."""
+    from mostrador.inbox import learning
+    from mostrador.store.db import transaction
+    from mostrador.store.models import Message
+    from mostrador.users.service import create_user
+    from mostrador.web.app import create_app
+
+    from .conftest import log_in
+    from .sandbox_grant import ingest
+
+    ctx = connected.ctx
+    item_id = new_listing(connected)
+    asked = ask_question(connected, "¿Hacen factura A?", item_id=item_id, buyer="PASADO")
+    ingest(connected, "questions", asked["id"])
+    _answer(connected, asked["id"], "Sí, factura A y B.")
+    agent = create_user(ctx.sessions, "ana@example.com", "correct horse battery staple", "Ana", "w")
+    with transaction(ctx.sessions) as s:
+        message = s.query(Message).filter_by(direction="in", external_id=str(asked["id"])).one()
+        workspace_id = message.conversation.workspace_id
+        conversation_id = message.conversation_id
+    example = learning.confirm_intents(
+        ctx, workspace_id, agent, conversation_id, str(asked["id"]), ["invoice"]
+    )
+
+    async def visit() -> None:
+        app = create_app(ctx.settings, ctx, durable=False)
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
+            assert (await log_in(client, "ana@example.com")).status_code == 303
+            page = await client.get(f"/accounts/{connected.account_id}/bot/history")
+            assert page.status_code == 200
+            assert "Sí, factura A y B." in page.text and "missing_fact:invoice" in page.text
+            assert "habría respondido solo" in page.text and "¿Hacen factura A?" in page.text
+            assert f'name="example_id" value="{example.example_id}"' in page.text
+            delete = f"/accounts/{connected.account_id}/bot/examples/delete"
+            removed = await client.post(delete, data={"example_id": example.example_id})
+            assert removed.status_code == 303
+            assert learning.examples(ctx, workspace_id, connected.account_id) == []
+            again = await client.post(delete, data={"example_id": example.example_id})
+            assert again.status_code == 303  # already gone: nothing changes
+            assert (await client.get("/accounts/999/bot/history")).status_code == 404
+
+    asyncio.run(visit())

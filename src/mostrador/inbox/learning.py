@@ -128,13 +128,16 @@ def confirm_intents(
         return Confirmation(example.id, thread.account_id, chosen, changed, revision)
 
 
-def remove_example(ctx: AppContext, workspace_id: int, user_id: int, example_id: int) -> Confirmation:
-    """Delete an example; the account's model is retrained without it (schedule `revision`)."""
+def remove_example(
+    ctx: AppContext, workspace_id: int, user_id: int, example_id: int, account_id: int | None = None
+) -> Confirmation:
+    """Delete an example (of `account_id`, when given); the account's model is retrained without it
+    (schedule `revision`)."""
     now = utcnow()
     with transaction(ctx.sessions) as s:
         _check_teacher(s, workspace_id, user_id)
         example = learning_store.example_in_workspace(s, workspace_id, example_id)
-        if example is None:
+        if example is None or account_id not in (None, example.account_id):
             raise ExampleNotFound(ExampleNotFound.__doc__)
         account_id, intents = example.account_id, list(example.intents)
         learning_store.delete_example(s, example_id)

@@ -1,6 +1,8 @@
-"""Bot settings per account: mode, and the whole configuration as YAML (edit, import, export).
+"""Bot settings per account: mode, and the whole configuration as YAML (edit, import, export); the
+seller's history replayed by the bot, and the examples the team taught it.
 
-Everyone reads them (page and YAML export: the same text, no secrets in it); admins change them.
+Everyone reads them (page and YAML export: the same text, no secrets in it); admins change them;
+agents may remove an example.
 """
 
 from __future__ import annotations
@@ -11,13 +13,19 @@ from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, Uplo
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from mostrador.accounts import bot_settings
+from mostrador.accounts import bot_history, bot_settings
+from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.bot.errors import BotConfigError
+from mostrador.bot.learning import EXAMPLE_WEIGHT
+from mostrador.inbox import learning
+from mostrador.meli import errors as meli_errors
 from mostrador.users.roles import Role
 from mostrador.web.deps import CurrentUser, get_ctx, page, requires
+from mostrador.workflows import learning as learning_workflows
 
 router = APIRouter()
 MAX_UPLOAD = 256 * 1024
+HISTORY_LIMIT = 50  # questions replayed by the history page (the CLI takes --limit)
 
 
 async def _render(request: Request, user: CurrentUser, account_id: int, **extra: object) -> object:
@@ -96,3 +104,52 @@ async def mode(
     except bot_settings.UnknownAccount as exc:
         raise HTTPException(404, "Cuenta no encontrada") from exc
     return RedirectResponse(f"/accounts/{account_id}/bot?saved=1", status_code=303)
+
+
+@router.get("/accounts/{account_id}/bot/history")
+async def history(
+    request: Request, account_id: int, user: Annotated[CurrentUser, Depends(requires(Role.VIEWER))]
+) -> object:
+    """What the bot would have answered to the account's last answered questions, and its examples."""
+    ctx = get_ctx(request)
+    try:
+        account, _ = await run_in_threadpool(bot_settings.load, ctx, user.workspace_id, account_id)
+    except bot_settings.UnknownAccount as exc:
+        raise HTTPException(404, "Cuenta no encontrada") from exc
+    limit = HISTORY_LIMIT
+    replayed, error = None, None
+    try:
+        replayed = await bot_history.replay(ctx, account_id, limit)
+    except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed) as exc:
+        error = f"No se pudieron leer las preguntas de Mercado Libre: {exc}"
+    examples = await run_in_threadpool(learning.examples, ctx, user.workspace_id, account_id)
+    return page(
+        request,
+        "bot_history.html",
+        account=account,
+        history=replayed,
+        error=error,
+        limit=limit,
+        examples=examples,
+        example_weight=EXAMPLE_WEIGHT,
+    )
+
+
+@router.post("/accounts/{account_id}/bot/examples/delete")
+async def delete_example(
+    request: Request,
+    account_id: int,
+    user: Annotated[CurrentUser, Depends(requires(Role.AGENT))],
+    example_id: int = Form(...),
+) -> object:
+    """Remove an example the team taught; the account's model retrains without it. Removing one that is
+    already gone (a second click) changes nothing."""
+    try:
+        removed = await run_in_threadpool(
+            learning.remove_example, get_ctx(request), user.workspace_id, user.id, example_id, account_id
+        )
+    except learning.ExampleNotFound:
+        removed = None
+    if removed is not None:
+        await learning_workflows.schedule_quietly(removed.account_id, removed.revision)
+    return RedirectResponse(f"/accounts/{account_id}/bot/history", status_code=303)

@@ -11,10 +11,13 @@ the commit and the enqueue).
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+import dbos
 from dbos import DBOS, SetEnqueueOptions, SetWorkflowID
+from sqlalchemy.exc import SQLAlchemyError
 
 from mostrador.accounts import bot_learning
 from mostrador.context import AppContext
@@ -24,6 +27,7 @@ from mostrador.store.models import utcnow
 from mostrador.workflows import runtime
 from mostrador.workflows.runtime import context
 
+log = logging.getLogger(__name__)
 SCHEDULE_NAME = "bot-learning"
 SCHEDULE = "0 * * * * *"  # every minute (6-field cron, seconds first)
 
@@ -48,6 +52,17 @@ async def schedule(account_id: int, revision: int, delay_s: float | None = None)
     delay = context().settings.bot_retrain_delay_s if delay_s is None else delay_s
     with SetWorkflowID(workflow_id(account_id, revision)), SetEnqueueOptions(delay_seconds=delay):
         await runtime.learning_queue().enqueue_async(retrain, account_id, revision)
+
+
+async def schedule_quietly(account_id: int, revision: int) -> bool:
+    """`schedule`, for a web request right after its commit: if the queue cannot be reached (or no DBOS
+    runs in this process), the learning schedule retrains the account within a minute anyway."""
+    try:
+        await schedule(account_id, revision)
+    except (dbos.error.DBOSException, SQLAlchemyError, runtime.RuntimeNotStarted):
+        log.warning("scheduling the retraining of account %s failed; the schedule will", account_id)
+        return False
+    return True
 
 
 @DBOS.step()
