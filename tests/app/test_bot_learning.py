@@ -139,3 +139,63 @@ def test_removing_an_example_counts_a_change_and_retrains_without_it(connected: 
     with transaction(ctx.sessions) as s:
         assert s.query(Conversation).filter_by(id=conversation_id).one() is not None
         assert learning_store.behind(s, utcnow()) == []
+
+
+async def test_the_retraining_is_a_durable_workflow_and_the_schedule_catches_up(connected: Connected) -> None:
+    """The retraining runs on DBOS (its own queue); a change whose retraining was never scheduled (the
+    process died after the commit) is found by the learning schedule's workflow."""
+    import asyncio
+    from datetime import timedelta
+
+    from dbos import DBOS
+
+    from mostrador.store import conversations as conversations_store
+    from mostrador.workflows import learning as learning_workflows
+    from mostrador.workflows import runtime
+
+    ctx = connected.ctx
+    ctx.settings.bot_retrain_delay_s = 0
+    workspace_id, agent, _ = _setup(connected)
+    with transaction(ctx.sessions) as s:  # a question the bot classified, as the channel records it
+        account = s.get(Account, connected.account_id)
+        assert account is not None
+        contact = conversations_store.ensure_contact(s, account, "questions", "7001", "COMPRADOR")
+        thread = conversations_store.ensure_conversation(
+            s, account, "questions", "MLA1:7001", contact, subject="Mate", item_id="MLA1"
+        )
+        asked = conversations_store.upsert_message(
+            s, thread.id, "in", "555", author="buyer", text=RESTOCKED, status="received"
+        )
+        asked.meta = {"intents": ["product_details"], "lang": "es", "reason": "low_confidence"}
+        conversation_id = thread.id
+    confirmed = learning.confirm_intents(ctx, workspace_id, agent, conversation_id, "555", ["availability"])
+
+    await runtime.launch(ctx)
+    try:
+        await learning_workflows.schedule(connected.account_id, confirmed.revision)
+        handle = await DBOS.retrieve_workflow_async(
+            learning_workflows.workflow_id(connected.account_id, confirmed.revision)
+        )
+        result = await handle.get_result()
+        assert result["outcome"] == "trained" and result["revision"] == 1 and result["examples"] == 1
+        bot = bot_learning.bot_for(ctx, connected.account_id, AUTO)
+        assert bot.classify(RESTOCKED).intents == ["availability"]
+
+        changed = learning.confirm_intents(
+            ctx, workspace_id, agent, conversation_id, "555", ["variants"]
+        )  # recorded, never scheduled
+        await DBOS.start_workflow_async(learning_workflows.catch_up, utcnow(), None)
+        deadline = asyncio.get_running_loop().time() + timedelta(seconds=120).total_seconds()
+        while True:
+            with transaction(ctx.sessions) as s:
+                state = learning_store.learning_state(s, connected.account_id)
+                assert state is not None
+                if state.trained_revision == changed.revision:
+                    break
+            assert asyncio.get_running_loop().time() < deadline, "the schedule never retrained"
+            await asyncio.sleep(0.2)
+        bot = bot_learning.bot_for(ctx, connected.account_id, AUTO)
+        assert bot.classify(RESTOCKED).intents == ["variants"]
+    finally:
+        await ctx.meli.aclose()
+        runtime.shutdown()
