@@ -199,3 +199,21 @@ def sandbox_log(connected: Connected, kind: str) -> list[dict[str, Any]]:
     with httpx.Client(base_url=connected.sandbox.url) as c:
         body = c.get("/_sandbox/log", params={"kind": kind}).json()
     return body if isinstance(body, list) else body.get("entries", body.get("results", []))  # type: ignore[no-any-return]
+
+
+class Buyer:
+    """A buyer of the sandbox who asks on listings with their own token."""
+
+    def __init__(self, connected: Connected, nickname: str = "PREGUNTON") -> None:
+        self.url = connected.sandbox.url
+        with httpx.Client(base_url=self.url, timeout=10) as c:
+            me = c.post("/_sandbox/users", json={"nickname": nickname, "site_id": "MLA", "role": "buyer"})
+        self.id, self.token = int(me.json()["id"]), me.json()["access_token"]
+
+    def ask(self, item_id: str, text: str) -> httpx.Response:
+        with httpx.Client(base_url=self.url, timeout=10) as c:
+            return c.post(
+                "/questions",
+                json={"item_id": item_id, "text": text},
+                headers={"Authorization": f"Bearer {self.token}"},
+            )

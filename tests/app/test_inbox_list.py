@@ -4,7 +4,6 @@ against counts made independently here."""
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 

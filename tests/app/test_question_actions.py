@@ -15,7 +15,7 @@ from mostrador.inbox import actions, views
 from mostrador.store.db import transaction
 from mostrador.store.models import Conversation
 
-from .sandbox_grant import Connected, deliver, ingest, new_listing, run_in_worker_context
+from .sandbox_grant import Buyer, Connected, deliver, ingest, new_listing, run_in_worker_context
 
 
 @pytest.fixture
@@ -23,22 +23,6 @@ def agent(connected: Connected) -> int:
     from mostrador.users.service import create_user
 
     return create_user(connected.ctx.sessions, "ana@example.com", "correct horse battery staple", "Ana", "w")
-
-
-class Buyer:
-    def __init__(self, connected: Connected, nickname: str = "PREGUNTON") -> None:
-        self.url = connected.sandbox.url
-        with httpx.Client(base_url=self.url, timeout=10) as c:
-            me = c.post("/_sandbox/users", json={"nickname": nickname, "site_id": "MLA", "role": "buyer"})
-        self.id, self.token = int(me.json()["id"]), me.json()["access_token"]
-
-    def ask(self, item_id: str, text: str) -> httpx.Response:
-        with httpx.Client(base_url=self.url, timeout=10) as c:
-            return c.post(
-                "/questions",
-                json={"item_id": item_id, "text": text},
-                headers={"Authorization": f"Bearer {self.token}"},
-            )
 
 
 def thread_of(connected: Connected, item_id: str, buyer: Buyer) -> Conversation:

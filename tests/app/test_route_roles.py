@@ -32,8 +32,9 @@ from mostrador.settings import Settings
 from mostrador.store import conversations as conversations_store
 from mostrador.store import outbox as outbox_store
 from mostrador.store import people as people_store
+from mostrador.store import templates as templates_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, OAuthState, utcnow
+from mostrador.store.models import Account, OAuthState, ReplyTemplate, utcnow
 from mostrador.users.roles import ROLES, Role
 from mostrador.users.service import create_user
 from mostrador.web.app import create_app
@@ -115,9 +116,20 @@ def test_every_route_declares_its_access_and_few_are_public() -> None:
                 "GET /accounts",
                 "GET /accounts/{account_id}/bot.yaml",
                 "GET /api/docs",
+                "GET /templates",
             ],
         ),
-        (Role.AGENT, ["POST /inbox/{conversation_id}/answer", "POST /inbox/{conversation_id}/reply"]),
+        (
+            Role.AGENT,
+            [
+                "POST /inbox/{conversation_id}/answer",
+                "POST /inbox/{conversation_id}/reply",
+                "POST /inbox/{conversation_id}/answer-all",
+                "POST /inbox/{conversation_id}/check",
+                "POST /templates",
+                "POST /templates/{template_id}/delete",
+            ],
+        ),
         (Role.ADMIN, ["POST /accounts/sync", "POST /accounts/{account_id}/bot", "GET /accounts/connect"]),
     ]:
         for path in paths:
@@ -176,6 +188,20 @@ def seed_conversation(s: Any, account: Account, question_id: str) -> dict[str, s
         },
     )
     return {"account_id": str(account.id), "conversation_id": str(conv.id), "entry_id": str(entry_id)}
+
+
+def seed_template(s: Any, workspace_id: int) -> str:
+    return str(templates_store.add_template(s, workspace_id, None, "Saludo", None, "¡Gracias!").id)
+
+
+def put_back_template(world: World, template_id: str) -> None:
+    """A delete route removes its object: put the template back so each role's call finds one."""
+    with transaction(world.sessions) as s:
+        if s.get(ReplyTemplate, int(template_id)) is None:
+            workspace_id = people_store.get_or_create_workspace(s, "w").id
+            s.add(
+                ReplyTemplate(id=int(template_id), workspace_id=workspace_id, name="Saludo", text="¡Gracias!")
+            )
 
 
 def seed_chat_with_a_file(s: Any, account: Account, pack_id: str, filename: str) -> str:
@@ -257,6 +283,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
                 my_ids["chat_id"] = seed_chat_with_a_file(s, mine, pack_id, filename)
                 their_ids["chat_id"] = seed_chat_with_a_file(s, theirs, "9102", filename)
                 untouched = seed_conversation(s, mine, "9003")["conversation_id"]
+                my_ids["template_id"] = seed_template(s, mine.workspace_id)
+                their_ids["template_id"] = seed_template(s, other_ws.id)
             server = ServerThread(create_app(settings, ctx), name="roles-app").start()
             clients = {name: httpx.Client(base_url=server.url, timeout=30) for name in [*emails, ANONYMOUS]}
             try:
@@ -312,6 +340,8 @@ def call(world: World, caller: str, endpoint: Endpoint, objects: dict[str, str])
     assert not missing, f"{endpoint}: teach this test (World.mine/theirs) and store.scope about {missing}"
     if "filename" in endpoint.params:  # a file lives in a chat, not in the question thread
         objects = {**objects, "conversation_id": objects["chat_id"]}
+    if endpoint.path == "/templates/{template_id}/delete" and objects is world.mine:
+        put_back_template(world, objects["template_id"])
     path = endpoint.path.format(**{p: objects[p] for p in endpoint.params})
     if endpoint.method == "GET" and endpoint.path in STREAMS:
         return opened_stream(client, path)

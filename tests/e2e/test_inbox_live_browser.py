@@ -80,3 +80,45 @@ def test_an_open_conversation_shows_the_buyer_s_next_question_and_keeps_the_agen
     expect(box).to_have_value("Hola! Lo despachamos hoy, te paso el seguimiento mañana.")
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "conversation-live-keeps-typing.png"), full_page=True)
+
+
+def test_the_composer_inserts_a_template_checks_while_typing_and_answers_every_waiting_question(
+    page: Page, world: World
+) -> None:
+    item = world.items[2]
+    asked = [
+        world.ask(item, HANDOFF_QUESTION),
+        world.ask(item, "Te compré el martes y todavía no me llegó el paquete, ya lo despacharon?"),
+    ]
+    open_live(page, world)
+    row = page.locator(f"[data-question-id='{asked[1]['id']}']")
+    expect(row).to_contain_text("Sin responder", timeout=15_000)
+    row.locator("xpath=ancestor::article").locator("a.subject").click()
+    form = page.locator("form.answer-all")
+    expect(form).to_be_visible(timeout=15_000)
+    box = form.locator("textarea")
+    box.fill("Mandame un mail a ventas@example.com")
+    expect(form.locator("[data-check-output] [role=alert]")).to_be_visible(timeout=10_000)
+    box.fill("")
+    form.locator("select.template-picker").select_option(label="Precio y stock")
+    expect(box).to_have_value("¡Hola! Sale {price} y tenemos {stock} disponibles, {free_shipping}.")
+    expect(form.locator("[data-check-output]")).to_contain_text("Cumple", timeout=10_000)
+    expect(form.locator("[data-check-output]")).to_contain_text("{price}")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "composer-template-and-check.png"), full_page=True)
+    form.locator("button[type=submit]").click()
+    with world.sandbox() as c:
+        price = c.get(f"/items/{item}").json()["price"]
+    for question in asked:
+        for _ in range(100):
+            sent = world.answers_for(question["id"])
+            if sent:
+                break
+            page.wait_for_timeout(150)
+        assert len(sent) == 1, sent
+        text = sent[0]["text"]
+        assert (
+            "{" not in text
+            and text.startswith("¡Hola! Sale $ ")
+            and f"{int(price):,}".replace(",", ".") in text
+        )

@@ -40,6 +40,7 @@ __all__ = [
     "Posted",
     "Presentation",
     "Settled",
+    "ThreadRef",
     "Urgent",
 ]
 
@@ -124,6 +125,18 @@ class Presentation:
     handoff_reasons: dict[str, str] = field(default_factory=dict)  # reason code → plain words
     bot_filter: bool = False  # whether "answered by the bot" is a useful filter here
     files: FileRules | None = None  # what files a reply may carry; None: text only
+    # Variables a reply may name, filled when it is sent (`{price}` → the live price): name → what it is.
+    template_variables: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ThreadRef:
+    """What a channel needs to know about a thread to fill its variables."""
+
+    key: str  # the conversation's external key (a pack id, a claim id, `<item>:<buyer>`)
+    item_id: str | None
+    buyer: str  # the buyer's name as shown
+    state: dict[str, Any]
 
 
 class Channel(Protocol):
@@ -176,6 +189,10 @@ class Channel(Protocol):
     async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
         """The bytes of a file attached to a message of the thread (`filename`: Mercado Libre's name);
         `LookupError` for a channel without files."""
+        ...
+
+    async def template_values(self, api: SellerApi, thread: ThreadRef) -> dict[str, str | None]:
+        """The values of `presentation.template_variables` for this thread now (None: not known)."""
         ...
 
     def actions(self, state: dict[str, Any]) -> list[ActionOffer]:

@@ -34,9 +34,12 @@ from mostrador.channels.base import (
     PostRefused,
     Presentation,
     Settled,
+    ThreadRef,
     Urgent,
 )
+from mostrador.channels.sales import read_pack_sale
 from mostrador.channels.uploads import uploaded_names
+from mostrador.channels.variables import SALE_VARIABLES, sale_values
 from mostrador.context import AppContext
 from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
@@ -105,6 +108,7 @@ class MessagesChannel:
             max_files=5,  # Mercado Libre allows 25 (§8.4); five keep one reply's files to a sane size
             max_total_bytes=MESSAGE_FILE_MAX_BYTES,
         ),
+        template_variables=SALE_VARIABLES,
     )
 
     def workflow_key(self, topic: str, resource_id: str) -> str:
@@ -185,6 +189,9 @@ class MessagesChannel:
 
     async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
         return await api.call(api.meli.download_attachment, filename, site_id=api.account.site_id)
+
+    async def template_values(self, api: SellerApi, thread: ThreadRef) -> dict[str, str | None]:
+        return sale_values(await read_pack_sale(api, thread.key), thread.buyer)
 
     async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
         thread = await read_pack(api, reply.conversation_key)

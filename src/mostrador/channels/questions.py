@@ -28,8 +28,10 @@ from mostrador.channels.base import (
     PostRefused,
     Presentation,
     Settled,
+    ThreadRef,
     Urgent,
 )
+from mostrador.channels.variables import LISTING_VARIABLES, listing_values
 from mostrador.context import AppContext
 from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
@@ -69,6 +71,7 @@ class QuestionsChannel:
         handoff_reasons={"draft_awaiting_approval": "borrador del bot para aprobar"},
         bot_filter=True,
         state_key=question_actions.STATE_KEY,  # whether the buyer is blocked from asking
+        template_variables=LISTING_VARIABLES,
     )
 
     def workflow_key(self, topic: str, resource_id: str) -> str:
@@ -153,6 +156,9 @@ class QuestionsChannel:
 
     async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
         raise LookupError("questions carry no files")
+
+    async def template_values(self, api: SellerApi, thread: ThreadRef) -> dict[str, str | None]:
+        return await listing_values(api, thread)
 
     def actions(self, state: dict[str, Any]) -> list[ActionOffer]:
         return question_actions.offers(state)

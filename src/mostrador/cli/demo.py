@@ -69,6 +69,16 @@ DEMO_BOT = {
 # The channels' topics, plus some the product ignores on purpose (acknowledged and counted).
 TOPICS = [*SUBSCRIBED_TOPICS, "items", "orders_v2", "shipments"]
 DEMO_EMAIL = "admin@demo.mostrador.test"
+# The team's first templates, with variables filled when a reply is sent (docs/inbox.md).
+DEMO_TEMPLATES = [
+    ("Precio y stock", "questions", "¡Hola! Sale {price} y tenemos {stock} disponibles, {free_shipping}."),
+    (
+        "Seguimiento",
+        "messages",
+        "Hola {buyer}: tu compra está {shipping_status}. Seguimiento: {tracking_number}.",
+    ),
+    ("Gracias", "", "¡Gracias por tu compra, {buyer}! Cualquier cosa, escribinos por acá."),
+]
 
 
 class DemoError(RuntimeError):
@@ -110,6 +120,20 @@ def connect_seller_via_oauth(
             raise DemoError(f"OAuth callback failed: {r.status_code} {r.text[:300]}")
         if bot is not None:
             _save_bot_settings(web, app_url, seller, bot)
+            _save_templates(web, app_url)
+
+
+def _save_templates(web: httpx.Client, app_url: str) -> None:
+    """The demo team's templates, through the templates page (a second seller finds them saved)."""
+    page = web.get(f"{app_url}/templates").text
+    csrf = _hidden_inputs(page)["csrf_token"]
+    for name, channel, text in DEMO_TEMPLATES:
+        if f">{html.escape(name)} <" in page:
+            continue
+        form = {"name": name, "channel": channel, "text": text, "csrf_token": csrf}
+        r = web.post(f"{app_url}/templates", data=form)
+        if r.status_code != 303:
+            raise DemoError(f"saving the template {name!r} failed: {r.status_code}")
 
 
 def _save_bot_settings(web: httpx.Client, app_url: str, seller: dict[str, Any], bot: dict[str, Any]) -> None:

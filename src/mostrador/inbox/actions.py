@@ -23,7 +23,8 @@ from mostrador.conversations.outgoing import Outgoing, ReplyRefused
 from mostrador.store import conversations as conversations_store
 from mostrador.store import outbox as outbox_store
 from mostrador.store.db import transaction
-from mostrador.store.models import utcnow
+from mostrador.store.models import Conversation, utcnow
+from mostrador.store.waiting import waiting_texts
 
 REPLY_KEY = re.compile(r"[0-9a-f]{16}")
 
@@ -32,6 +33,7 @@ __all__ = [
     "NewFile",
     "ReplyRefused",
     "act",
+    "answer_all",
     "new_reply_key",
     "reply",
     "retry",
@@ -87,6 +89,45 @@ def reply(
             s, thread, plan, text, "agent", lease_until, agent_id=agent_id, files=attached
         )
         return entry if must_schedule else None
+
+
+def answer_all(
+    ctx: AppContext, workspace_id: int, agent_id: int, conversation_id: int, text: str
+) -> list[Outgoing]:
+    """Answer every question of the thread still waiting with the same text (one public answer each, as
+    Mercado Libre keeps them); returns the answers whose sends must be scheduled."""
+    lease_until = utcnow() + timedelta(seconds=ctx.settings.outbox_lease_s)
+    with transaction(ctx.sessions) as s:
+        thread = conversations_store.conversation_in_workspace(s, workspace_id, conversation_id)
+        if thread is None:
+            raise ConversationNotFound(ConversationNotFound.__doc__)
+        channel = channel_named(thread.channel)
+        if channel.presentation.layout != "answers":
+            raise ReplyRefused("Acá no hay preguntas que responder de a una.")
+        text = _tidy(text, channel.presentation.layout)
+        if not text:
+            raise ReplyRefused("El texto está vacío.")
+        checked = guard(text, limit=channel.reply_limit)
+        if not checked.ok:
+            raise ReplyRefused(explain(checked, channel.reply_limit))
+        waiting = waiting_questions(thread)
+        if not waiting:
+            raise ReplyRefused("No queda ninguna pregunta sin responder.")
+        recorded = []
+        for question_id in waiting:
+            plan = channel.plan_reply(s, thread, text, question_id, "")
+            entry, must_schedule = outgoing.record(
+                s, thread, plan, text, "agent", lease_until, agent_id=agent_id
+            )
+            if must_schedule:
+                recorded.append(entry)
+        return recorded
+
+
+def waiting_questions(thread: Conversation) -> list[str]:
+    """The ids of the thread's questions still waiting for their answer, oldest first."""
+    rows = sorted(thread.messages, key=lambda m: (m.created_at, m.id))
+    return [external_id for external_id, _ in waiting_texts(rows, closed=thread.status == "closed")]
 
 
 def act(

@@ -200,14 +200,22 @@ _DIALECT: dict[str, Clauses] = {
             "¿Hay punto de retiro cerca del centro?",
             "¿Tenés local en capital?",
         ),
-        "invoice": ("¿Me emitís comprobante tipo A para mi monotributo?", "¿Das factura B?", "¿Me hacés factura A a nombre de la empresa?"),
+        "invoice": (
+            "¿Me emitís comprobante tipo A para mi monotributo?",
+            "¿Das factura B?",
+            "¿Me hacés factura A a nombre de la empresa?",
+        ),
         "warranty": (
             "{if_sizes}Si el número no me calza, ¿me lo reemplazás?",
             "{if_sizes}Si no me calza bien, ¿lo puedo devolver por otro número?",
             "¿Viene con respaldo oficial del fabricante?",
             "¿Qué cobertura tengo si deja de andar al mes?",
         ),
-        "authenticity": ("¿Es original o es trucho?", "¿Viene a estrenar, sin marcas de uso?", "¿Me jurás que es legítimo y no trucho?"),
+        "authenticity": (
+            "¿Es original o es trucho?",
+            "¿Viene a estrenar, sin marcas de uso?",
+            "¿Me jurás que es legítimo y no trucho?",
+        ),
         "product_details": (
             "¿De qué tamaño es el paquete cerrado?",
             "¿Me pasás las medidas?",
@@ -224,7 +232,11 @@ _DIALECT: dict[str, Clauses] = {
             "¿Me pasás tu mail?",
         ),
         "greeting": ("Buenísimo, gracias!", "Dale, ahora te compro.", "Re amable, se agradece un montón!"),
-        "other": ("¿Vendés algún otro producto aparte de este?", "¿Vendés también accesorios?", "¿Tenés algo parecido más barato?"),
+        "other": (
+            "¿Vendés algún otro producto aparte de este?",
+            "¿Vendés también accesorios?",
+            "¿Tenés algo parecido más barato?",
+        ),
     },
     # Mexico: tú, "talla", "meses sin intereses", OXXO, CFDI.
     "mx": {
@@ -259,21 +271,45 @@ _DIALECT: dict[str, Clauses] = {
             "¿Hacen envíos a toda la república?",
             "¿Llega por paquetería?",
         ),
-        "pickup": ("¿Dónde se encuentran?", "¿Se puede ir por él directamente a su bodega?", "¿Tienen sucursal en {city}?"),
-        "invoice": ("¿Me pueden hacer la factura a nombre de mi negocio?", "¿Me puedes dar factura CFDI?", "¿La factura la emiten con mi RFC y uso de CFDI?"),
+        "pickup": (
+            "¿Dónde se encuentran?",
+            "¿Se puede ir por él directamente a su bodega?",
+            "¿Tienen sucursal en {city}?",
+        ),
+        "invoice": (
+            "¿Me pueden hacer la factura a nombre de mi negocio?",
+            "¿Me puedes dar factura CFDI?",
+            "¿La factura la emiten con mi RFC y uso de CFDI?",
+        ),
         "warranty": ("¿Cuenta con garantía?", "{if_sizes}En caso de que la talla no me ajuste, ¿hay cambio?"),
-        "authenticity": ("¿Es original o es clon?", "¿Es nuevo de paquete?", "¿Trae el empaque con el sello original intacto?"),
-        "product_details": ("¿Qué accesorios vienen junto con el equipo?", "¿Me das las medidas?", "{if_sizes}¿Calzan justo o conviene pedir un número más?"),
+        "authenticity": (
+            "¿Es original o es clon?",
+            "¿Es nuevo de paquete?",
+            "¿Trae el empaque con el sello original intacto?",
+        ),
+        "product_details": (
+            "¿Qué accesorios vienen junto con el equipo?",
+            "¿Me das las medidas?",
+            "{if_sizes}¿Calzan justo o conviene pedir un número más?",
+        ),
         "order_status": ("Ya lo compré, ¿cuándo me lo envías?", "Ya pagué, ¿me mandas la guía?"),
         "contact_request": ("¿Me das tu número?", "¿Tienes WhatsApp para mandarte mensaje?"),
-        "greeting": ("Muchas gracias, ahorita lo compro.", "Órale, muy amable, ahí lo checo!", "Va, te lo agradezco mucho, carnal."),
+        "greeting": (
+            "Muchas gracias, ahorita lo compro.",
+            "Órale, muy amable, ahí lo checo!",
+            "Va, te lo agradezco mucho, carnal.",
+        ),
         "other": ("¿Tienes más modelos?", "¿Vendes también por mayoreo otros artículos?"),
     },
     # Colombia: usted, "talla", contraentrega, "me regala".
     "co": {
         "availability": ("¿Sí tiene disponible?", "¿Aún lo tiene a la venta, don?", "¿Tiene unidades?"),
         "variants": ("¿Lo tiene en {colour}?", "¿Tiene {size}?", "¿Me regala en {colour} {size}?"),
-        "price": ("¿En cuánto queda el precio final con todo incluido?", "¿Me lo deja en {offer}?", "¿Qué monto total me hace por {qty} piezas?"),
+        "price": (
+            "¿En cuánto queda el precio final con todo incluido?",
+            "¿Me lo deja en {offer}?",
+            "¿Qué monto total me hace por {qty} piezas?",
+        ),
         "payment": ("¿Manejan pago contraentrega?", "¿Puedo pagar por PSE?", "¿Se puede pagar en efecty?"),
         "shipping": (
             "¿Hace envíos a {city}?",
@@ -285,15 +321,26 @@ _DIALECT: dict[str, Clauses] = {
         "warranty": ("¿Por cuántos meses cubren desperfectos?", "¿Si sale malo me lo cambian?"),
         "authenticity": ("¿Es original o es réplica?", "¿Está a estrenar o ya tuvo dueño?"),
         "product_details": ("¿Qué viene adentro del empaque además del equipo?", "¿Me regala las medidas?"),
-        "order_status": ("Ya hice la orden el martes, ¿para cuándo la envían?", "Ya pagué y no me ha llegado la guía."),
+        "order_status": (
+            "Ya hice la orden el martes, ¿para cuándo la envían?",
+            "Ya pagué y no me ha llegado la guía.",
+        ),
         "contact_request": ("¿Me regala un número de WhatsApp?", "¿Tiene un celular para comunicarme?"),
         "greeting": ("Muchas gracias, muy amable.", "Listo, gracias!"),
         "other": ("¿Tiene más referencias?", "¿Venden también al por mayor otras cosas?"),
     },
     # Chile: tú, "talla", "despacho", "boleta", "po".
     "cl": {
-        "availability": ("¿Te quedan piezas de este para venta?", "¿Les queda stock todavía po, o ya se vendió todo?", "¿Esto se puede comprar todavía o lo dejaron de vender?"),
-        "variants": ("¿Se consigue en color {colour} este mismo?", "Busco el {size}, ¿figura entre las opciones?", "¿Tienes {size}?"),
+        "availability": (
+            "¿Te quedan piezas de este para venta?",
+            "¿Les queda stock todavía po, o ya se vendió todo?",
+            "¿Esto se puede comprar todavía o lo dejaron de vender?",
+        ),
+        "variants": (
+            "¿Se consigue en color {colour} este mismo?",
+            "Busco el {size}, ¿figura entre las opciones?",
+            "¿Tienes {size}?",
+        ),
         "price": ("Te ofrezco {offer}, ¿te animas?", "¿Harías precio por {qty}?"),
         "payment": ("¿Aceptan Webpay?", "¿Se puede pagar en {cuotas} cuotas?"),
         "shipping": (
@@ -302,7 +349,10 @@ _DIALECT: dict[str, Clauses] = {
             "¿Cuántos días le toma al envío llegar a {city}?",
         ),
         "pickup": ("¿Se puede retirar en la tienda?", "¿Desde qué comuna despachan ustedes?"),
-        "invoice": ("¿Emiten documento tributario con la compra?", "¿Me pueden hacer factura con RUT de empresa?"),
+        "invoice": (
+            "¿Emiten documento tributario con la compra?",
+            "¿Me pueden hacer factura con RUT de empresa?",
+        ),
         "warranty": (
             "¿Cubren fallas después de la compra?",
             "{if_sizes}¿Y si la talla me queda apretada, lo cambian por otra?",
@@ -310,7 +360,10 @@ _DIALECT: dict[str, Clauses] = {
         ),
         "authenticity": ("¿Es de la marca verdadera o una copia?", "¿Es nuevo o de segunda mano?"),
         "product_details": ("¿Cuánto mide de alto y de ancho?", "¿Viene con cargador?"),
-        "order_status": ("Lo acabo de comprar recién, ¿en qué momento lo mandan?", "Hice la compra, ¿me envían el seguimiento?"),
+        "order_status": (
+            "Lo acabo de comprar recién, ¿en qué momento lo mandan?",
+            "Hice la compra, ¿me envían el seguimiento?",
+        ),
         "contact_request": ("¿Me das tu número?", "¿Tienes WhatsApp?"),
         "greeting": ("Se agradece harto po!", "Bacán, muy buena onda, gracias po."),
         "other": ("¿Tienes otros modelos?", "¿Consiguen piezas sueltas de otros equipos?"),
@@ -347,7 +400,12 @@ OPENERS = (
 )
 CLOSERS = ("Gracias", "Saludos", "Muchas gracias!", "Gracias de antemano", "Espero respuesta", "Slds")
 FOLLOW_UPS: Clauses = {
-    "variants": ("¿Y en {colour}?", "¿Y en {size}?", "¿Y el de {capacity}?", "{if_colours}¿Y de los otros tonos cuál me recomendás?"),
+    "variants": (
+        "¿Y en {colour}?",
+        "¿Y en {size}?",
+        "¿Y el de {capacity}?",
+        "{if_colours}¿Y de los otros tonos cuál me recomendás?",
+    ),
     "shipping": ("¿Y a {city}?", "¿Y cuánto tarda?", "¿Y el envío?"),
     "price": ("¿Y si llevo {qty}?", "¿Y en efectivo cuánto sería el precio?"),
     "availability": ("¿Y de esos cuántos podría llevarme?", "¿Y de ese modelo te queda mercadería?"),

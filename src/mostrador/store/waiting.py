@@ -39,8 +39,14 @@ _TOUCHED = "waiting.touched"
 def waiting_of(messages: Iterable[Any], closed: bool = False) -> tuple[int, datetime | None]:
     """(how many inbound texts wait, when the oldest of them arrived) for one conversation's messages
     (rows or anything with direction, author, external_id, external_status, status, created_at)."""
+    waiting = waiting_texts(messages, closed)
+    return len(waiting), min((at for _, at in waiting), default=None)
+
+
+def waiting_texts(messages: Iterable[Any], closed: bool = False) -> list[tuple[str, datetime]]:
+    """The inbound texts that wait, as (external id, when it arrived), in the order given."""
     if closed:
-        return 0, None
+        return []
     rows = [
         m
         for m in messages
@@ -63,10 +69,10 @@ def waiting_of(messages: Iterable[Any], closed: bool = False) -> tuple[int, date
             continue
         if m.external_id in named:
             if named[m.external_id] not in ANSWERED:
-                waiting.append(m.created_at)
+                waiting.append((m.external_id, m.created_at))
         elif last_chat_answer is None or last_chat_answer < m.created_at:
-            waiting.append(m.created_at)
-    return len(waiting), min(waiting, default=None)
+            waiting.append((m.external_id, m.created_at))
+    return waiting
 
 
 def touch(s: Session, conversation_id: int) -> None:

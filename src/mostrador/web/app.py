@@ -20,7 +20,7 @@ from mostrador.settings import Settings
 from mostrador.store import migrate
 from mostrador.users.roles import Role
 from mostrador.users.sessions import ABSOLUTE_LIFETIME
-from mostrador.web import accounts, auth, bot_settings, dashboards, inbox, intake
+from mostrador.web import accounts, auth, bot_settings, dashboards, inbox, intake, reply_templates
 from mostrador.web.body_limit import BodyLimit
 from mostrador.web.deps import (
     Forbidden,
@@ -94,7 +94,8 @@ def create_app(
     app.add_middleware(intake.IntakeEndpoint, ctx=context, writer=writer, wake=lambda: _wake_dispatcher(app))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     live = install_live(app, context)  # before the inbox's routes: /inbox/events is not a conversation
-    for router in (auth.router, accounts.router, bot_settings.router, inbox.router, dashboards.router):
+    routers = (auth, accounts, bot_settings, inbox, reply_templates, dashboards)
+    for router in (module.router for module in routers):
         app.include_router(router)
 
     @app.exception_handler(LoginRequired)

@@ -21,7 +21,7 @@ from mostrador.accounts.seller_api import SellerApi
 from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.channels.registry import CHANNELS, UnknownChannel, channel_named, default_channel
 from mostrador.conversations.outgoing import Outgoing
-from mostrador.inbox import actions, views
+from mostrador.inbox import actions, composing, views
 from mostrador.inbox.views import ThreadFilter
 from mostrador.meli import errors as meli_errors
 from mostrador.users.roles import Role
@@ -142,6 +142,8 @@ async def _conversation_page(
         draft=draft,
         reply_key=actions.new_reply_key(),
         channels=_tabs(),
+        templates=await run_in_threadpool(composing.templates_for, ctx, agent.workspace_id, thread.channel),
+        variables=thread.presentation.template_variables,
     )
 
 
@@ -290,13 +292,14 @@ async def _record_and_send(
 ) -> object:
     ctx = get_ctx(request)
     try:
+        filled = await _filled(request, agent, conversation_id, text)
         recorded = await run_in_threadpool(
             actions.reply,
             ctx,
             agent.workspace_id,
             agent.id,
             conversation_id,
-            text,
+            filled,
             in_reply_to=in_reply_to,
             reply_key=reply_key,
             files=files or (),
@@ -310,6 +313,61 @@ async def _record_and_send(
     if recorded is not None:
         failpoints.reached(ctx.settings, "reply_recorded")
         await _schedule(recorded)
+    return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+
+
+class VariablesUnavailable(actions.ReplyRefused):
+    """Mercado Libre did not give the listing or order the reply's variables come from."""
+
+
+async def _filled(request: Request, agent: CurrentUser, conversation_id: int, text: str) -> str:
+    """The reply with its variables filled from the live listing or order (`{price}` → today's price)."""
+    try:
+        return await composing.fill_variables(get_ctx(request), agent.workspace_id, conversation_id, text)
+    except LookupError as exc:
+        raise actions.ConversationNotFound(str(exc)) from exc
+    except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed) as exc:
+        raise VariablesUnavailable(
+            "Mercado Libre no dio los datos para las variables del texto; probá de nuevo o escribilos a mano."
+        ) from exc
+
+
+@router.post("/inbox/{conversation_id}/check")
+async def check(
+    request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))],
+    conversation_id: int,
+    text: str = Form(""),
+) -> object:
+    """What the guard says about the text being written (the composer asks as the agent types)."""
+    found = await run_in_threadpool(views.thread, get_ctx(request), agent.workspace_id, conversation_id)
+    if found is None:
+        raise HTTPException(404, NOT_FOUND)
+    thread, _ = found
+    result = composing.check(text, thread.channel, thread.reply_limit)
+    return page_response(request, "_check.html", agent=agent, check=result)
+
+
+@router.post("/inbox/{conversation_id}/answer-all")
+async def answer_all(
+    request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))],
+    conversation_id: int,
+    text: str = Form(...),
+) -> object:
+    """One text for every question of the thread still waiting: still one public answer each."""
+    ctx = get_ctx(request)
+    try:
+        filled = await _filled(request, agent, conversation_id, text)
+        recorded = await run_in_threadpool(
+            actions.answer_all, ctx, agent.workspace_id, agent.id, conversation_id, filled
+        )
+    except actions.ConversationNotFound as exc:
+        raise HTTPException(404, NOT_FOUND) from exc
+    except actions.ReplyRefused as exc:
+        return await _conversation_page(request, agent, conversation_id, error=str(exc), status_code=422)
+    for entry in recorded:
+        await _schedule(entry)
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
 

@@ -141,9 +141,7 @@ def plan(thread_key: str, state: dict[str, Any], name: str, form: dict[str, str]
         params["evidence"] = checked.model_dump(mode="json", exclude_none=True)
         text = f"Acción: prueba de envío ({SHIPPING_METHODS.get(str(evidence['shipping_method']), '')})."
     target = f"{thread_key}:action:{name}"
-    return ReplyPlan(
-        target_id=target, external_id=f"{ACTION_PREFIX}{name}", params=params
-    ), text
+    return ReplyPlan(target_id=target, external_id=f"{ACTION_PREFIX}{name}", params=params), text
 
 
 async def post(api: SellerApi, reply: Outgoing) -> Posted:

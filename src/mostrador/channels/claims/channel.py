@@ -21,12 +21,15 @@ from mostrador.channels.base import (
     PostRefused,
     Presentation,
     Settled,
+    ThreadRef,
     Urgent,
 )
 from mostrador.channels.claims import actions
 from mostrador.channels.claims.reading import ClaimView, Sale, read_claim, read_sale
 from mostrador.channels.claims.recording import NAME, STATE_KEY, message_key, receiver_role, record
+from mostrador.channels.sales import read_order
 from mostrador.channels.uploads import uploaded_names
+from mostrador.channels.variables import SALE_VARIABLES, sale_values
 from mostrador.context import AppContext
 from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
@@ -70,6 +73,7 @@ class ClaimsChannel:
             max_files=5,  # §9.6 gives no count; five is what one reply keeps
             max_total_bytes=5 * CLAIM_FILE_MAX_BYTES,
         ),
+        template_variables={"claim_id": "número de reclamo", **SALE_VARIABLES},
     )
 
     def workflow_key(self, topic: str, resource_id: str) -> str:
@@ -167,6 +171,11 @@ class ClaimsChannel:
 
     async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
         return await api.call(api.meli.download_claim_attachment, thread_key, filename)
+
+    async def template_values(self, api: SellerApi, thread: ThreadRef) -> dict[str, str | None]:
+        recorded = Sale.from_dict(thread.state.get("sale"))
+        sale = await read_order(api, recorded.order_id) if recorded.order_id else recorded
+        return {"claim_id": thread.key, **sale_values(sale, thread.buyer)}
 
     async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
         if reply.params.get("action"):

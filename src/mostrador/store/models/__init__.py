@@ -15,6 +15,7 @@ from mostrador.store.models.limits import ApiBudget
 from mostrador.store.models.operations import Event, SyncRun
 from mostrador.store.models.outbox import OutboxEntry, OutboxStatus, OutgoingFile
 from mostrador.store.models.people import LoginFailure, User, UserSession, Workspace
+from mostrador.store.models.templates import ReplyTemplate
 
 __all__ = [
     "Account",
@@ -35,6 +36,7 @@ __all__ = [
     "OutboxEntry",
     "OutboxStatus",
     "OutgoingFile",
+    "ReplyTemplate",
     "SyncRun",
     "UTCDateTime",
     "User",

@@ -1,0 +1,82 @@
+"""The variables agents' replies may name, per kind of thread, and their values now.
+
+Questions quote the live listing (read when the reply is sent, the same facts the bot answers from);
+post-sale messages and claims quote the purchase (order and shipment). Shipping states are said in
+words, in the thread's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mostrador.accounts.seller_api import SellerApi
+from mostrador.bot.answers import format_price
+from mostrador.bot.listing import ItemFacts
+from mostrador.channels.base import ThreadRef
+from mostrador.channels.sales import Sale
+from mostrador.meli import errors as meli_errors
+
+LISTING_VARIABLES = {
+    "title": "título de la publicación",
+    "price": "precio actual",
+    "stock": "unidades disponibles",
+    "free_shipping": "si el envío es gratis",
+    "warranty": "garantía",
+    "permalink": "enlace a la publicación",
+    "buyer": "nombre del comprador",
+}
+SALE_VARIABLES = {
+    "title": "producto comprado",
+    "order_id": "número de venta",
+    "shipping_status": "estado del envío",
+    "tracking_number": "código de seguimiento",
+    "carrier": "transporte",
+    "buyer": "nombre del comprador",
+}
+SHIPPING_WORDS = {
+    "pending": "pendiente",
+    "handling": "en preparación",
+    "ready_to_ship": "listo para despachar",
+    "shipped": "en camino",
+    "delivered": "entregado",
+    "not_delivered": "no entregado",
+    "cancelled": "cancelado",
+}
+
+
+async def listing_values(api: SellerApi, thread: ThreadRef) -> dict[str, str | None]:
+    """The listing's facts now; what Mercado Libre does not say is None."""
+    values: dict[str, str | None] = {"buyer": thread.buyer or None}
+    if not thread.item_id:
+        return values
+    try:
+        item = await api.call(api.meli.get_item, thread.item_id)
+    except (meli_errors.NotFound, meli_errors.Forbidden):
+        return values
+    raw: dict[str, Any] = item.model_dump(mode="json", by_alias=True)
+    facts = ItemFacts.from_item(raw)
+    warranty = facts.warranty_text or " ".join(x for x in (facts.warranty_type, facts.warranty_time) if x)
+    values.update(
+        title=facts.title,
+        price=format_price(facts.price, facts.currency_id) if facts.price is not None else None,
+        stock=str(facts.total_stock()) if facts.available_quantity is not None or facts.variations else None,
+        free_shipping=None
+        if facts.free_shipping is None
+        else "con envío gratis"
+        if facts.free_shipping
+        else "con envío a cargo del comprador",
+        warranty=warranty or None,
+        permalink=raw.get("permalink"),
+    )
+    return values
+
+
+def sale_values(sale: Sale, buyer: str) -> dict[str, str | None]:
+    return {
+        "title": sale.title or None,
+        "order_id": sale.order_id,
+        "shipping_status": SHIPPING_WORDS.get(sale.shipment_status or "", sale.shipment_status),
+        "tracking_number": sale.tracking_number,
+        "carrier": sale.carrier,
+        "buyer": sale.buyer_nickname or buyer or None,
+    }
