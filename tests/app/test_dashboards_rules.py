@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mostrador.dashboards import calendar, facts, histogram, reputation, words
+from mostrador.conversations import calendar
+from mostrador.dashboards import facts, histogram, reputation, words
 from mostrador.dashboards.filters import Filters, UnknownAccount, parse
 from mostrador.dashboards.tables import SHARE, TEXT, Column, Table
 

@@ -127,6 +127,9 @@ class Presentation:
     files: FileRules | None = None  # what files a reply may carry; None: text only
     # Variables a reply may name, filled when it is sent (`{price}` → the live price): name → what it is.
     template_variables: dict[str, str] = field(default_factory=dict)
+    # Business seconds a buyer's text may wait for a reply before its thread is overdue (None: no clock;
+    # claims have Mercado Libre's own due dates instead). Counted in the account's business hours.
+    reply_window_s: float | None = None
 
 
 @dataclass(frozen=True)

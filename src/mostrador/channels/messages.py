@@ -109,6 +109,7 @@ class MessagesChannel:
             max_total_bytes=MESSAGE_FILE_MAX_BYTES,
         ),
         template_variables=SALE_VARIABLES,
+        reply_window_s=8 * 3600,  # Mercado Libre's post-sale reply window: 8 business hours
     )
 
     def workflow_key(self, topic: str, resource_id: str) -> str:

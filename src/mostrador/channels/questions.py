@@ -72,6 +72,7 @@ class QuestionsChannel:
         bot_filter=True,
         state_key=question_actions.STATE_KEY,  # whether the buyer is blocked from asking
         template_variables=LISTING_VARIABLES,
+        reply_window_s=3600,  # our target: an unanswered question is a lost sale
     )
 
     def workflow_key(self, topic: str, resource_id: str) -> str:

@@ -11,7 +11,8 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from mostrador.dashboards import calendar, histogram
+from mostrador.conversations import calendar
+from mostrador.dashboards import histogram
 from mostrador.dashboards.filters import Filters, parse
 from mostrador.dashboards.histogram import Percentile
 from mostrador.dashboards.tables import Table

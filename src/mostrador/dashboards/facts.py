@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from mostrador.conversations.calendar import Hours, add_business_time, local_day
 from mostrador.conversations.service import STATE_AUTHOR
 from mostrador.dashboards import words
-from mostrador.dashboards.calendar import Hours, add_business_time, local_day
 
 ANSWER_PREFIX = "answer:"
 SENT = "sent"

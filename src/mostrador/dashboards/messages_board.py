@@ -16,7 +16,8 @@ from dataclasses import replace
 from typing import Any
 
 from mostrador.context import AppContext
-from mostrador.dashboards import calendar, charts, rollups
+from mostrador.conversations import calendar
+from mostrador.dashboards import charts, rollups
 from mostrador.dashboards.board import (
     Board,
     Chart,

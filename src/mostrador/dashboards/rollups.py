@@ -34,7 +34,8 @@ from sqlalchemy.orm import Session
 
 from mostrador.channels.registry import CHANNELS
 from mostrador.context import AppContext
-from mostrador.dashboards import aggregate, calendar, facts
+from mostrador.conversations import calendar
+from mostrador.dashboards import aggregate, facts
 from mostrador.store import dashboards as store
 from mostrador.store.db import transaction
 from mostrador.store.models import utcnow

@@ -12,6 +12,7 @@ from typing import Any
 from mostrador.channels.base import ActionOffer, Channel, Presentation, Urgent
 from mostrador.channels.registry import CHANNELS, channel_named
 from mostrador.context import AppContext
+from mostrador.conversations import calendar
 from mostrador.conversations import service as conv_service
 from mostrador.inbox import words
 from mostrador.outbox.failures import handoff_label
@@ -119,6 +120,9 @@ class ThreadView:
     actions: list[ActionOffer] = field(default_factory=list)  # what a person may do besides writing
     related_id: int | None = None  # a conversation this one is about (a claim's purchase chat)
     activity: list[MessageView] = field(default_factory=list)  # actions people took (answers layout)
+    waiting_since: datetime | None = None  # the oldest buyer text still waiting
+    reply_due: datetime | None = None  # when the channel's reply window runs out (business hours)
+    overdue: bool = False
 
     @property
     def layout(self) -> str:
@@ -214,14 +218,59 @@ def _actions_taken(conv: Conversation, sends: dict[int, SendState]) -> list[Mess
     return [m for m in _messages(conv, sends) if m.external_id.startswith(ACTION_PREFIX)]
 
 
+@dataclass(frozen=True)
+class AccountShown:
+    nickname: str
+    site_id: str
+    hours: calendar.Hours  # its business hours: the reply clocks run in them
+
+
+def _shown(account: Account) -> AccountShown:
+    return AccountShown(
+        account.nickname, account.site_id, calendar.business_hours(account.bot_config, account.site_id)
+    )
+
+
+UNKNOWN_ACCOUNT = AccountShown("?", "MLA", calendar.business_hours(None, "MLA"))
+
+
+def reply_due(conv: Conversation, hours: calendar.Hours) -> datetime | None:
+    """When the thread's oldest waiting text runs out of its channel's reply window (None: no clock)."""
+    window = channel_named(conv.channel).presentation.reply_window_s
+    if window is None or conv.waiting_since is None or conv.status == "closed":
+        return None
+    return calendar.add_business_time(conv.waiting_since, window, hours)
+
+
+def overdue_cutoffs(
+    accounts: dict[int, AccountShown], channel: str, now: datetime
+) -> tuple[tuple[tuple[int, ...], datetime], ...]:
+    """(account ids, cutoff) groups: a thread of the channel waiting since before its account's cutoff
+    is overdue now. Accounts with the same business hours share one group."""
+    window = channel_named(channel).presentation.reply_window_s
+    if window is None:
+        return ()
+    by_hours: dict[calendar.Hours, list[int]] = {}
+    for account_id, shown in accounts.items():
+        by_hours.setdefault(shown.hours, []).append(account_id)
+    return tuple(
+        (tuple(ids), calendar.subtract_business_time(now, window, hours)) for hours, ids in by_hours.items()
+    )
+
+
 def _view(
-    conv: Conversation, accounts: dict[int, tuple[str, str]], sends: dict[int, SendState]
+    conv: Conversation,
+    accounts: dict[int, AccountShown],
+    sends: dict[int, SendState],
+    now: datetime | None = None,
 ) -> ThreadView:
-    nickname, site_id = accounts.get(conv.account_id, ("?", "MLA"))
+    account = accounts.get(conv.account_id, UNKNOWN_ACCOUNT)
+    nickname, site_id = account.nickname, account.site_id
     channel: Channel = channel_named(conv.channel)
     shown = channel.presentation
     chat = shown.layout == "chat"
     state = conv_service.state_of(conv, shown.state_key) if shown.state_key else {}
+    due = reply_due(conv, account.hours)
     return ThreadView(
         id=conv.id,
         channel=conv.channel,
@@ -246,6 +295,9 @@ def _view(
         reply_refusal=channel.reply_refusal(state),
         reply_limit=channel.reply_limit,
         actions=channel.actions(state),
+        waiting_since=conv.waiting_since if conv.status != "closed" else None,
+        reply_due=due,
+        overdue=due is not None and due < (now or utcnow()),
     )
 
 
@@ -274,16 +326,27 @@ class InboxPage:
     accounts: list[tuple[int, str]]  # (account id, nickname) to filter by
 
 
-def inbox_page(ctx: AppContext, workspace_id: int, f: ThreadFilter, page: int = 1) -> InboxPage:
+def inbox_page(
+    ctx: AppContext,
+    workspace_id: int,
+    f: ThreadFilter,
+    page: int = 1,
+    overdue_only: bool = False,
+    now: datetime | None = None,
+) -> InboxPage:
     """The workspace's threads matching `f`, waiting ones first (the longest waiting first); on the
-    first page of an unfiltered list, threads due within a day (a claim's deadline) above them all."""
+    first page of an unfiltered list, threads due within a day (a claim's deadline) above them all.
+    `overdue_only`: threads whose reply window ran out (in their account's business hours)."""
     page = max(1, page)
+    now = now or utcnow()
     with transaction(ctx.sessions) as s:
+        accounts = {a.id: _shown(a) for a in accounts_store.accounts_of(s, workspace_id)}
+        if overdue_only and f.channel:
+            f = replace(f, overdue=overdue_cutoffs(accounts, f.channel, now))
         urgent_ids: list[int] = []
-        if page == 1 and f.status in (None, "waiting") and not f.search and f.channel:
-            due = channel_named(f.channel).urgent(s, workspace_id, utcnow() + URGENT_WITHIN)
+        if page == 1 and f.status in (None, "waiting") and not f.search and f.channel and f.overdue is None:
+            due = channel_named(f.channel).urgent(s, workspace_id, now + URGENT_WITHIN)
             urgent_ids = [u.conversation_id for u in due]
-        accounts = {a.id: (a.nickname, a.site_id) for a in accounts_store.accounts_of(s, workspace_id)}
         paged = replace(f, exclude_ids=tuple(urgent_ids)) if urgent_ids else f
         convs, total = conversations_store.threads_page(
             s, workspace_id, paged, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE
@@ -291,8 +354,9 @@ def inbox_page(ctx: AppContext, workspace_id: int, f: ThreadFilter, page: int = 
         on_top = list(conversations_store.threads_by_id(s, workspace_id, urgent_ids))
         shown = [*on_top, *convs]
         sends = _send_states(list(outbox_store.entries_of(s, [c.id for c in shown])))
-        views = [_view(c, accounts, sends) for c in shown]
-        waiting = conversations_store.waiting_counts(s, workspace_id)
+        views = [_view(c, accounts, sends, now) for c in shown]
+        cutoffs = {c.name: overdue_cutoffs(accounts, c.name, now) for c in CHANNELS}
+        waiting = conversations_store.waiting_counts(s, workspace_id, cutoffs)
         items = conversations_store.items_of(s, workspace_id, f.channel)
     on_top_views = sorted(views[: len(on_top)], key=lambda v: v.due_date or utcnow())
     total += len(on_top)
@@ -303,7 +367,7 @@ def inbox_page(ctx: AppContext, workspace_id: int, f: ThreadFilter, page: int = 
         pages=max(1, -(-total // PAGE_SIZE)),
         waiting=waiting,
         items=items,
-        accounts=sorted(((i, nick) for i, (nick, _) in accounts.items()), key=lambda a: a[1]),
+        accounts=sorted(((i, a.nickname) for i, a in accounts.items()), key=lambda a: a[1]),
     )
 
 
@@ -322,7 +386,7 @@ def thread(ctx: AppContext, workspace_id: int, conversation_id: int) -> tuple[Th
         account = s.get(Account, conv.account_id)
         assert account is not None
         sends = _send_states(list(outbox_store.entries_of(s, [conv.id])))
-        view = _view(conv, {account.id: (account.nickname, account.site_id)}, sends)
+        view = _view(conv, {account.id: _shown(account)}, sends)
         related = view.state.get("related") if isinstance(view.state.get("related"), dict) else None
         if related and related.get("channel") and related.get("key"):
             other = conversations_store.conversation_by_key(

@@ -215,17 +215,25 @@ def threads_by_id(s: Session, workspace_id: int, ids: Sequence[int]) -> Sequence
 
 
 def waiting_counts(
-    s: Session, workspace_id: int, overdue: tuple[tuple[tuple[int, ...], datetime], ...] | None = None
+    s: Session,
+    workspace_id: int,
+    overdue: dict[str, tuple[tuple[tuple[int, ...], datetime], ...]] | None = None,
 ) -> dict[str, tuple[int, int]]:
-    """Per channel: (threads waiting, of which overdue) — the tabs' badges."""
+    """Per channel: (threads waiting, of which overdue) — the tabs' badges. `overdue` holds, per
+    channel, (account ids, cutoff) groups: waiting since before its account's cutoff is overdue."""
     waiting = and_(
         Conversation.workspace_id == workspace_id,
         Conversation.waiting_count > 0,
         Conversation.status != "closed",
     )
     groups = [
-        and_(Conversation.account_id.in_(ids), Conversation.waiting_since < cut)
-        for ids, cut in overdue or ()
+        and_(
+            Conversation.channel == channel,
+            Conversation.account_id.in_(ids),
+            Conversation.waiting_since < cut,
+        )
+        for channel, cutoffs in (overdue or {}).items()
+        for ids, cut in cutoffs
         if ids
     ]
     late = func.sum(case((or_(*groups), 1), else_=0)) if groups else literal(0)

@@ -81,9 +81,10 @@ def since(value: datetime | None, start: datetime | None) -> str:
     return duration((value - start).total_seconds())
 
 
-def urgency(value: datetime | None, now: datetime | None = None) -> str:
-    """A CSS class for a due date: `due-over` once passed, `due-soon` within a day, else `due-later`."""
+def urgency(value: datetime | None, now: datetime | None = None, soon: float = 86_400) -> str:
+    """A CSS class for a due date: `due-over` once passed, `due-soon` within `soon` seconds (a day),
+    else `due-later`."""
     if value is None:
         return ""
     left = (value - (now or datetime.now(value.tzinfo))).total_seconds()
-    return "due-over" if left < 0 else "due-soon" if left < 86_400 else "due-later"
+    return "due-over" if left < 0 else "due-soon" if left < soon else "due-later"

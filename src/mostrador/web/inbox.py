@@ -60,6 +60,7 @@ async def inbox(
     answered_by: str | None = None,
     q: str | None = None,
     page: str | None = None,
+    overdue: str | None = None,
 ) -> object:
     """A channel's threads: waiting ones first, filtered, searched and paged (unknown values are
     ignored, never an error: these come from links and the filter form)."""
@@ -78,7 +79,10 @@ async def inbox(
         search=search,
     )
     number = int(page) if page and page.isdigit() and 0 < int(page) < 100_000 else 1
-    found = await run_in_threadpool(views.inbox_page, get_ctx(request), agent.workspace_id, filters, number)
+    overdue_only = overdue == "1" and shown.presentation.reply_window_s is not None
+    found = await run_in_threadpool(
+        views.inbox_page, get_ctx(request), agent.workspace_id, filters, number, overdue_only
+    )
     template = "_threads.html" if request.headers.get("hx-request") else "inbox.html"
     query = {
         k: v
@@ -90,6 +94,7 @@ async def inbox(
             "status": filters.status,
             "answered_by": filters.answered_by,
             "q": search,
+            "overdue": "1" if overdue_only else None,
         }.items()
         if v
     }
@@ -104,6 +109,7 @@ async def inbox(
         statuses=STATUSES,
         answered_by=ANSWERED_BY,
         owner=filters.owner,
+        overdue=overdue_only,
         channel=shown.name,
         presentation=shown.presentation,
         channels=_tabs(),

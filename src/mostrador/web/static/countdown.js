@@ -12,7 +12,8 @@
       var left = (Date.parse(el.getAttribute("data-due")) - Date.now()) / 1000;
       el.textContent = words(Math.round(left));
       el.classList.remove("due-over", "due-soon", "due-later");
-      el.classList.add(left < 0 ? "due-over" : left < 86400 ? "due-soon" : "due-later");
+      var soon = Number(el.getAttribute("data-soon")) || 86400; // a reply clock: a quarter of its window
+      el.classList.add(left < 0 ? "due-over" : left < soon ? "due-soon" : "due-later");
     });
   }
   document.addEventListener("DOMContentLoaded", tick);

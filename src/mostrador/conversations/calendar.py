@@ -1,4 +1,4 @@
-"""Days and business hours as a seller counts them.
+"""Days and business hours as a seller counts them: the inbox's reply clocks and the dashboards' days.
 
 Figures are grouped by the account's local calendar day (its site's main time zone), and the reply
 window of post-sale messages is counted in business hours: the account's `business_hours` from its
@@ -104,4 +104,21 @@ def add_business_time(start: datetime, seconds: float, hours: Hours) -> datetime
                 return (begins + remaining).astimezone(UTC)
             remaining -= ends - begins
         day += timedelta(days=1)
+    raise ValueError("business hours with no opening time in a year")
+
+
+def subtract_business_time(end: datetime, seconds: float, hours: Hours) -> datetime:
+    """The latest instant from which `seconds` of business time have passed by `end`: a thread waiting
+    since before it has run out of its reply window."""
+    remaining = timedelta(seconds=seconds)
+    day = end.astimezone(hours.zone).date()
+    for _ in range(SEARCH_DAYS):
+        for begins, ends in reversed(hours.ranges(day)):
+            ends = min(ends, end)
+            if ends <= begins:
+                continue
+            if ends - begins >= remaining:
+                return (ends - remaining).astimezone(UTC)
+            remaining -= ends - begins
+        day -= timedelta(days=1)
     raise ValueError("business hours with no opening time in a year")
