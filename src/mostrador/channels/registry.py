@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from mostrador.channels.base import Channel
 from mostrador.channels.claims import ClaimsChannel
+from mostrador.channels.messages import NAME as PACK_CHANNEL
 from mostrador.channels.messages import MessagesChannel
 from mostrador.channels.questions import QuestionsChannel
 from mostrador.meli import topics
@@ -19,6 +20,8 @@ from mostrador.meli import topics
 CHANNELS: tuple[Channel, ...] = (QuestionsChannel(), MessagesChannel(), ClaimsChannel())
 
 _BY_NAME: dict[str, Channel] = {c.name: c for c in CHANNELS}
+PACK_CHANNEL_NAME: str = PACK_CHANNEL
+"""The channel whose threads are a purchase's (pack's) post-sale conversation, keyed by the pack id."""
 _BY_TOPIC: dict[str, Channel] = {topic: c for c in CHANNELS for topic in c.topics}
 
 TOPICS: tuple[str, ...] = tuple(_BY_TOPIC)

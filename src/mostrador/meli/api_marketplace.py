@@ -146,11 +146,19 @@ class MarketplaceApi(Requester):
         return await self.get_model(models.Order, f"/orders/{path_segment(order_id)}", token=token)
 
     async def search_orders(
-        self, token: str, seller_id: int | str, status: str | None = None, offset: int = 0, limit: int = 50
+        self,
+        token: str,
+        seller_id: int | str,
+        status: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+        q: str | None = None,
     ) -> models.OrderSearch:
-        """A seller's orders, newest first by close date (§7.2)."""
+        """A seller's orders, newest first by close date (§7.2); `q`: an order id, item id, part of the
+        item title, or the buyer's nickname."""
         params = {
             "seller": seller_id,
+            "q": q,
             "order.status": status,
             "sort": "date_desc",
             "offset": offset,

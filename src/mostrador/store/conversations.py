@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, false, func, literal, or_, select
+from sqlalchemy import Select, and_, case, exists, false, func, literal, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from mostrador.store import waiting
@@ -339,3 +339,37 @@ def conversation_states(
         )
     )
     return {external_key: dict(meta or {}) for external_key, meta in s.execute(stmt)}
+
+
+def buyer_threads(
+    s: Session, account_id: int, buyer_id: str, exclude_id: int, limit: int = 10
+) -> Sequence[Conversation]:
+    """The account's other conversations with the buyer whose Mercado Libre id is `buyer_id` (any
+    channel), newest first."""
+    contacts = select(ContactIdentity.contact_id).where(
+        ContactIdentity.account_id == account_id, ContactIdentity.external_id == buyer_id
+    )
+    return s.scalars(
+        select(Conversation)
+        .where(
+            Conversation.account_id == account_id,
+            Conversation.contact_id.in_(contacts),
+            Conversation.id != exclude_id,
+        )
+        .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def name_buyer(s: Session, account_id: int, buyer_id: str, nickname: str, placeholder_prefix: str) -> int:
+    """Give the buyer's contacts of this account their Mercado Libre nickname where they still carry a
+    placeholder name; how many changed."""
+    contacts = select(ContactIdentity.contact_id).where(
+        ContactIdentity.account_id == account_id, ContactIdentity.external_id == buyer_id
+    )
+    changed = s.execute(
+        update(Contact)
+        .where(Contact.id.in_(contacts), Contact.display_name.startswith(placeholder_prefix, autoescape=True))
+        .values(display_name=nickname)
+    )
+    return int(changed.rowcount or 0)  # type: ignore[attr-defined]

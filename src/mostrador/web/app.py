@@ -79,6 +79,7 @@ def create_app(
     app.state.ctx = context
     app.state.templates = build_templates()
     app.state.listings = {}  # (account, item) -> (read at, listing): the inbox side panel's cache
+    app.state.buyers = {}  # (account, buyer) -> (read at, LiveBuyer): the side panel's buyer cache
     assert settings.secret_key is not None
     app.add_middleware(
         SessionMiddleware,

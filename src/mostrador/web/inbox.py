@@ -21,7 +21,7 @@ from mostrador.accounts.seller_api import SellerApi
 from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.channels.registry import CHANNELS, UnknownChannel, channel_named, default_channel
 from mostrador.conversations.outgoing import Outgoing
-from mostrador.inbox import actions, composing, views
+from mostrador.inbox import actions, composing, panel, views
 from mostrador.inbox.views import ThreadFilter
 from mostrador.meli import errors as meli_errors
 from mostrador.users.roles import Role
@@ -137,6 +137,7 @@ async def _conversation_page(
         raise HTTPException(404, NOT_FOUND)
     thread, account = found
     listing = await _listing(request, account.id, thread.item_id) if status_code == 200 else None
+    buyer = await _buyer(request, agent, conversation_id) if status_code == 200 else None
     return page_response(
         request,
         "conversation.html",
@@ -144,6 +145,8 @@ async def _conversation_page(
         agent=agent,
         thread=thread,
         listing=listing,
+        buyer=buyer,
+        seller=(account.nickname, account.meli_user_id),
         error=error,
         draft=draft,
         reply_key=actions.new_reply_key(),
@@ -385,6 +388,31 @@ async def _schedule(reply: Outgoing) -> None:
     except (dbos.error.DBOSException, SQLAlchemyError, RuntimeNotStarted):
         # The queue's database is busy or down, or no DBOS runs here: the reply is recorded either way.
         log.warning("scheduling reply %s failed; the outbox re-drive will send it", reply.id, exc_info=True)
+
+
+async def _buyer(request: Request, agent: CurrentUser, conversation_id: int) -> panel.BuyerPanel | None:
+    """The buyer panel: our conversations with them, and their nickname and orders read live (cached
+    like the listing, bounded by the same wait)."""
+    ctx = get_ctx(request)
+    found = await run_in_threadpool(panel.local_panel, ctx, agent.workspace_id, conversation_id)
+    if found is None:
+        return None
+    shown, account = found
+    if not shown.buyer_id:
+        return shown
+    cache: dict[tuple[int, str], tuple[float, panel.LiveBuyer]] = request.app.state.buyers
+    now = time.monotonic()
+    hit = cache.get((account.id, shown.buyer_id))
+    if hit is not None and now - hit[0] < LISTING_TTL_S:
+        live = hit[1]
+    else:
+        live = await panel.read_buyer(ctx, account.id, account.meli_user_id, shown.buyer_id, LISTING_WAIT_S)
+        if live.orders is not None:  # what failed is asked again next time
+            if len(cache) > 2_000:
+                for key in sorted(cache, key=lambda k: cache[k][0])[:1_000]:
+                    cache.pop(key, None)
+            cache[(account.id, shown.buyer_id)] = (now, live)
+    return await run_in_threadpool(panel.complete, ctx, shown, account.id, live)
 
 
 LISTING_TTL_S = 60.0  # the side panel's listing: fresh enough to answer from, cheap on Mercado Libre's budget
