@@ -18,6 +18,7 @@ from mostrador.inbox import words
 from mostrador.outbox.failures import handoff_label
 from mostrador.store import accounts as accounts_store
 from mostrador.store import conversations as conversations_store
+from mostrador.store import learning as learning_store
 from mostrador.store import outbox as outbox_store
 from mostrador.store.conversations import ThreadFilter
 from mostrador.store.db import transaction
@@ -62,6 +63,7 @@ class QuestionView:
     send: SendState | None = None
     parts: list[tuple[str, str]] = field(default_factory=list)  # (intent in words, the text it produced)
     bot_scores: dict[str, float] = field(default_factory=dict)
+    taught: list[str] | None = None  # the intents a person confirmed (the bot learns them)
 
     @property
     def intent_words(self) -> list[str]:
@@ -216,6 +218,11 @@ def _messages(conv: Conversation, sends: dict[int, SendState]) -> list[MessageVi
 
 def _actions_taken(conv: Conversation, sends: dict[int, SendState]) -> list[MessageView]:
     return [m for m in _messages(conv, sends) if m.external_id.startswith(ACTION_PREFIX)]
+
+
+# Every intent, in the agent's words, for the form that teaches the bot (the labelling rules of
+# intents.md are checked when it is posted).
+INTENT_CHOICES: list[tuple[str, str]] = list(words.INTENTS.items())
 
 
 @dataclass(frozen=True)
@@ -387,6 +394,9 @@ def thread(ctx: AppContext, workspace_id: int, conversation_id: int) -> tuple[Th
         assert account is not None
         sends = _send_states(list(outbox_store.entries_of(s, [conv.id])))
         view = _view(conv, {account.id: _shown(account)}, sends)
+        taught = learning_store.taught_in(s, conv.id)
+        for q in view.questions:
+            q.taught = taught.get(q.question_id)
         related = view.state.get("related") if isinstance(view.state.get("related"), dict) else None
         if related and related.get("channel") and related.get("key"):
             other = conversations_store.conversation_by_key(

@@ -68,6 +68,16 @@ def examples_of(s: Session, account_id: int) -> Sequence[BotExample]:
     ).all()
 
 
+def taught_in(s: Session, conversation_id: int) -> dict[str, list[str]]:
+    """The intents the team confirmed for questions of one conversation: question id -> intents."""
+    rows = s.execute(
+        select(BotExample.question_id, BotExample.intents).where(
+            BotExample.conversation_id == conversation_id
+        )
+    )
+    return {question_id: list(intents) for question_id, intents in rows}
+
+
 def example_in_workspace(s: Session, workspace_id: int, example_id: int) -> BotExample | None:
     example = s.get(BotExample, example_id)
     return example if example is not None and example.workspace_id == workspace_id else None

@@ -21,12 +21,13 @@ from mostrador.accounts.seller_api import SellerApi
 from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.channels.registry import CHANNELS, UnknownChannel, channel_named, default_channel
 from mostrador.conversations.outgoing import Outgoing
-from mostrador.inbox import actions, composing, panel, views
+from mostrador.inbox import actions, composing, learning, panel, views
 from mostrador.inbox.views import ThreadFilter
 from mostrador.meli import errors as meli_errors
 from mostrador.users.roles import Role
 from mostrador.web.deps import CurrentUser, get_ctx, requires
 from mostrador.web.deps import page as page_response
+from mostrador.workflows import learning as learning_workflows
 from mostrador.workflows import outbox
 from mostrador.workflows.runtime import RuntimeNotStarted
 
@@ -152,6 +153,7 @@ async def _conversation_page(
         reply_key=actions.new_reply_key(),
         channels=_tabs(),
         templates=await run_in_threadpool(composing.templates_for, ctx, agent.workspace_id, thread.channel),
+        intent_choices=views.INTENT_CHOICES,
         variables=thread.presentation.template_variables,
     )
 
@@ -355,6 +357,46 @@ async def check(
     thread, _ = found
     result = composing.check(text, thread.channel, thread.reply_limit)
     return page_response(request, "_check.html", agent=agent, check=result)
+
+
+@router.post("/inbox/{conversation_id}/intents")
+async def confirm_intents(
+    request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))],
+    conversation_id: int,
+    question_id: str = Form(""),
+    intents: list[str] = Form([]),
+) -> object:
+    """An agent says what a question asks (the boxes ticked): the account's bot learns it as an example
+    and retrains in the background. The same answer again changes nothing."""
+    try:
+        confirmed = await run_in_threadpool(
+            learning.confirm_intents,
+            get_ctx(request),
+            agent.workspace_id,
+            agent.id,
+            conversation_id,
+            question_id,
+            intents,
+        )
+    except learning.ConversationNotFound as exc:
+        raise HTTPException(404, NOT_FOUND) from exc
+    except learning.QuestionNotFound:
+        error = "Solo se le enseña al bot con preguntas que él leyó."
+        return await _conversation_page(request, agent, conversation_id, error=error, status_code=422)
+    except learning.InvalidExample as exc:
+        said = str(exc)
+        error = (
+            "Elegí al menos un tema."
+            if said.startswith("choose")
+            else "«Saludo» y «otro tema» van solos, sin otros temas."
+            if said.startswith("greeting")
+            else "Ese tema no existe."
+        )
+        return await _conversation_page(request, agent, conversation_id, error=error, status_code=422)
+    if confirmed.changed:
+        await learning_workflows.schedule_quietly(confirmed.account_id, confirmed.revision)
+    return RedirectResponse(f"/inbox/{conversation_id}#q-{question_id}", status_code=303)
 
 
 @router.post("/inbox/{conversation_id}/answer-all")
