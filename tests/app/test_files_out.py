@@ -257,6 +257,9 @@ def test_the_reply_form_takes_files_and_a_thread_s_files_open_only_for_its_works
             assert 'enctype="multipart/form-data"' in page.text and 'name="files"' in page.text
             link = re.search(r'href="(/inbox/\d+/files/[^"]+)"', page.text)
             assert link is not None and "caja rota.jpg" in page.text
+            # An image is shown inline, as a thumbnail that opens the full picture.
+            assert f'<a href="{link.group(1)}" target="_blank" rel="noopener" class="thumb"' in page.text
+            assert f'<img src="{link.group(1)}" alt="caja rota.jpg"' in page.text
             got = await ana.get(link.group(1))
             assert got.status_code == 200 and got.content == JPEG
             assert got.headers["content-type"] == "image/jpeg"
@@ -318,5 +321,24 @@ def test_bodies_too_large_are_refused_before_they_are_read(ctx: Any, agent_email
             assert streamed.status_code == 413
             small = await client.post("/login", data={"email": "a@b.c", "password": "x"})
             assert small.status_code != 413
+
+    asyncio.run(go())
+
+
+def test_a_hostile_file_name_is_shown_as_text(postsale: Connected, market: Market, agent: int) -> None:
+    order = market.sale("Lámpara")
+    hostile = '<img src=x onerror="alert(1)">.jpg'
+    photo = market.buyer_uploads(order, hostile, JPEG)
+    ingest_topic(postsale, "messages", market.buyer_writes(order, "<b>mirá</b>", attachments=[photo])["id"])
+    thread = thread_of(postsale, "messages", market.pack_of(order))
+
+    async def go() -> None:
+        app = create_app(postsale.ctx.settings, postsale.ctx, durable=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as ana:
+            await _logged_in(ana, "ana@example.com")
+            page = (await ana.get(f"/inbox/{thread.id}")).text
+            assert 'onerror="alert(1)"' not in page and "<b>mirá</b>" not in page
+            assert "&lt;b&gt;mirá&lt;/b&gt;" in page
+            assert 'alt="&lt;img src=x onerror=' in page and ">&lt;img src=x onerror=" in page
 
     asyncio.run(go())
