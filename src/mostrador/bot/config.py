@@ -74,6 +74,8 @@ class BotConfig(BaseModel):
     claim_rules: list[ClaimRule] = Field(
         default_factory=lambda: [ClaimRule.model_validate(r) for r in DEFAULT_CLAIM_RULES]
     )
+    # The post-sale bot (bot/postsale.py): off unless the seller turns it on; then it follows `mode`.
+    post_sale: bool = False
 
     @field_validator("enabled_intents")
     @classmethod
