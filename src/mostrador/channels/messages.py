@@ -4,8 +4,9 @@ A `messages` notification carries a bare message id (§4.2). Ingest reads that m
 seller's own token, finds its pack, and reads the whole thread without marking it read (§8.1: a plain
 GET marks it read; a background sync must not hide unread messages from the seller). Each message is
 recorded once, with its attachments' metadata and its moderation; the thread's blocked/active status
-(§8.6) is kept as the conversation's state. There is no bot after the sale: when the buyer wrote
-last, the thread is handed to an agent.
+(§8.6) is kept as the conversation's state. When the buyer wrote last, the post-sale bot
+(`postsale_bot.py`, if the account turned it on) answers "where is my purchase" from the live
+shipment, or the thread is handed to an agent.
 
 Replies (350 characters, §8.3) go to the buyer of the pack. A 5xx or a timeout on the POST is never
 retried blindly (the message may be out): after such an attempt the thread is read first, and a seller
@@ -17,12 +18,14 @@ from __future__ import annotations
 import asyncio
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from mostrador.accounts.seller_api import SellerApi
+from mostrador.bot.postsale import Shipping
+from mostrador.channels import postsale_bot
 from mostrador.channels.base import (
     IN_FLIGHT_GRACE,
     REFUSALS,
@@ -101,7 +104,7 @@ class MessagesChannel:
         layout="chat",
         state_key=STATE_KEY,
         reply_label="Mensaje al comprador",
-        handoff_reasons={"post_sale_message": "el comprador escribió"},
+        handoff_reasons={"post_sale_message": "el comprador escribió", **postsale_bot.HANDOFF_REASONS},
         files=FileRules(
             kinds=MESSAGE_FILE_TYPES,
             max_bytes=MESSAGE_FILE_MAX_BYTES,
@@ -140,7 +143,9 @@ class MessagesChannel:
         sale = None
         if not await asyncio.to_thread(_known, ctx, api.account_id, pack_id):
             sale = await _sale(api, pack_id)
-        return await asyncio.to_thread(_record, ctx, api.account_id, thread, sale)
+        shipping = await _shipping_for_bot(ctx, api, thread)
+        lease_until = utcnow() + timedelta(seconds=ctx.settings.outbox_lease_s)
+        return await asyncio.to_thread(_record, ctx, api.account_id, thread, sale, shipping, lease_until)
 
     # ---- replies ------------------------------------------------------------------------------------
     def reply_refusal(self, state: dict[str, Any]) -> str | None:
@@ -287,7 +292,26 @@ async def _sale(api: SellerApi, pack_id: str) -> Sale:
     return Sale(item.title or "", item.id)
 
 
+async def _shipping_for_bot(ctx: AppContext, api: SellerApi, thread: PackThread) -> Shipping | None:
+    """The shipment now, read only when the post-sale bot will answer a new buyer message with it (reads
+    stay outside the recording transaction)."""
+    ordered = sorted(thread.messages, key=message_date)
+    turn = postsale_bot.buyer_turn(ordered, api.seller_id)
+    if turn is None or not postsale_bot.is_on(api.account):
+        return None
+    seen = await asyncio.to_thread(_recorded, ctx, api.account_id, turn.message_ids)
+    new = postsale_bot.buyer_turn(ordered, api.seller_id, set(turn.message_ids) - seen)
+    if new is None or new.last_id != turn.last_id or not postsale_bot.asks_where(api.account, new):
+        return None  # nothing new from the buyer (a repeated notification), or not about the shipment
+    return await postsale_bot.read_shipping(api, thread.pack_id)
+
+
 # ---- synchronous parts -------------------------------------------------------------------------
+def _recorded(ctx: AppContext, account_id: int, message_ids: list[str]) -> set[str]:
+    with transaction(ctx.sessions) as s:
+        return conversations_store.recorded_external_ids(s, account_id, NAME, "in", message_ids)
+
+
 def _known(ctx: AppContext, account_id: int, pack_id: str) -> bool:
     with transaction(ctx.sessions) as s:
         return conversations_store.conversation_exists(s, account_id, NAME, pack_id)
@@ -358,7 +382,14 @@ def _pack_state(status: ConversationStatus | None) -> tuple[str, dict[str, Any]]
     return "Conversación activa", state
 
 
-def _record(ctx: AppContext, account_id: int, thread: PackThread, sale: Sale | None) -> Plan:
+def _record(
+    ctx: AppContext,
+    account_id: int,
+    thread: PackThread,
+    sale: Sale | None,
+    shipping: Shipping | None = None,
+    lease_until: datetime | None = None,
+) -> Plan:
     with transaction(ctx.sessions) as s:
         account = s.get(Account, account_id)
         assert account is not None
@@ -383,18 +414,34 @@ def _record(ctx: AppContext, account_id: int, thread: PackThread, sale: Sale | N
             elif _record_buyer_message(s, conversation, m, known.get(("in", m.id))):
                 new_inbound.add(m.id)
         summary, state = _pack_state(thread.status)
+        turn = postsale_bot.buyer_turn(ordered, seller_id)
+        kept = postsale_bot.kept_suggestion(conv.state_of(conversation, STATE_KEY), turn)
+        if kept is not None:
+            state["suggested_reply"] = kept
+        new_turn = postsale_bot.buyer_turn(ordered, seller_id, new_inbound)
+        plan = None
+        if new_turn is not None and turn is not None and new_turn.last_id == turn.last_id:
+            plan = postsale_bot.respond(
+                s, account, conversation, new_turn, buyer, shipping, state, lease_until or utcnow(), utcnow()
+            )
         conv.record_state(s, conversation, STATE_KEY, summary, state)
+        if plan is not None:
+            return plan
         last = ordered[-1] if ordered else None
         buyer_wrote_last = last is not None and last.sender_id != seller_id
-        if buyer_wrote_last and (
-            (last is not None and last.id in new_inbound)
-            or conversation.owner != "agent"
-            or conversation.status == "closed"
+        if (
+            buyer_wrote_last
+            and not postsale_bot.answered(s, conversation, turn)
+            and (
+                (last is not None and last.id in new_inbound)
+                or conversation.owner != "agent"
+                or conversation.status == "closed"
+            )
         ):
-            # §8: no bot answers after the sale; a person replies within the 350-character rule.
+            # A person replies within the 350-character rule (the bot was off, or stays out now).
             conv.hand_off(s, conversation, "post_sale_message")
             return Plan("handed_off", detail=f"{len(new_inbound)} new buyer message(s)")
-        if conversation.owner != "agent":
+        if conversation.owner != "agent" and postsale_bot.person_wrote(s, conversation):
             conversation.owner = "agent"
         return Plan("recorded", detail=f"{len(new_inbound)} new buyer message(s)")
 

@@ -25,8 +25,10 @@ class Sale:
     pack_id: str | None = None
     shipment_id: str | None = None
     shipment_status: str | None = None
+    shipment_substatus: str | None = None
     tracking_number: str | None = None
     carrier: str | None = None
+    estimated_delivery: str | None = None  # ISO date-time of §7.4 `lead_time.estimated_delivery_time`
     buyer_id: str | None = None
     buyer_nickname: str | None = None
     order_status: str | None = None
@@ -73,10 +75,18 @@ async def read_order(api: SellerApi, order_id: int | str) -> Sale:
             **sale.__dict__,
             "shipment_id": str(shipment.id),
             "shipment_status": shipment.status,
+            "shipment_substatus": shipment.substatus,
             "tracking_number": shipment.tracking_number,
             "carrier": str(carrier) if carrier else None,
+            "estimated_delivery": _estimated_delivery(shipment.lead_time),
         }
     )
+
+
+def _estimated_delivery(lead_time: dict[str, Any] | None) -> str | None:
+    estimated = (lead_time or {}).get("estimated_delivery_time")
+    when = estimated.get("date") if isinstance(estimated, dict) else None
+    return str(when) if when else None
 
 
 async def read_pack_sale(api: SellerApi, pack_id: int | str) -> Sale:

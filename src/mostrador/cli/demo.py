@@ -34,6 +34,8 @@ from mostrador.settings import Settings
 # The demo seller's business facts, so the bot can answer invoices, pickup and payment questions too.
 DEMO_BOT = {
     "mode": "auto",
+    # The post-sale bot answers "where is my purchase" from the live shipment (docs/channels.md).
+    "post_sale": True,
     "facts": {
         "invoice": {"issues": True, "kind": "Factura A y B"},
         "pickup": {"allowed": True, "area": "Palermo, CABA"},
