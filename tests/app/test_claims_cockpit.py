@@ -5,6 +5,7 @@ sent once, and due dates that float to the top and are recorded as missed."""
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -193,6 +194,14 @@ def test_a_close_due_date_floats_to_the_top_and_a_passed_one_is_recorded_as_miss
     )
     assert [u.conversation_id for u in urgent] == [thread.id]
     assert views.urgent(postsale.ctx, thread.workspace_id, within=timedelta(seconds=1)) == []
+    # In the list, a claim due within a day sits above every other, however recent the others are.
+    later = market.open_claim(market.sale("Termo", nickname="OTRA_COMPRADORA"), reason_id="PDD9944")
+    ingest(postsale, later["id"])
+    market.advance_claim(opened["id"], due_in_s=3600)
+    ingest(postsale, opened["id"])
+    listed = views.inbox_page(postsale.ctx, thread.workspace_id, views.ThreadFilter(channel="claims"))
+    assert listed.threads[0].id == thread.id and len(listed.threads) == 2
+    _, record, _ = claim(postsale, opened["id"])
     with transaction(postsale.ctx.sessions) as s:  # the due date passes with nothing done
         row = s.get(ClaimRecord, record.id)
         assert row is not None
@@ -355,3 +364,54 @@ def test_an_action_that_reached_mercado_libre_before_a_crash_is_not_sent_again(
     assert deliver(postsale, done.id) == "sent"
     history = seller_reads(market, f"/post-purchase/v1/claims/{opened['id']}/actions-history")
     assert [e["action_name"] for e in history].count("open_dispute") == 1
+
+
+def test_a_deadline_missed_then_escalated_is_recorded_missed_although_no_sweep_ran(
+    postsale: Connected, market: Market
+) -> None:
+    """Mercado Libre escalates a claim whose seller did not answer in time (§9.1) and notifies at once;
+    the new reading has a new deadline, yet the one that passed is counted as missed."""
+    set_bot(postsale, mode="draft")  # nobody answers
+    opened = market.open_claim(market.sale(), reason_id="PNR9501")
+    ingest(postsale, opened["id"])
+    _, record, _ = claim(postsale, opened["id"])
+    assert record.due_date is not None and record.due_action and record.due_missed_at is None
+    market.advance_claim(opened["id"], due_in_s=2)  # the deadline is in two seconds
+    ingest(postsale, opened["id"])  # read with that deadline
+    time.sleep(3)  # it passes with nothing done; the sandbox escalates the claim (no sweep runs here)
+    ingest(postsale, opened["id"])
+    _, record, state = claim(postsale, opened["id"])
+    assert state["stage"] == "dispute"
+    assert record.due_missed_at is not None
+
+
+def test_a_deadline_the_seller_met_is_not_missed_when_the_claim_moves_on(
+    postsale: Connected, market: Market, agent: int
+) -> None:
+    set_bot(postsale, mode="draft")
+    opened = market.open_claim(market.sale(), reason_id="PNR9501")
+    ingest(postsale, opened["id"])
+    thread, record, _ = claim(postsale, opened["id"])
+    entry = actions.reply(postsale.ctx, thread.workspace_id, agent, thread.id, "Hola, ya lo revisamos.")
+    assert entry is not None and deliver(postsale, entry.id) == "sent"
+    ingest(postsale, opened["id"])  # now the buyer's move: no deadline of the seller's
+    _, record, state = claim(postsale, opened["id"])
+    assert state["turn"] != "seller" and record.due_date is None and record.due_missed_at is None
+    swept = run_in_worker_context(
+        postsale, lambda ctx: sweeps.sweep_account(ctx, postsale.account_id, channel_named("claims"))
+    )
+    assert swept >= 0
+    _, record, _ = claim(postsale, opened["id"])
+    assert record.due_missed_at is None  # waiting for the buyer is nothing the seller can miss
+
+
+def test_a_claim_closed_because_the_seller_did_not_answer_counts_as_missed(
+    postsale: Connected, market: Market
+) -> None:
+    set_bot(postsale, mode="draft")
+    opened = market.open_claim(market.sale(), reason_id="PDD9944")
+    ingest(postsale, opened["id"])
+    market.advance_claim(opened["id"], resolution="respondent_timeout", benefited=["complainant"])
+    ingest(postsale, opened["id"])
+    _, record, _ = claim(postsale, opened["id"])
+    assert record.resolution == "respondent_timeout" and record.due_missed_at is not None

@@ -33,8 +33,8 @@ def ensure_record(s: Session, values: dict[str, Any]) -> ClaimRecord:
 
 
 def mark_missed_due_dates(s: Session, account_id: int, now: datetime) -> int:
-    """Open claims of the account whose due date passed while the action was the seller's: recorded as
-    missed (once). Returns how many were newly marked."""
+    """Open claims of the account whose due date passed while the action was the seller's (a claim has a
+    due date only then): recorded as missed (once). Returns how many were newly marked."""
     result = s.execute(
         update(ClaimRecord)
         .where(

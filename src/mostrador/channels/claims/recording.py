@@ -40,13 +40,17 @@ def receiver_role(claim: Claim) -> str | None:
     return None
 
 
-def due_date(claim: Claim, reputation: ClaimReputation | None) -> datetime | None:
-    """When the seller must act: its mandatory action's due date, else the reputation window (§9.1, §9.3)."""
+def due_date(claim: Claim, reputation: ClaimReputation | None, turn: str | None = None) -> datetime | None:
+    """When the seller must act: its mandatory action's due date, else the reputation window (§9.1, §9.3)
+    — but only while the move is the seller's: waiting for the buyer or the mediator, the seller has no
+    deadline (the window's date would count down, and be "missed", for nothing the seller can do)."""
     respondent = claim.player("respondent")
     if respondent is not None:
         for action in respondent.available_actions:
             if action.mandatory and action.due_date is not None:
                 return action.due_date
+    if turn not in (None, "seller"):
+        return None
     return reputation.due_date if reputation is not None else None
 
 
@@ -67,8 +71,9 @@ def facts(
     claim, reputation, reason = view.claim, view.reputation, view.reason
     respondent = claim.player("respondent")
     actions = respondent.available_actions if respondent else []
-    due = due_date(claim, reputation)
     detail = view.detail
+    turn = (detail.action_responsible if detail else None) or _turn(claim)
+    due = due_date(claim, reputation, turn)
     return {
         "claim_id": claim.id,
         "type": claim.type,
@@ -94,7 +99,7 @@ def facts(
             }
             for a in actions
         ],
-        "turn": (detail.action_responsible if detail else None) or _turn(claim),
+        "turn": turn,
         "problem": detail.problem if detail else known.get("problem"),
         "detail_title": detail.title if detail else known.get("detail_title"),
         "expected": [
@@ -229,10 +234,11 @@ def _keep_record(
     row.buyer_id = str(complainant.user_id) if complainant and complainant.user_id else row.buyer_id
     respondent = claim.player("respondent")
     mandatory = next((a for a in (respondent.available_actions if respondent else []) if a.mandatory), None)
+    previous_due, previous_read = row.due_date, row.updated_at
     row.due_date = datetime.fromisoformat(state["due_date"]) if state.get("due_date") else None
     row.due_action = mandatory.action if mandatory else None
-    if row.due_date is not None and row.due_date < now and claim.is_open and row.due_missed_at is None:
-        row.due_missed_at = now  # read after its due date, still the seller's to do
+    if row.due_missed_at is None:
+        row.due_missed_at = _missed_at(s, thread, claim, row.due_date, previous_due, previous_read, now)
     first = _first_response(s, thread)
     if first is not None and (row.first_response_at is None or first[0] < row.first_response_at):
         row.first_response_at, row.first_response_by = first
@@ -247,6 +253,41 @@ def _keep_record(
         row.closed_by = claim.resolution.closed_by
     row.updated_at = now
     return row
+
+
+def _missed_at(
+    s: Session,
+    thread: Conversation,
+    claim: Claim,
+    due: datetime | None,
+    previous_due: datetime | None,
+    previous_read: datetime | None,
+    now: datetime,
+) -> datetime | None:
+    """When the seller missed a deadline, as far as this reading shows; None if they did not.
+
+    - Read after its due date, still open and still the seller's to do: missed now.
+    - The deadline read last time passed with nothing sent by the seller since that reading, although
+      Mercado Libre has moved on (escalated to a dispute, a new deadline): missed at that date — a sweep
+      that would have caught it may not have run before the claim's notification did.
+    - Closed by Mercado Libre because the seller did not answer (`respondent_timeout`): missed.
+    """
+    if due is not None and due < now and claim.is_open:
+        return now
+    if previous_due is not None and previous_due < now and (due is None or due != previous_due):
+        since = previous_read or previous_due
+        acted = any(
+            m.direction == "out"
+            and m.status == "sent"
+            and since <= (m.sent_at or m.created_at) <= previous_due
+            for m in conversations_store.messages_of(s, thread.id)
+        )
+        if not acted:
+            return previous_due
+    resolution = claim.resolution
+    if resolution is not None and resolution.reason == "respondent_timeout":
+        return resolution.date_created or claim.last_updated or now
+    return None
 
 
 def _first_response(s: Session, thread: Conversation) -> tuple[datetime, str] | None:
