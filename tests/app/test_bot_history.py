@@ -39,7 +39,7 @@ def test_the_account_history_is_replayed_beside_the_sellers_answers(connected: C
     report = json.loads(
         account_report(str(connected.seller["id"]), 50, as_json=True, settings=connected.ctx.settings)
     )
-    assert report["questions"] == 3 and report["account_id"] == connected.account_id
+    assert report["question_count"] == 3 and report["account_id"] == connected.account_id
     replayed = {q["text"]: q for q in report["replayed"]}
     assert set(replayed) == set(PAST)
     assert all(replayed[text]["seller_answer"] == answer for text, answer in PAST.items())

@@ -74,7 +74,7 @@ class History:
             "nickname": self.nickname,
             "mode": self.mode,
             "threshold": self.threshold,
-            "questions": len(self.questions),
+            "question_count": len(self.questions),
             "answered_by_bot": self.answered_by_bot,
             "automatic_share": round(self.automatic_share, 4),
             "handoffs": dict(self.handoffs()),

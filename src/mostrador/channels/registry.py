@@ -13,6 +13,7 @@ from mostrador.channels.base import Channel
 from mostrador.channels.claims import ClaimsChannel
 from mostrador.channels.messages import NAME as PACK_CHANNEL
 from mostrador.channels.messages import MessagesChannel
+from mostrador.channels.questions import NAME as QUESTIONS_CHANNEL_NAME
 from mostrador.channels.questions import QuestionsChannel
 from mostrador.meli import topics
 
@@ -22,6 +23,8 @@ CHANNELS: tuple[Channel, ...] = (QuestionsChannel(), MessagesChannel(), ClaimsCh
 _BY_NAME: dict[str, Channel] = {c.name: c for c in CHANNELS}
 PACK_CHANNEL_NAME: str = PACK_CHANNEL
 """The channel whose threads are a purchase's (pack's) post-sale conversation, keyed by the pack id."""
+QUESTION_CHANNEL_NAME: str = QUESTIONS_CHANNEL_NAME
+"""The channel of buyers' questions on listings (the demo's templates name it)."""
 _BY_TOPIC: dict[str, Channel] = {topic: c for c in CHANNELS for topic in c.topics}
 
 TOPICS: tuple[str, ...] = tuple(_BY_TOPIC)

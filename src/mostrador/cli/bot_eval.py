@@ -28,7 +28,7 @@ def sources_report(threshold: float, as_json: bool) -> str:
         "threshold": threshold,
         "sources": {
             name: {
-                "questions": len(questions),
+                "question_count": len(questions),
                 "micro_f1": round(result.report([name]).micro_f1, 4),
                 "trained_on": result.trained_on[name],
                 "near_copies_dropped": result.dropped[name],
@@ -62,7 +62,7 @@ def sources_report(threshold: float, as_json: bool) -> str:
     lines = ["leave-one-source-out (each source evaluated by a model trained without it)"]
     for name, row in data["sources"].items():  # type: ignore[attr-defined]
         lines.append(
-            f"  {name:<28} n={row['questions']:<4} micro-F1 {row['micro_f1']:.4f}"
+            f"  {name:<28} n={row['question_count']:<4} micro-F1 {row['micro_f1']:.4f}"
             f"  (trained on {row['trained_on']}, near-copies dropped {row['near_copies_dropped']})"
         )
     for lang in ("es", "pt"):

@@ -26,7 +26,7 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from mostrador.bot.claims import DEFAULT_CLAIM_RULES
-from mostrador.channels.registry import SUBSCRIBED_TOPICS
+from mostrador.channels.registry import PACK_CHANNEL_NAME, QUESTION_CHANNEL_NAME, SUBSCRIBED_TOPICS
 from mostrador.cli.servers import ServerThread, free_port
 from mostrador.context import build_context
 from mostrador.settings import Settings
@@ -73,10 +73,14 @@ TOPICS = [*SUBSCRIBED_TOPICS, "items", "orders_v2", "shipments"]
 DEMO_EMAIL = "admin@demo.mostrador.test"
 # The team's first templates, with variables filled when a reply is sent (docs/inbox.md).
 DEMO_TEMPLATES = [
-    ("Precio y stock", "questions", "¡Hola! Sale {price} y tenemos {stock} disponibles, {free_shipping}."),
+    (
+        "Precio y stock",
+        QUESTION_CHANNEL_NAME,
+        "¡Hola! Sale {price} y tenemos {stock} disponibles, {free_shipping}.",
+    ),
     (
         "Seguimiento",
-        "messages",
+        PACK_CHANNEL_NAME,
         "Hola {buyer}: tu compra está {shipping_status}. Seguimiento: {tracking_number}.",
     ),
     ("Gracias", "", "¡Gracias por tu compra, {buyer}! Cualquier cosa, escribinos por acá."),
