@@ -69,6 +69,30 @@ def bot_entries(postsale: Connected, thread: Conversation) -> list[OutboxEntry]:
         return rows
 
 
+def nav_badge(postsale: Connected) -> str | None:
+    """The navigation's count of claims due within a day, as a logged-in person sees it."""
+    import asyncio
+
+    import httpx
+
+    from mostrador.users.service import create_user
+    from mostrador.web.app import create_app
+
+    from .conftest import AGENT_PASSWORD, log_in
+
+    create_user(postsale.ctx.sessions, "nav@example.com", AGENT_PASSWORD, "Nav", "w")
+
+    async def go() -> str | None:
+        app = create_app(postsale.ctx.settings, postsale.ctx, durable=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            await log_in(c, "nav@example.com")
+            page = (await c.get("/account/password")).text
+        found = re.search(r'data-urgent="(\d+)"', page)
+        return found.group(1) if found else None
+
+    return asyncio.run(go())
+
+
 def claim_posts(market: Market, claim_id: int) -> list[dict[str, Any]]:
     """What the seller's side posted in the claim."""
     return [
@@ -201,6 +225,7 @@ def test_a_close_due_date_floats_to_the_top_and_a_passed_one_is_recorded_as_miss
     ingest(postsale, opened["id"])
     listed = views.inbox_page(postsale.ctx, thread.workspace_id, views.ThreadFilter(channel="claims"))
     assert listed.threads[0].id == thread.id and len(listed.threads) == 2
+    assert nav_badge(postsale) == "1"  # counted in the navigation of every page
     _, record, _ = claim(postsale, opened["id"])
     with transaction(postsale.ctx.sessions) as s:  # the due date passes with nothing done
         row = s.get(ClaimRecord, record.id)
