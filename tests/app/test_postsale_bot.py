@@ -138,6 +138,8 @@ def test_where_is_my_order_gets_one_reply_with_the_real_tracking_number_and_a_re
     assert [(m.direction, m.author) for m in msgs] == [("in", "buyer"), ("out", "bot")]
     assert msgs[1].status == "sent" and msgs[1].text == text
     assert thread.owner == "bot" and len(bot_entries(postsale)) == 1
+    [view] = views.inbox_threads(postsale.ctx, thread.workspace_id, channel="messages")
+    assert not view.waiting  # the bot's reply answered the buyer: nothing waits for a person
 
 
 def test_a_message_about_something_else_goes_to_a_person_with_a_reason_and_no_reply(
