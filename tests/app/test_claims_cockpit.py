@@ -436,7 +436,7 @@ def test_a_claim_closed_because_the_seller_did_not_answer_counts_as_missed(
     set_bot(postsale, mode="draft")
     opened = market.open_claim(market.sale(), reason_id="PDD9944")
     ingest(postsale, opened["id"])
-    market.advance_claim(opened["id"], resolution="respondent_timeout", benefited=["complainant"])
+    market.advance_claim(opened["id"], resolution="respondent_timeout", benefited="complainant")
     ingest(postsale, opened["id"])
     _, record, _ = claim(postsale, opened["id"])
     assert record.resolution == "respondent_timeout" and record.due_missed_at is not None

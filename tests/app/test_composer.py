@@ -25,6 +25,10 @@ from .conftest import AGENT_PASSWORD, Market
 from .sandbox_grant import Buyer, Connected, ask_question, deliver, ingest, new_listing, run_in_worker_context
 
 
+async def _text(filling: Any) -> str:
+    return (await filling).text  # type: ignore[no-any-return]
+
+
 def _workspace_id(connected: Connected) -> int:
     from mostrador.store import people as people_store
 
@@ -131,7 +135,7 @@ def test_listing_variables_are_read_when_the_reply_is_sent(connected: Connected)
 
     def filled(text: str = text, workspace_id: int = thread.workspace_id) -> str:
         return run_in_worker_context(  # type: ignore[no-any-return]
-            connected, lambda ctx: composing.fill_variables(ctx, workspace_id, thread.id, text)
+            connected, lambda ctx: _text(composing.fill_variables(ctx, workspace_id, thread.id, text))
         )
 
     assert filled() == "Termo de acero: $ 9.000, quedan 4, con envío a cargo del comprador."
@@ -142,7 +146,10 @@ def test_listing_variables_are_read_when_the_reply_is_sent(connected: Connected)
     with pytest.raises(LookupError):
         filled(workspace_id=thread.workspace_id + 99)
     # Without variables nothing is read.
-    assert run_in_worker_context(connected, lambda ctx: composing.fill_variables(ctx, 0, 0, "Hola")) == "Hola"
+    assert (
+        run_in_worker_context(connected, lambda ctx: _text(composing.fill_variables(ctx, 0, 0, "Hola")))
+        == "Hola"
+    )
 
 
 def test_a_tracking_number_is_filled_once_the_order_shipped_and_refused_before(
@@ -156,7 +163,7 @@ def test_a_tracking_number_is_filled_once_the_order_shipped_and_refused_before(
 
     def fill_in(t: Conversation, text: str) -> str:
         return run_in_worker_context(  # type: ignore[no-any-return]
-            postsale, lambda ctx: composing.fill_variables(ctx, t.workspace_id, t.id, text)
+            postsale, lambda ctx: _text(composing.fill_variables(ctx, t.workspace_id, t.id, text))
         )
 
     with pytest.raises(ReplyRefused, match=r"\{tracking_number\} \(código de seguimiento\)"):
@@ -173,6 +180,22 @@ def test_a_tracking_number_is_filled_once_the_order_shipped_and_refused_before(
     other = thread_by_key(postsale, str(market.pack_of(shipped)))
     tracking = fill_in(other, "{tracking_number} ({shipping_status})")
     assert re.fullmatch(r"SB\d+ \(en camino\)", tracking), tracking
+
+    # Sent by an agent: the tracking number's digits are Mercado Libre's, not a phone number.
+    agent = create_user(postsale.ctx.sessions, "ana@example.com", AGENT_PASSWORD, "Ana", "w")
+    filled = run_in_worker_context(
+        postsale,
+        lambda ctx: composing.fill_variables(
+            ctx, other.workspace_id, other.id, "Seguimiento: {tracking_number}"
+        ),
+    )
+    assert filled.quoted and filled.quoted[0] in filled.text
+    with pytest.raises(ReplyRefused):  # the same digits typed by hand read as a phone number
+        actions.reply(postsale.ctx, other.workspace_id, agent, other.id, filled.text)
+    entry = actions.reply(postsale.ctx, other.workspace_id, agent, other.id, filled.text, allow=filled.quoted)
+    assert entry is not None and deliver(postsale, entry.id) == "sent"
+    posted = [m for m in market.log("messages") if m.get("text") == filled.text]
+    assert len(posted) == 1
 
 
 # ---- one text for every waiting question ---------------------------------------------------------------

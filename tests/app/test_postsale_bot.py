@@ -215,6 +215,31 @@ def test_draft_mode_suggests_the_reply_and_sends_nothing(postsale: Connected, ma
     assert tracking in state["suggested_reply"]["text"] and seller_posts(market, pack_id) == []
 
 
+def test_an_agent_sends_the_bot_s_suggestion_as_it_is(
+    postsale: Connected, market: Market, agent: int
+) -> None:
+    """The suggestion quotes the tracking number, which the guard would read as a phone number in any
+    other text: the values the bot read from Mercado Libre go with the suggestion to the agent's send."""
+    set_bot(postsale, mode="draft", post_sale=True)
+    order = shipped_sale(market)
+    pack_id = market.pack_of(order)
+    assert ingest(postsale, market.buyer_writes(order, "¿Ya lo despacharon?")).outcome == "drafted"
+    thread, _, state = thread_of(postsale, pack_id)
+    text = state["suggested_reply"]["text"]
+
+    async def shown() -> str:
+        app = create_app(postsale.ctx.settings, postsale.ctx, durable=False)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+            await log_in(c, "ana@example.com")
+            return (await c.get(f"/inbox/{thread.id}")).text
+
+    page = asyncio.run(shown())
+    assert f">{html.escape(text, quote=False)}</textarea>" in page.replace("&#39;", "'")
+    entry = actions.reply(postsale.ctx, thread.workspace_id, agent, thread.id, text)
+    assert entry is not None and deliver(postsale, entry.id) == "sent"
+    assert seller_posts(market, pack_id) == [text]
+
+
 def test_a_brazilian_account_answers_in_portuguese(postsale: Connected, market: Market) -> None:
     # The sandbox's seller is Argentine; the language follows the account's site, so the account row says MLB.
     set_bot(postsale, site_id="MLB", mode="auto", post_sale=True)

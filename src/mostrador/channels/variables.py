@@ -33,6 +33,9 @@ SALE_VARIABLES = {
     "carrier": "transporte",
     "buyer": "nombre del comprador",
 }
+# Values Mercado Libre itself gives that look like contact data to the guard (long digit runs): a reply
+# quoting them through a variable lets the guard know they are not a phone number.
+QUOTED_IDS = frozenset({"order_id", "tracking_number", "claim_id"})
 SHIPPING_WORDS = {
     "pending": "pendiente",
     "handling": "en preparación",

@@ -12,14 +12,17 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from mostrador.bot.guard import explain, guard
 from mostrador.channels.registry import channel_named
 from mostrador.context import AppContext
 from mostrador.conversations import outgoing
+from mostrador.conversations import service as conv_service
 from mostrador.conversations.files import NewFile
-from mostrador.conversations.outgoing import Outgoing, ReplyRefused
+from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
 from mostrador.store import conversations as conversations_store
 from mostrador.store import outbox as outbox_store
 from mostrador.store.db import transaction
@@ -59,10 +62,13 @@ def reply(
     in_reply_to: str | None = None,
     reply_key: str = "",
     files: Sequence[NewFile] = (),
+    allow: Sequence[str] = (),
 ) -> Outgoing | None:
     """Record an agent's reply (an answer to question `in_reply_to`, or a chat message), with `files`
     where the channel takes them.
 
+    `allow`: Mercado Libre's own values the text quotes (a tracking number, an order id filled from a
+    variable) that the guard must not read as contact data; a suggestion's own are added here.
     Returns the reply when its send must be scheduled; None for a double submit of one already recorded.
     Raises `ConversationNotFound`, or `ReplyRefused` with the reason in the agent's words.
     """
@@ -77,22 +83,49 @@ def reply(
         text = _tidy(text, channel.presentation.layout)
         if not text:
             raise ReplyRefused("El texto está vacío.")
-        checked = guard(text, limit=channel.reply_limit)
+        allowed = _quoted(text, [*allow, *_suggestion_values(thread, channel)])
+        checked = guard(text, limit=channel.reply_limit, allow=allowed)
         if not checked.ok:
             raise ReplyRefused(explain(checked, channel.reply_limit))
         rules = channel.presentation.files
         if any(f.name or f.data for f in files) and rules is None:
             raise ReplyRefused("Acá no se pueden adjuntar archivos.")
         attached = rules.check(files) if rules is not None else []
-        plan = channel.plan_reply(s, thread, text, in_reply_to, reply_key)
+        plan = _allowing(channel.plan_reply(s, thread, text, in_reply_to, reply_key), allowed)
         entry, must_schedule = outgoing.record(
             s, thread, plan, text, "agent", lease_until, agent_id=agent_id, files=attached
         )
         return entry if must_schedule else None
 
 
+def _quoted(text: str, values: Sequence[str]) -> tuple[str, ...]:
+    """The values the text really quotes (each at least 4 characters, as the guard requires)."""
+    return tuple(dict.fromkeys(v for v in values if v and len(v) >= 4 and v in text))
+
+
+def _suggestion_values(thread: Conversation, channel: Any) -> list[str]:
+    """Mercado Libre's values a suggestion the bot left in the thread quotes (sent as it is, or edited)."""
+    key = channel.presentation.state_key
+    state = conv_service.state_of(thread, key) if key else {}
+    suggested = state.get("suggested_reply") if isinstance(state, dict) else None
+    values = suggested.get("allow") if isinstance(suggested, dict) else None
+    return [str(v) for v in values] if isinstance(values, list) else []
+
+
+def _allowing(plan: ReplyPlan, allowed: tuple[str, ...]) -> ReplyPlan:
+    """The plan carrying what the guard may let through, so the send's own check agrees."""
+    if not allowed:
+        return plan
+    return replace(plan, params={**plan.params, "allow": list(allowed)})
+
+
 def answer_all(
-    ctx: AppContext, workspace_id: int, agent_id: int, conversation_id: int, text: str
+    ctx: AppContext,
+    workspace_id: int,
+    agent_id: int,
+    conversation_id: int,
+    text: str,
+    allow: Sequence[str] = (),
 ) -> list[Outgoing]:
     """Answer every question of the thread still waiting with the same text (one public answer each, as
     Mercado Libre keeps them); returns the answers whose sends must be scheduled."""
@@ -107,7 +140,8 @@ def answer_all(
         text = _tidy(text, channel.presentation.layout)
         if not text:
             raise ReplyRefused("El texto está vacío.")
-        checked = guard(text, limit=channel.reply_limit)
+        allowed = _quoted(text, allow)
+        checked = guard(text, limit=channel.reply_limit, allow=allowed)
         if not checked.ok:
             raise ReplyRefused(explain(checked, channel.reply_limit))
         waiting = waiting_questions(thread)
@@ -115,7 +149,7 @@ def answer_all(
             raise ReplyRefused("No queda ninguna pregunta sin responder.")
         recorded = []
         for question_id in waiting:
-            plan = channel.plan_reply(s, thread, text, question_id, "")
+            plan = _allowing(channel.plan_reply(s, thread, text, question_id, ""), allowed)
             entry, must_schedule = outgoing.record(
                 s, thread, plan, text, "agent", lease_until, agent_id=agent_id
             )

@@ -9,6 +9,7 @@ from mostrador.accounts.seller_api import SellerApi
 from mostrador.bot.guard import explain, guard
 from mostrador.channels.base import ThreadRef
 from mostrador.channels.registry import CHANNELS, UnknownChannel, channel_named
+from mostrador.channels.variables import QUOTED_IDS
 from mostrador.context import AppContext
 from mostrador.conversations import service as conv_service
 from mostrador.conversations.outgoing import ReplyRefused
@@ -149,11 +150,20 @@ def delete_template(ctx: AppContext, workspace_id: int, template_id: int) -> boo
         return templates_store.delete_template(s, workspace_id, template_id)
 
 
-async def fill_variables(ctx: AppContext, workspace_id: int, conversation_id: int, text: str) -> str:
+@dataclass(frozen=True)
+class Filled:
+    """A reply with its variables filled, and the values Mercado Libre gave that it quotes (ids the guard
+    would otherwise read as phone numbers)."""
+
+    text: str
+    quoted: tuple[str, ...] = ()
+
+
+async def fill_variables(ctx: AppContext, workspace_id: int, conversation_id: int, text: str) -> Filled:
     """`text` with its variables filled from the thread's live listing or order (unchanged without any);
     `ReplyRefused` for an unknown variable or one with no value here; `LookupError` for no such thread."""
     if not variables_in(text):
-        return text
+        return Filled(text)
     with transaction(ctx.sessions) as s:
         thread = conversations_store.conversation_in_workspace(s, workspace_id, conversation_id)
         if thread is None:
@@ -173,11 +183,13 @@ async def fill_variables(ctx: AppContext, workspace_id: int, conversation_id: in
         fill(text, {}, known)  # raises, naming it
     api = await SellerApi.open(ctx, account_id)
     values = await channel.template_values(api, ref)
-    return fill(text, values, known)
+    quoted = tuple(str(values[n]) for n in variables_in(text) if n in QUOTED_IDS and values.get(n))
+    return Filled(fill(text, values, known), quoted)
 
 
 __all__ = [
     "Check",
+    "Filled",
     "ReplyRefused",
     "TemplateRefused",
     "TemplateView",

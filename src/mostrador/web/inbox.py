@@ -310,10 +310,11 @@ async def _record_and_send(
             agent.workspace_id,
             agent.id,
             conversation_id,
-            filled,
+            filled.text,
             in_reply_to=in_reply_to,
             reply_key=reply_key,
             files=files or (),
+            allow=filled.quoted,
         )
     except actions.ConversationNotFound as exc:
         raise HTTPException(404, NOT_FOUND) from exc
@@ -331,7 +332,7 @@ class VariablesUnavailable(actions.ReplyRefused):
     """Mercado Libre did not give the listing or order the reply's variables come from."""
 
 
-async def _filled(request: Request, agent: CurrentUser, conversation_id: int, text: str) -> str:
+async def _filled(request: Request, agent: CurrentUser, conversation_id: int, text: str) -> composing.Filled:
     """The reply with its variables filled from the live listing or order (`{price}` → today's price)."""
     try:
         return await composing.fill_variables(get_ctx(request), agent.workspace_id, conversation_id, text)
@@ -411,7 +412,7 @@ async def answer_all(
     try:
         filled = await _filled(request, agent, conversation_id, text)
         recorded = await run_in_threadpool(
-            actions.answer_all, ctx, agent.workspace_id, agent.id, conversation_id, filled
+            actions.answer_all, ctx, agent.workspace_id, agent.id, conversation_id, filled.text, filled.quoted
         )
     except actions.ConversationNotFound as exc:
         raise HTTPException(404, NOT_FOUND) from exc
