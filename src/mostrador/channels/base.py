@@ -194,6 +194,11 @@ class Channel(Protocol):
         `LookupError` for a channel without files."""
         ...
 
+    async def mark_read(self, api: SellerApi, thread_key: str) -> bool:
+        """A person opened the thread: tell Mercado Libre its messages were read, where the channel
+        keeps such a mark (post-sale §8.1). Background reads never do. True when one was set."""
+        ...
+
     async def template_values(self, api: SellerApi, thread: ThreadRef) -> dict[str, str | None]:
         """The values of `presentation.template_variables` for this thread now (None: not known)."""
         ...

@@ -196,6 +196,12 @@ class MessagesChannel:
     async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
         return await api.call(api.meli.download_attachment, filename, site_id=api.account.site_id)
 
+    async def mark_read(self, api: SellerApi, thread_key: str) -> bool:
+        # Reading one message with mark_as_read=true marks the whole conversation read (§8.1): the one
+        # read Mostrador makes on purpose, when a person opened it.
+        await api.call(api.meli.get_pack_messages, thread_key, api.seller_id, mark_as_read=True, limit=1)
+        return True
+
     async def template_values(self, api: SellerApi, thread: ThreadRef) -> dict[str, str | None]:
         return sale_values(await read_pack_sale(api, thread.key), thread.buyer)
 

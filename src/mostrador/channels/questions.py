@@ -158,6 +158,9 @@ class QuestionsChannel:
     async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
         raise LookupError("questions carry no files")
 
+    async def mark_read(self, api: SellerApi, thread_key: str) -> bool:
+        return False  # Mercado Libre keeps no read mark here
+
     async def template_values(self, api: SellerApi, thread: ThreadRef) -> dict[str, str | None]:
         return await listing_values(api, thread)
 

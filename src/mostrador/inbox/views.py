@@ -385,6 +385,13 @@ def inbox_threads(
     return inbox_page(ctx, workspace_id, ThreadFilter(channel=channel, owner=owner)).threads
 
 
+def thread_key(ctx: AppContext, conversation_id: int) -> str | None:
+    """The conversation's key at Mercado Libre (a pack id, a claim id, `<item>:<buyer>`)."""
+    with transaction(ctx.sessions) as s:
+        conv = s.get(Conversation, conversation_id)
+        return conv.external_key if conv is not None else None
+
+
 def thread(ctx: AppContext, workspace_id: int, conversation_id: int) -> tuple[ThreadView, Account] | None:
     with transaction(ctx.sessions) as s:
         conv = conversations_store.conversation_in_workspace(s, workspace_id, conversation_id)

@@ -139,6 +139,8 @@ async def _conversation_page(
     thread, account = found
     listing = await _listing(request, account.id, thread.item_id) if status_code == 200 else None
     buyer = await _buyer(request, agent, conversation_id) if status_code == 200 else None
+    if status_code == 200 and thread.waiting and agent.can(Role.AGENT):
+        await _mark_read(request, account.id, thread.channel, thread.id)
     return page_response(
         request,
         "conversation.html",
@@ -456,6 +458,20 @@ async def _buyer(request: Request, agent: CurrentUser, conversation_id: int) -> 
                     cache.pop(key, None)
             cache[(account.id, shown.buyer_id)] = (now, live)
     return await run_in_threadpool(panel.complete, ctx, shown, account.id, live)
+
+
+async def _mark_read(request: Request, account_id: int, channel_name: str, conversation_id: int) -> None:
+    """A person opened a thread with buyer messages waiting: Mercado Libre's read mark says so (post-sale
+    §8.1; background reads never set it). Bounded like the side panel; a failure only loses the mark."""
+    channel = channel_named(channel_name)
+    key = await run_in_threadpool(views.thread_key, get_ctx(request), conversation_id)
+    if key is None:
+        return
+    try:
+        api = await SellerApi.open(get_ctx(request), account_id)
+        await asyncio.wait_for(channel.mark_read(api, key), LISTING_WAIT_S)
+    except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed, TimeoutError) as exc:
+        log.info("marking conversation %s read failed: %s", conversation_id, type(exc).__name__)
 
 
 LISTING_TTL_S = 60.0  # the side panel's listing: fresh enough to answer from, cheap on Mercado Libre's budget

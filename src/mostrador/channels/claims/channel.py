@@ -172,6 +172,9 @@ class ClaimsChannel:
     async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
         return await api.call(api.meli.download_claim_attachment, thread_key, filename)
 
+    async def mark_read(self, api: SellerApi, thread_key: str) -> bool:
+        return False  # Mercado Libre keeps no read mark here
+
     async def template_values(self, api: SellerApi, thread: ThreadRef) -> dict[str, str | None]:
         recorded = Sale.from_dict(thread.state.get("sale"))
         sale = await read_order(api, recorded.order_id) if recorded.order_id else recorded
