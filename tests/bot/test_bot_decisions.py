@@ -228,3 +228,19 @@ def test_listing_site_decides_the_language_of_neutral_text(
     # "Ok!" carries no language evidence: an MLB listing answers in Portuguese, an MLA one in Spanish.
     assert bot.decide("Ok!", item=watch, now=afternoon).text == "Olá! Obrigado pela mensagem! Abraços!"
     assert bot.decide("Ok!", item=sneakers, now=afternoon).text == "¡Hola! ¡Gracias por tu mensaje! ¡Saludos!"
+
+
+def test_a_burst_s_later_question_is_not_greeted_again_and_keeps_the_variant_named_before(
+    bot: Bot, sneakers: dict[str, Any], afternoon: datetime
+) -> None:
+    first = bot.decide("Hola! ¿Tenés el negro?", item=sneakers, now=afternoon)
+    assert first.action == "answer" and first.text.startswith("¡Hola!")
+    alone = bot.decide("¿Y en talle 42?", item=sneakers, now=afternoon)
+    then = bot.decide("¿Y en talle 42?", item=sneakers, now=afternoon, earlier=["Hola! ¿Tenés el negro?"])
+    assert then.action == "answer" and not then.text.startswith("¡Hola!")
+    # Alone, "42" is any colour; after "el negro", it is the black pair in 42, which is sold out.
+    assert "negro talle 42" in then.text.lower() and "agotado" in then.text
+    assert "negro talle 42" not in alone.text.lower()
+    # A variant named in the question itself wins over the burst's.
+    own = bot.decide("¿Y el rojo en 40?", item=sneakers, now=afternoon, earlier=["¿Tenés el negro?"])
+    assert "rojo talle 40" in own.text.lower()

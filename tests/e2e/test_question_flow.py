@@ -180,3 +180,39 @@ def test_duplicated_reordered_and_delayed_webhooks_still_answer_each_question_on
     for q in questions:
         assert len(world.answers_for(q["id"])) == 1
         assert replies_for(world, q["id"]) == 1
+
+
+def test_a_burst_of_questions_is_answered_after_the_buyer_stops_each_once_greeted_once(world: World) -> None:
+    """With a burst window, the running app (webhooks, DBOS queue, workers) waits on the queue — not in
+    a worker — and then answers each question once; duplicated notifications change nothing."""
+    from mostrador.store.models import Account
+
+    engine = make_engine(world.settings.resolved_database_url)
+    sessions = make_sessionmaker(engine)
+
+    def burst_window(seconds: int) -> None:
+        with transaction(sessions) as s:
+            account = s.scalars(select(Account)).first()
+            assert account is not None
+            account.bot_config = {**(account.bot_config or {}), "burst_window_s": seconds}
+
+    item = item_with_stock(world)
+    burst_window(2)
+    try:
+        asked = [world.ask(item["id"], "Hola! ¿Tenés stock?"), world.ask(item["id"], "¿Y hacen factura A?")]
+        for q in asked:
+            notify(world, q["id"])  # a duplicate of Mercado Libre's own notification
+        texts = wait_for(
+            lambda: (
+                all(world.answers_for(q["id"]) for q in asked) and [world.answers_for(q["id"]) for q in asked]
+            ),
+            timeout=30,
+        )
+        assert [len(t) for t in texts] == [1, 1]  # each answered once
+        first, second = (t[0]["text"] for t in texts)
+        assert first.startswith("¡Hola!") and not second.startswith("¡Hola!")
+        time.sleep(3)
+        assert [len(world.answers_for(q["id"])) for q in asked] == [1, 1]
+    finally:
+        burst_window(0)
+        engine.dispose()

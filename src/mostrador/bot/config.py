@@ -62,6 +62,9 @@ class BotConfig(BaseModel):
     greeting: dict[str, str] = Field(default_factory=lambda: {"es": "¡Hola!", "pt": "Olá!"})
     sign_off: dict[str, str] = Field(default_factory=lambda: {"es": "¡Saludos!", "pt": "Abraços!"})
     use_greeting: bool = True
+    # A buyer asking several questions on one item within this many seconds of each other is answered
+    # once they stop (each question still its own answer, greeted once); 0 answers each at once.
+    burst_window_s: int = Field(0, ge=0, le=300)
     use_sign_off: bool = True
     facts: BusinessFacts = Field(default_factory=BusinessFacts)
     mode: Mode = "draft"

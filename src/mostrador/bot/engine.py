@@ -6,7 +6,8 @@ intent -> one composed text -> guard. Pure: plain data in, a `Decision` out.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ from mostrador.bot.entities import extract_entities
 from mostrador.bot.guard import QUESTION_ANSWER_LIMIT, guard
 from mostrador.bot.listing import ItemFacts
 from mostrador.bot.model import IntentModel, ModelCache
-from mostrador.bot.normalize import Lang
+from mostrador.bot.normalize import Lang, normalize
 
 # Intents that go to an agent whatever the facts say, checked before any answer is built.
 _AGENT_ONLY = {
@@ -73,8 +74,13 @@ class Bot:
         item: Mapping[str, Any] | None,
         description: str | None = None,
         now: datetime | None = None,
+        earlier: Sequence[str] = (),
     ) -> Decision:
-        """Answer or hand off one pre-sale question about `item` (the §6.1 JSON) at time `now`."""
+        """Answer or hand off one pre-sale question about `item` (the §6.1 JSON) at time `now`.
+
+        `earlier`: the same buyer's questions on the item just before this one, in a burst (oldest
+        first). Their answers already greeted the buyer, so this one does not; a colour or size they
+        named is what this one is about when it names none ("¿tenés la azul?" … "¿y en 42?")."""
         config = self.config
         result = self.classify(text, default_lang=site_language(item))
         lang = result.text.lang
@@ -125,7 +131,7 @@ class Bot:
         if closed and config.out_of_hours == "handoff":
             return handoff(REASON_OUT_OF_HOURS, "outside business hours; the account hands off")
 
-        context = self._context(result, facts, lang, description)
+        context = self._context(result, facts, lang, description, earlier)
         parts: list[tuple[str, str]] = []
         used: dict[str, str] = {}
         for intent in result.intents:
@@ -142,7 +148,7 @@ class Bot:
         )
         composed = compose_answer(
             [p for _, p in parts],
-            greeting=config.greeting.get(lang, "") if config.use_greeting else "",
+            greeting=config.greeting.get(lang, "") if config.use_greeting and not earlier else "",
             sign_off=config.sign_off.get(lang, "") if config.use_sign_off else "",
             note=note,
             limit=QUESTION_ANSWER_LIMIT,
@@ -164,9 +170,24 @@ class Bot:
         return Decision(action="answer", text=composed, parts=parts, facts=used, **base)
 
     def _context(
-        self, result: Classification, facts: ItemFacts, lang: str, description: str | None
+        self,
+        result: Classification,
+        facts: ItemFacts,
+        lang: str,
+        description: str | None,
+        earlier: Sequence[str] = (),
     ) -> AnswerContext:
         entities = extract_entities(result.text.raw, result.text.folded, facts.attribute_values())
+        for text in reversed(earlier):
+            # What the burst's earlier questions named fills what this one leaves out ("¿tenés el negro?"
+            # … "¿y en 42?" is the black pair in 42); the newest mention wins, this question's own first.
+            before = normalize(text, lang=lang)  # type: ignore[arg-type]
+            named = extract_entities(before.raw, before.folded, facts.attribute_values())
+            entities = replace(
+                entities,
+                colors=entities.colors or named.colors,
+                values={**named.values, **entities.values},
+            )
         return AnswerContext(
             facts, self.config, lang, result.core, entities, result.text.amounts, description
         )

@@ -62,10 +62,11 @@ REFUSALS = (
 class Plan:
     """What ingest decided; JSON-serialisable because DBOS records it as a step result."""
 
-    outcome: str  # recorded | handed_off | drafted | reply_pending | skipped
+    outcome: str  # recorded | handed_off | drafted | reply_pending | skipped | waiting
     reply_id: int | None = None  # the outbox entry to send now, when outcome is reply_pending
     drive: int | None = None
     detail: str = ""
+    wait_s: float | None = None  # outcome waiting: ingest again after this long (a buyer's burst)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

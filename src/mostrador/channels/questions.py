@@ -10,6 +10,7 @@ is already answered, and with which text.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -103,7 +104,18 @@ class QuestionsChannel:
             # (one call fewer per answer notification, which matters inside Mercado Libre's budgets).
             item = await api.call(api.meli.get_item, question.item_id)
         decision = None
+        lease_until = utcnow() + timedelta(seconds=ctx.settings.outbox_lease_s)
         if question.is_unanswered and item is not None:
+            earlier: list[str] = []
+            window = _burst_window(api.account.bot_config)
+            if window:
+                earlier, wait_s = await asyncio.to_thread(
+                    _burst, ctx, api.account_id, question, window, datetime.now(UTC)
+                )
+                if wait_s > 0:  # the buyer may still be typing: record the question, decide later
+                    return await asyncio.to_thread(
+                        _record, ctx, api.account_id, question, item, None, lease_until, wait_s
+                    )
             item_json = item.model_dump(mode="json", by_alias=True)
             # In a thread: a first use may train the intent model, which must not block the event loop.
             decision = await asyncio.to_thread(
@@ -114,8 +126,8 @@ class QuestionsChannel:
                 question.text,
                 item_json,
                 datetime.now(UTC),
+                earlier,
             )
-        lease_until = utcnow() + timedelta(seconds=ctx.settings.outbox_lease_s)
         return await asyncio.to_thread(_record, ctx, api.account_id, question, item, decision, lease_until)
 
     # ---- replies ------------------------------------------------------------------------------------
@@ -217,10 +229,61 @@ def remote_outcome(question: Question, text: str) -> Posted | Settled | None:
 
 # ---- synchronous parts -------------------------------------------------------------------------
 def _decide(
-    ctx: AppContext, account_id: int, config: Any, text: str, item: dict[str, Any], now: datetime
+    ctx: AppContext,
+    account_id: int,
+    config: Any,
+    text: str,
+    item: dict[str, Any],
+    now: datetime,
+    earlier: Sequence[str] = (),
 ) -> Any:
     # The account's own model: its seller phrases and the examples its agents confirmed.
-    return bot_learning.bot_for(ctx, account_id, config).decide(text, item=item, now=now)
+    return bot_learning.bot_for(ctx, account_id, config).decide(text, item=item, now=now, earlier=earlier)
+
+
+BURST_PATIENCE = 4  # a burst is waited for at most this many windows after its first question
+
+
+def _burst_window(config: dict[str, Any] | None) -> float:
+    value = (config or {}).get("burst_window_s") or 0
+    return float(value) if isinstance(value, int | float) and 0 < value <= 300 else 0.0
+
+
+def _burst(
+    ctx: AppContext, account_id: int, question: Question, window: float, now: datetime
+) -> tuple[list[str], float]:
+    """The buyer's questions on the item just before this one, each within `window` of the next (oldest
+    first), and how long to wait before answering: until `window` after the burst's latest question,
+    but no longer than `BURST_PATIENCE` windows after its first."""
+    asked = question.date_created or now
+    key = _thread_key(question)
+    with transaction(ctx.sessions) as s:
+        thread = conversations_store.conversation_by_key(s, account_id, key.channel, key.external_key)
+        times = (
+            sorted(
+                (m.created_at, m.external_id, m.text)
+                for m in conversations_store.messages_of(s, thread.id)
+                if m.direction == "in" and m.author == "buyer"
+            )
+            if thread is not None
+            else []
+        )
+    before = [t for t in times if t[0] < asked and t[1] != str(question.id)]
+    earlier: list[str] = []
+    edge = asked
+    for at, _, text in reversed(before):
+        if edge - at > timedelta(seconds=window):
+            break
+        earlier.insert(0, text)
+        edge = at
+    first = edge
+    latest = asked
+    for at, external_id, _ in times:
+        if at > latest and at - latest <= timedelta(seconds=window) and external_id != str(question.id):
+            latest = at
+    wake = min(latest + timedelta(seconds=window), first + timedelta(seconds=window * BURST_PATIENCE))
+    wait = (wake - now).total_seconds()
+    return earlier, wait if wait > 0.5 else 0.0
 
 
 def _thread_key(question: Question) -> conv.ThreadKey:
@@ -253,6 +316,7 @@ def _record(
     item: Item | None,
     decision: Any | None,
     lease_until: datetime,
+    wait_s: float | None = None,
 ) -> Plan:
     with transaction(ctx.sessions) as s:
         account = s.get(Account, account_id)
@@ -277,6 +341,8 @@ def _record(
         existing = outbox_store.entry_for_target(s, account_id, NAME, str(question.id))
         if existing is not None:
             return Plan("recorded", reply_id=existing.id, detail=f"answer already {existing.status}")
+        if wait_s is not None:
+            return Plan("waiting", detail=f"a burst: answering in {wait_s:.0f} s", wait_s=wait_s)
         assert decision is not None
         meta = {
             "intents": decision.intents,

@@ -47,8 +47,13 @@ async def ingest_step(topic: str, account_id: int, resource_id: str) -> dict[str
     return plan.to_dict()
 
 
+MAX_WAITS = 12  # a channel asking to wait (a buyer's burst) bounds its waits itself; this is a backstop
+
+
 @DBOS.workflow(name="conversation_resource")
-async def handle_resource(topic: str, account_id: int, resource_id: str, later: int = 0) -> dict[str, Any]:
+async def handle_resource(
+    topic: str, account_id: int, resource_id: str, later: int = 0, waits: int = 0
+) -> dict[str, Any]:
     try:
         plan = await ingest_step(topic, account_id, resource_id)
     except dbos.error.DBOSMaxStepRetriesExceeded as exc:
@@ -57,6 +62,11 @@ async def handle_resource(topic: str, account_id: int, resource_id: str, later: 
             raise  # the reconciliation sweeps take it from here
         await _ingest_later(topic, account_id, resource_id, later + 1, delays[later])
         return {"outcome": "deferred", "reply_id": None, "drive": None, "detail": str(exc)[:300]}
+    if plan.get("outcome") == "waiting" and waits < MAX_WAITS:
+        # The channel waits (a buyer still asking): the same work again later, delayed on the queue
+        # rather than sleeping here, so a waiting question holds no worker's slot.
+        await _ingest_again(topic, account_id, resource_id, waits + 1, float(plan.get("wait_s") or 1.0))
+        return plan
     if plan.get("outcome") == "reply_pending" and plan.get("reply_id"):
         # The entry was recorded with drive 1 for this workflow: no second workflow per answer.
         delivery = await deliver_step(plan["reply_id"], plan["drive"])
@@ -76,3 +86,17 @@ async def _ingest_later(topic: str, account_id: int, resource_id: str, later: in
         ),
     ):
         await runtime.queue().enqueue_async(handle_resource, topic, account_id, resource_id, later)
+
+
+async def _ingest_again(topic: str, account_id: int, resource_id: str, waits: int, delay_s: float) -> None:
+    """The same work again in `delay_s` (at least half a second), under an id derived from this one."""
+    route = channel_for(topic)
+    assert route is not None
+    base = (DBOS.workflow_id or route.workflow_key(resource_id)).split("~wait", 1)[0]
+    with (
+        SetWorkflowID(f"{base}~wait{waits}"),
+        SetEnqueueOptions(
+            queue_partition_key=route.partition_key(account_id, resource_id), delay_seconds=max(0.5, delay_s)
+        ),
+    ):
+        await runtime.queue().enqueue_async(handle_resource, topic, account_id, resource_id, 0, waits)
