@@ -4,6 +4,7 @@ buyer from asking after confirming. Screenshots go to test-results/."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +94,82 @@ def blocked(world: World) -> list[int]:
     body = r.json()
     rows = body if isinstance(body, list) else body.get("users", [])
     return [int(row.get("user", row)["id"]) for row in rows]
+
+
+def renotify_message(world: World, message_id: str) -> None:
+    """Mercado Libre's notification for a message again (a later change of its pack is read with it)."""
+    import json
+    import uuid
+
+    import httpx
+
+    body = {
+        "_id": str(uuid.uuid4()),
+        "resource": message_id,
+        "user_id": world.seller["id"],
+        "topic": "messages",
+        "application_id": int(world.settings.meli_client_id),
+        "attempts": 1,
+        "sent": "2026-11-27T10:00:00.000Z",
+        "received": "2026-11-27T10:00:00.000Z",
+    }
+    httpx.post(f"{world.app_url}/notifications", content=json.dumps(body), timeout=5).raise_for_status()
+
+
+def test_a_blocked_conversation_says_why_and_offers_no_composer(page: Page, world: World) -> None:
+    order = buy(world)
+    pack = pack_of(order)
+    message = buyer_writes(world, order, "Hola, consulta por la compra")
+    thread = wait_for(lambda: conversation_id(world, "messages", pack), timeout=20)
+    login(page, world)
+    page.goto(f"{world.app_url}/inbox/{thread}")
+    expect(page.locator("form.reply")).to_be_visible()
+    with world.sandbox() as c:
+        c.post(
+            f"/_sandbox/packs/{pack}/conversation",
+            json={"status": "blocked", "substatus": "blocked_by_mediation"},
+        ).raise_for_status()
+    renotify_message(world, message)
+
+    def blocked_shown() -> bool:
+        page.reload()
+        return page.locator("form.reply").count() == 0
+
+    wait_for(blocked_shown, timeout=20, interval=0.5)
+    expect(page.locator("p.reason[role=status]")).to_contain_text("mediación")
+    page.screenshot(path=str(SCREENSHOTS / "postsale-blocked.png"), full_page=True)
+
+
+def test_an_agent_approves_the_bot_s_draft(page: Page, world: World) -> None:
+    from sqlalchemy import select
+
+    from mostrador.store.db import make_engine, make_sessionmaker, transaction
+    from mostrador.store.models import Account
+
+    engine = make_engine(world.settings.resolved_database_url)
+    sessions = make_sessionmaker(engine)
+
+    def mode(value: str) -> None:
+        with transaction(sessions) as s:
+            account = s.scalars(select(Account)).first()
+            assert account is not None
+            account.bot_config = {**(account.bot_config or {}), "mode": value}
+
+    mode("draft")
+    try:
+        question = world.ask(world.items[4], "Hola, ¿tenés stock?")
+        login(page, world)
+        row = page.locator(f"[data-question-id='{question['id']}']")
+        expect(row).to_contain_text(re.compile("borrador", re.IGNORECASE), timeout=15_000)
+        row.locator("xpath=ancestor::article").locator("a.subject").click()
+        form = page.locator(f"li[data-question-id='{question['id']}'] form.answer")
+        draft = form.locator("textarea").input_value()
+        assert draft.startswith("¡Hola!")  # the bot's text, for the agent to approve or edit
+        expect(form).to_contain_text("Borrador del bot")
+        page.screenshot(path=str(SCREENSHOTS / "question-draft-to-approve.png"), full_page=True)
+        form.get_by_role("button", name="Responder").click()
+        sent = wait_for(lambda: world.answers_for(question["id"]), timeout=20)
+        assert len(sent) == 1 and sent[0]["text"] == draft
+    finally:
+        mode("auto")
+        engine.dispose()
