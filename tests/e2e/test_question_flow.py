@@ -196,7 +196,23 @@ def test_a_burst_of_questions_is_answered_after_the_buyer_stops_each_once_greete
             assert account is not None
             account.bot_config = {**(account.bot_config or {}), "burst_window_s": seconds}
 
-    item = item_with_stock(world)
+    with world.sandbox() as c:  # a listing of its own: no earlier question of this buyer on it
+        made = c.post(
+            "/items",
+            json={
+                "title": "Mate de ráfaga",
+                "category_id": "MLA1",
+                "price": 9000,
+                "currency_id": "ARS",
+                "available_quantity": 4,
+                "buying_mode": "buy_it_now",
+                "listing_type_id": "gold_special",
+                "condition": "new",
+            },
+            headers={"Authorization": f"Bearer {world.seller['access_token']}"},
+        )
+        made.raise_for_status()
+        item = made.json()
     burst_window(2)
     try:
         asked = [world.ask(item["id"], "Hola! ¿Tenés stock?"), world.ask(item["id"], "¿Y hacen factura A?")]
