@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from mostrador.bot.hours import WEEKDAYS, BusinessHours, parse_range
 
-# Each site's main time zone (the same table the inbox formats times with, web/formatting.py).
+# Each site's main time zone: the seller's working day (the inbox formats times with it too).
 SITE_ZONES = {
     "MLA": "America/Argentina/Buenos_Aires",
     "MLB": "America/Sao_Paulo",

@@ -80,13 +80,7 @@ def reply(
         if thread is None:
             raise ConversationNotFound(ConversationNotFound.__doc__)
         channel = channel_named(thread.channel)
-        text = _tidy(text, channel.presentation.layout)
-        if not text:
-            raise ReplyRefused("El texto está vacío.")
-        allowed = _quoted(text, [*allow, *_suggestion_values(thread, channel)])
-        checked = guard(text, limit=channel.reply_limit, allow=allowed)
-        if not checked.ok:
-            raise ReplyRefused(explain(checked, channel.reply_limit))
+        text, allowed = _checked(text, channel, [*allow, *_suggestion_values(thread, channel)])
         rules = channel.presentation.files
         if any(f.name or f.data for f in files) and rules is None:
             raise ReplyRefused("Acá no se pueden adjuntar archivos.")
@@ -96,6 +90,19 @@ def reply(
             s, thread, plan, text, "agent", lease_until, agent_id=agent_id, files=attached
         )
         return entry if must_schedule else None
+
+
+def _checked(text: str, channel: Any, allow: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    """The reply tidied and guard-checked for its channel, with the quoted values the guard let through;
+    `ReplyRefused` in the agent's words when it is empty or breaks a rule."""
+    text = _tidy(text, channel.presentation.layout)
+    if not text:
+        raise ReplyRefused("El texto está vacío.")
+    allowed = _quoted(text, allow)
+    checked = guard(text, limit=channel.reply_limit, allow=allowed)
+    if not checked.ok:
+        raise ReplyRefused(explain(checked, channel.reply_limit))
+    return text, allowed
 
 
 def _quoted(text: str, values: Sequence[str]) -> tuple[str, ...]:
@@ -137,13 +144,7 @@ def answer_all(
         channel = channel_named(thread.channel)
         if channel.presentation.layout != "answers":
             raise ReplyRefused("Acá no hay preguntas que responder de a una.")
-        text = _tidy(text, channel.presentation.layout)
-        if not text:
-            raise ReplyRefused("El texto está vacío.")
-        allowed = _quoted(text, allow)
-        checked = guard(text, limit=channel.reply_limit, allow=allowed)
-        if not checked.ok:
-            raise ReplyRefused(explain(checked, channel.reply_limit))
+        text, allowed = _checked(text, channel, allow)
         waiting = waiting_questions(thread)
         if not waiting:
             raise ReplyRefused("No queda ninguna pregunta sin responder.")

@@ -5,16 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-# Each site's main time zone (the seller's working day is what matters in the inbox).
-SITE_ZONES = {
-    "MLA": "America/Argentina/Buenos_Aires",
-    "MLB": "America/Sao_Paulo",
-    "MLM": "America/Mexico_City",
-    "MLC": "America/Santiago",
-    "MCO": "America/Bogota",
-    "MLU": "America/Montevideo",
-    "MPE": "America/Lima",
-}
+from mostrador.conversations.calendar import SITE_ZONES  # each site's main time zone
 
 STATUS_LABELS = {
     "sent": "enviada",
