@@ -167,7 +167,7 @@ def record(
         account,
         conv.ThreadKey(NAME, key),
         buyer,
-        f"Comprador {buyer}",
+        conv.unnamed_buyer(buyer),
         subject=(f"Reclamo {claim.id}" + (f" · {title}" if title else "")) if sale is not None else "",
         item_id=sale.item_id if sale else None,
     )
@@ -234,11 +234,11 @@ def _keep_record(
     row.buyer_id = str(complainant.user_id) if complainant and complainant.user_id else row.buyer_id
     respondent = claim.player("respondent")
     mandatory = next((a for a in (respondent.available_actions if respondent else []) if a.mandatory), None)
-    previous_due, previous_read = row.due_date, row.updated_at
+    previous_due = row.due_date
     row.due_date = datetime.fromisoformat(state["due_date"]) if state.get("due_date") else None
     row.due_action = mandatory.action if mandatory else None
     if row.due_missed_at is None:
-        row.due_missed_at = _missed_at(s, thread, claim, row.due_date, previous_due, previous_read, now)
+        row.due_missed_at = _missed_at(s, thread, view, row.due_date, previous_due, now)
     first = _first_response(s, thread)
     if first is not None and (row.first_response_at is None or first[0] < row.first_response_at):
         row.first_response_at, row.first_response_by = first
@@ -258,36 +258,40 @@ def _keep_record(
 def _missed_at(
     s: Session,
     thread: Conversation,
-    claim: Claim,
+    view: ClaimView,
     due: datetime | None,
     previous_due: datetime | None,
-    previous_read: datetime | None,
     now: datetime,
 ) -> datetime | None:
     """When the seller missed a deadline, as far as this reading shows; None if they did not.
 
     - Read after its due date, still open and still the seller's to do: missed now.
-    - The deadline read last time passed with nothing sent by the seller since that reading, although
-      Mercado Libre has moved on (escalated to a dispute, a new deadline): missed at that date — a sweep
-      that would have caught it may not have run before the claim's notification did.
+    - The deadline read last time passed and Mercado Libre has moved on (escalated, a new deadline)
+      while the claim is still open, with nothing done by the seller's side — no message of ours, no
+      respondent action in the claim's history — between the buyer's (or mediator's) last word before
+      that deadline and the deadline: missed at that date. A sweep that would have caught it may not
+      have run before the claim's notification did.
     - Closed by Mercado Libre because the seller did not answer (`respondent_timeout`): missed.
     """
+    claim = view.claim
     if due is not None and due < now and claim.is_open:
         return now
-    if previous_due is not None and previous_due < now and (due is None or due != previous_due):
-        since = previous_read or previous_due
-        acted = any(
-            m.direction == "out"
-            and m.status == "sent"
-            and since <= (m.sent_at or m.created_at) <= previous_due
-            for m in conversations_store.messages_of(s, thread.id)
-        )
-        if not acted:
-            return previous_due
     resolution = claim.resolution
     if resolution is not None and resolution.reason == "respondent_timeout":
         return resolution.date_created or claim.last_updated or now
-    return None
+    if previous_due is None or previous_due >= now or due == previous_due or not claim.is_open:
+        return None
+    messages = conversations_store.messages_of(s, thread.id)
+    turn_began = max(
+        (m.created_at for m in messages if m.direction == "in" and m.created_at <= previous_due),
+        default=claim.date_created or previous_due,
+    )
+    acted_at = [
+        m.sent_at or m.created_at for m in messages if m.direction == "out" and m.status == "sent"
+    ] + [h.date_created for h in view.history if h.player_role == "respondent" and h.date_created]
+    if any(turn_began <= at <= previous_due for at in acted_at):
+        return None
+    return previous_due
 
 
 def _first_response(s: Session, thread: Conversation) -> tuple[datetime, str] | None:
