@@ -184,3 +184,22 @@ def test_the_inbox_page_shows_the_clock_and_filters_overdue(
             assert 'name="overdue"' not in claims
 
     asyncio.run(go())
+
+
+def test_a_daylight_saving_change_counts_real_hours_both_ways() -> None:
+    """New York springs forward on 2024-03-10: a day open 00:00-24:00 has 23 real hours, and the due
+    instant and the overdue filter's cutoff must agree on it."""
+    config = {
+        "business_hours": {
+            "timezone": "America/New_York",
+            "weekly": {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")},
+        }
+    }
+    hours = calendar.business_hours(config, "MLA")
+    ny = ZoneInfo("America/New_York")
+    since = datetime(2024, 3, 9, 12, 0, tzinfo=ny).astimezone(UTC)
+    due = calendar.add_business_time(since, 24 * 3600, hours)
+    assert due - since == timedelta(hours=24)  # real hours, whatever the wall clock says
+    minute = timedelta(minutes=1)
+    assert since >= calendar.subtract_business_time(due - minute, 24 * 3600, hours)
+    assert since < calendar.subtract_business_time(due + minute, 24 * 3600, hours)

@@ -57,7 +57,9 @@ class Hours:
     configured: bool  # False: the default (no business hours in the bot settings)
 
     def ranges(self, day: date) -> list[tuple[datetime, datetime]]:
-        """The opening ranges of a local day, as aware datetimes ("24:00" ends at the next midnight)."""
+        """The opening ranges of a local day, in UTC ("24:00" ends at the next midnight). UTC because
+        arithmetic between two times of one zone is wall-clock time in Python: a range across a
+        daylight-saving change would count an hour too many or too few."""
         if day in self.holidays:
             return []
         found = []
@@ -68,7 +70,7 @@ class Hours:
                 if end == time.max
                 else datetime.combine(day, end, tzinfo=self.zone)
             )
-            found.append((begins, ends))
+            found.append((begins.astimezone(UTC), ends.astimezone(UTC)))
         return found
 
 
