@@ -47,7 +47,9 @@ async def ingest_step(topic: str, account_id: int, resource_id: str) -> dict[str
     return plan.to_dict()
 
 
-MAX_WAITS = 12  # a channel asking to wait (a buyer's burst) bounds its waits itself; this is a backstop
+# A channel asking to wait (a buyer's burst) bounds its waits in time itself (four windows); this is a
+# backstop: past it the question stays recorded, unanswered, in the inbox for a person.
+MAX_WAITS = 100
 
 
 @DBOS.workflow(name="conversation_resource")
@@ -60,7 +62,7 @@ async def handle_resource(
         delays = context().settings.ingest_later_s
         if later >= len(delays):
             raise  # the reconciliation sweeps take it from here
-        await _ingest_later(topic, account_id, resource_id, later + 1, delays[later])
+        await _ingest_later(topic, account_id, resource_id, later + 1, delays[later], waits)
         return {"outcome": "deferred", "reply_id": None, "drive": None, "detail": str(exc)[:300]}
     if plan.get("outcome") == "waiting" and waits < MAX_WAITS:
         # The channel waits (a buyer still asking): the same work again later, delayed on the queue
@@ -74,7 +76,9 @@ async def handle_resource(
     return plan
 
 
-async def _ingest_later(topic: str, account_id: int, resource_id: str, later: int, delay_s: float) -> None:
+async def _ingest_later(
+    topic: str, account_id: int, resource_id: str, later: int, delay_s: float, waits: int = 0
+) -> None:
     """The same work again in `delay_s`, on the same partition, under an id derived from this one."""
     route = channel_for(topic)
     assert route is not None
@@ -85,16 +89,17 @@ async def _ingest_later(topic: str, account_id: int, resource_id: str, later: in
             queue_partition_key=route.partition_key(account_id, resource_id), delay_seconds=delay_s
         ),
     ):
-        await runtime.queue().enqueue_async(handle_resource, topic, account_id, resource_id, later)
+        await runtime.queue().enqueue_async(handle_resource, topic, account_id, resource_id, later, waits)
 
 
 async def _ingest_again(topic: str, account_id: int, resource_id: str, waits: int, delay_s: float) -> None:
-    """The same work again in `delay_s` (at least half a second), under an id derived from this one."""
+    """The same work again in `delay_s` (at least half a second), under an id derived from this whole
+    one (a chain of waits and outage deferrals never reuses an id)."""
     route = channel_for(topic)
     assert route is not None
-    base = (DBOS.workflow_id or route.workflow_key(resource_id)).split("~wait", 1)[0]
+    base = DBOS.workflow_id or route.workflow_key(resource_id)
     with (
-        SetWorkflowID(f"{base}~wait{waits}"),
+        SetWorkflowID(f"{base}~w{waits}"),
         SetEnqueueOptions(
             queue_partition_key=route.partition_key(account_id, resource_id), delay_seconds=max(0.5, delay_s)
         ),
