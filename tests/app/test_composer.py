@@ -150,6 +150,30 @@ def test_listing_variables_are_read_when_the_reply_is_sent(connected: Connected)
         run_in_worker_context(connected, lambda ctx: _text(composing.fill_variables(ctx, 0, 0, "Hola")))
         == "Hola"
     )
+    # The buyer's name is not known yet (nobody opened the thread): no "Comprador 123456789" in a reply.
+    with pytest.raises(ReplyRefused, match=r"\{buyer\}"):
+        filled("Hola {buyer}")
+    # The listing's own link is Mercado Libre's, not a link "outside": it goes out through the guard.
+    agent = create_user(connected.ctx.sessions, "ana@example.com", AGENT_PASSWORD, "Ana", "w")
+    link = run_in_worker_context(
+        connected,
+        lambda ctx: composing.fill_variables(ctx, thread.workspace_id, thread.id, "Mirala acá: {permalink}"),
+    )
+    assert link.quoted and link.quoted[0].startswith("https://articulo.mercadolibre.com.ar/")
+    with pytest.raises(ReplyRefused):
+        actions.reply(
+            connected.ctx, thread.workspace_id, agent, thread.id, link.text, in_reply_to=str(question["id"])
+        )
+    entry = actions.reply(
+        connected.ctx,
+        thread.workspace_id,
+        agent,
+        thread.id,
+        link.text,
+        in_reply_to=str(question["id"]),
+        allow=link.quoted,
+    )
+    assert entry is not None and deliver(connected, entry.id) == "sent"
 
 
 def test_a_tracking_number_is_filled_once_the_order_shipped_and_refused_before(

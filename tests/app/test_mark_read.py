@@ -63,4 +63,15 @@ def test_opening_a_chat_marks_it_read_and_nothing_else_does(postsale: Connected,
             assert (await ana.get(f"/inbox/{thread_id}")).status_code == 200
             assert pack not in unread_packs(market)
 
+            # A new message while the page is open: its live refresh does not mark it (nobody may be
+            # looking at a background tab); opening the conversation does.
+            await asyncio.to_thread(
+                ingest_topic, postsale, "messages", market.buyer_writes(order, "¿Me confirmás?")["id"]
+            )
+            assert pack in unread_packs(market)
+            live = await ana.get(f"/inbox/{thread_id}", headers={"X-Mostrador-Live": "1"})
+            assert live.status_code == 200 and pack in unread_packs(market)
+            assert (await ana.get(f"/inbox/{thread_id}")).status_code == 200
+            assert pack not in unread_packs(market)
+
     asyncio.run(go())

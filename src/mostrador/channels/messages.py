@@ -407,7 +407,7 @@ def _record(
             account,
             conv.ThreadKey(NAME, thread.pack_id),
             buyer,
-            f"Comprador {buyer}",
+            conv.unnamed_buyer(buyer),
             subject=subject if sale is not None else "",
             item_id=sale.item_id if sale else None,
         )

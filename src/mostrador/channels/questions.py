@@ -327,7 +327,7 @@ def _record(
             account,
             _thread_key(question),
             buyer,
-            f"Comprador {buyer}",
+            conv.unnamed_buyer(buyer),
             subject=item.title or "" if item is not None else "",
             item_id=question.item_id,
         )

@@ -14,6 +14,7 @@ from mostrador.bot.answers import format_price
 from mostrador.bot.listing import ItemFacts
 from mostrador.channels.base import ThreadRef
 from mostrador.channels.sales import Sale
+from mostrador.conversations.service import known_name
 from mostrador.meli import errors as meli_errors
 
 LISTING_VARIABLES = {
@@ -33,9 +34,9 @@ SALE_VARIABLES = {
     "carrier": "transporte",
     "buyer": "nombre del comprador",
 }
-# Values Mercado Libre itself gives that look like contact data to the guard (long digit runs): a reply
-# quoting them through a variable lets the guard know they are not a phone number.
-QUOTED_IDS = frozenset({"order_id", "tracking_number", "claim_id"})
+# Values Mercado Libre itself gives that look like contact data to the guard (long digit runs, its own
+# listing links): a reply quoting them through a variable lets the guard know they are not.
+QUOTED_IDS = frozenset({"order_id", "tracking_number", "claim_id", "permalink"})
 SHIPPING_WORDS = {
     "pending": "pendiente",
     "handling": "en preparación",
@@ -49,7 +50,7 @@ SHIPPING_WORDS = {
 
 async def listing_values(api: SellerApi, thread: ThreadRef) -> dict[str, str | None]:
     """The listing's facts now; what Mercado Libre does not say is None."""
-    values: dict[str, str | None] = {"buyer": thread.buyer or None}
+    values: dict[str, str | None] = {"buyer": known_name(thread.buyer)}
     if not thread.item_id:
         return values
     try:
@@ -81,5 +82,5 @@ def sale_values(sale: Sale, buyer: str) -> dict[str, str | None]:
         "shipping_status": SHIPPING_WORDS.get(sale.shipment_status or "", sale.shipment_status),
         "tracking_number": sale.tracking_number,
         "carrier": sale.carrier,
-        "buyer": sale.buyer_nickname or buyer or None,
+        "buyer": sale.buyer_nickname or known_name(buyer),
     }

@@ -24,6 +24,18 @@ class ThreadKey:
     external_key: str
 
 
+UNNAMED_BUYER = "Comprador "  # a buyer's name until their nickname is known: "Comprador 123456789"
+
+
+def unnamed_buyer(user_id: str) -> str:
+    return f"{UNNAMED_BUYER}{user_id}"
+
+
+def known_name(name: str | None) -> str | None:
+    """The buyer's name when it is one (not the placeholder, whose digits read like a phone number)."""
+    return name if name and not name.startswith(UNNAMED_BUYER) else None
+
+
 def open_thread(
     s: Session,
     account: Account,

@@ -26,7 +26,7 @@ from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
 from mostrador.store import conversations as conversations_store
 from mostrador.store import outbox as outbox_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Conversation, utcnow
+from mostrador.store.models import Conversation, Message, utcnow
 from mostrador.store.waiting import waiting_texts
 
 REPLY_KEY = re.compile(r"[0-9a-f]{16}")
@@ -150,6 +150,10 @@ def answer_all(
             raise ReplyRefused("No queda ninguna pregunta sin responder.")
         recorded = []
         for question_id in waiting:
+            earlier = outbox_store.entry_for_target(s, thread.account_id, thread.channel, question_id)
+            written = s.get(Message, earlier.message_id) if earlier and earlier.message_id else None
+            if earlier and earlier.status in ("pending", "sent") and written and written.author == "agent":
+                continue  # a colleague's answer got there first: never overwrite a person's text
             plan = _allowing(channel.plan_reply(s, thread, text, question_id, ""), allowed)
             entry, must_schedule = outgoing.record(
                 s, thread, plan, text, "agent", lease_until, agent_id=agent_id

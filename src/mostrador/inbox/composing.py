@@ -3,7 +3,10 @@ runs while the agent types (the same guard that runs again before anything is po
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError
 
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.bot.guard import explain, guard
@@ -20,6 +23,7 @@ from mostrador.store.db import transaction
 from mostrador.store.models import ReplyTemplate
 
 NAME_MAX = 80
+FILL_WAIT_S = 5.0  # how long a reply waits for the listing or order its variables come from
 PLACEHOLDER = "x"  # what a variable counts as while the guard checks a text before its values exist
 
 
@@ -114,23 +118,22 @@ def save_template(
     found = check(text, channel) if channel else _check_any(text)
     if not found.ok:
         raise TemplateRefused(found.problem)
-    with transaction(ctx.sessions) as s:
-        same_name = templates_store.template_named(s, workspace_id, name)
-        if same_name is not None and same_name.id != template_id:
-            raise TemplateRefused(f"Ya hay una plantilla llamada «{name}».")
-        if template_id is None:
-            row = ReplyTemplate(
-                workspace_id=workspace_id, created_by=user_id, name=name, channel=channel, text=text
-            )
-            s.add(row)
-            s.flush()
-        else:
-            found_row = templates_store.template_in_workspace(s, workspace_id, template_id)
-            if found_row is None:
-                raise LookupError("no such template in this workspace")
-            row = found_row
-            row.name, row.channel, row.text = name, channel, text
-        return _view(row)
+    try:
+        with transaction(ctx.sessions) as s:
+            same_name = templates_store.template_named(s, workspace_id, name)
+            if same_name is not None and same_name.id != template_id:
+                raise TemplateRefused(f"Ya hay una plantilla llamada «{name}».")
+            if template_id is None:
+                row = templates_store.add_template(s, workspace_id, user_id, name, channel, text)
+            else:
+                found_row = templates_store.template_in_workspace(s, workspace_id, template_id)
+                if found_row is None:
+                    raise LookupError("no such template in this workspace")
+                row = found_row
+                row.name, row.channel, row.text = name, channel, text
+            return _view(row)
+    except IntegrityError as exc:  # saved at the same moment by a colleague under the same name
+        raise TemplateRefused(f"Ya hay una plantilla llamada «{name}».") from exc
 
 
 def _check_any(text: str) -> Check:
@@ -182,7 +185,8 @@ async def fill_variables(ctx: AppContext, workspace_id: int, conversation_id: in
     if unknown:
         fill(text, {}, known)  # raises, naming it
     api = await SellerApi.open(ctx, account_id)
-    values = await channel.template_values(api, ref)
+    # Bounded: a reply waits a few seconds for Mercado Libre at most (TimeoutError: the caller says so).
+    values = await asyncio.wait_for(channel.template_values(api, ref), FILL_WAIT_S)
     quoted = tuple(str(values[n]) for n in variables_in(text) if n in QUOTED_IDS and values.get(n))
     return Filled(fill(text, values, known), quoted)
 

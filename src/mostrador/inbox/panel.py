@@ -18,12 +18,12 @@ from mostrador.accounts.seller_api import SellerApi
 from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.channels.registry import PACK_CHANNEL_NAME, channel_named
 from mostrador.context import AppContext
+from mostrador.conversations import service as conv_service
 from mostrador.meli import errors as meli_errors
 from mostrador.store import conversations as conversations_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account
 
-UNNAMED_BUYER = "Comprador "  # the channels' name for a buyer before their nickname is known
 ORDERS_SHOWN = 10
 
 
@@ -58,6 +58,7 @@ class BuyerPanel:
     earlier: list[EarlierThread] = field(default_factory=list)
     nickname: str | None = None  # read from Mercado Libre now; None when it could not be
     orders: list[BuyerOrder] | None = None  # None: Mercado Libre could not be read now
+    orders_partial: bool = False  # only the newest matches were read: an older order may be missing
     item_id: str | None = None  # the conversation's listing
 
     @property
@@ -74,6 +75,7 @@ class LiveBuyer:
     orders: (
         list[tuple[int, datetime | None, str | None, str, str | None, float | None, str | None, int]] | None
     )
+    partial: bool = False  # Mercado Libre matched more orders than were read: older ones may be missing
 
 
 def local_panel(
@@ -91,6 +93,8 @@ def local_panel(
             if thread.contact_id
             else None
         )
+        if buyer_id is not None and not buyer_id.isdigit():
+            buyer_id = None  # recorded without a Mercado Libre user ("unknown"): nobody to look up
         earlier = []
         if buyer_id:
             for other in conversations_store.buyer_threads(s, account.id, buyer_id, thread.id):
@@ -153,16 +157,20 @@ async def read_buyer(
             )
         )
     orders.sort(key=lambda o: (o[1] is not None, o[1]), reverse=True)
-    return LiveBuyer(nickname, orders[:ORDERS_SHOWN])
+    partial = (found.paging.total or 0) > len(found.results)
+    return LiveBuyer(nickname, orders[:ORDERS_SHOWN], partial)
 
 
 def complete(ctx: AppContext, panel: BuyerPanel, account_id: int, live: LiveBuyer) -> BuyerPanel:
     """The panel with what was read live: orders linked to our post-sale conversations, and the
     nickname given to the buyer's placeholder-named contacts."""
     panel.nickname = live.nickname
+    panel.orders_partial = live.partial
     with transaction(ctx.sessions) as s:
-        if live.nickname and panel.buyer_id and panel.name.startswith(UNNAMED_BUYER):
-            conversations_store.name_buyer(s, account_id, panel.buyer_id, live.nickname, UNNAMED_BUYER)
+        if live.nickname and panel.buyer_id and not conv_service.known_name(panel.name):
+            conversations_store.name_buyer(
+                s, account_id, panel.buyer_id, live.nickname, conv_service.UNNAMED_BUYER
+            )
             panel.name = live.nickname
         if live.orders is not None:
             panel.orders = []

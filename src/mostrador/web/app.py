@@ -80,6 +80,7 @@ def create_app(
     app.state.templates = build_templates()
     app.state.listings = {}  # (account, item) -> (read at, listing): the inbox side panel's cache
     app.state.buyers = {}  # (account, buyer) -> (read at, LiveBuyer): the side panel's buyer cache
+    app.state.read_marks = {}  # conversation -> newest buyer message marked read at Mercado Libre
     assert settings.secret_key is not None
     app.add_middleware(
         SessionMiddleware,

@@ -137,10 +137,16 @@ async def _conversation_page(
     if found is None:
         raise HTTPException(404, NOT_FOUND)
     thread, account = found
-    listing = await _listing(request, account.id, thread.item_id) if status_code == 200 else None
-    buyer = await _buyer(request, agent, conversation_id) if status_code == 200 else None
-    if status_code == 200 and thread.waiting and agent.can(Role.AGENT):
-        await _mark_read(request, account.id, thread.channel, thread.id)
+    listing: dict[str, Any] | None = None
+    buyer: panel.BuyerPanel | None = None
+    if status_code == 200:
+        # What Mercado Libre says now, read side by side: the page waits for the slowest, a few seconds
+        # at most, not for their sum.
+        listing, buyer, _ = await asyncio.gather(
+            _listing(request, account.id, thread.item_id),
+            _buyer(request, agent, conversation_id),
+            _mark_read(request, agent, account.id, thread),
+        )
     return page_response(
         request,
         "conversation.html",
@@ -340,7 +346,7 @@ async def _filled(request: Request, agent: CurrentUser, conversation_id: int, te
         return await composing.fill_variables(get_ctx(request), agent.workspace_id, conversation_id, text)
     except LookupError as exc:
         raise actions.ConversationNotFound(str(exc)) from exc
-    except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed) as exc:
+    except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed, TimeoutError) as exc:
         raise VariablesUnavailable(
             "Mercado Libre no dio los datos para las variables del texto; probá de nuevo o escribilos a mano."
         ) from exc
@@ -435,6 +441,11 @@ async def _schedule(reply: Outgoing) -> None:
         log.warning("scheduling reply %s failed; the outbox re-drive will send it", reply.id, exc_info=True)
 
 
+async def _read_item(ctx: Any, account_id: int, item_id: str) -> Any:
+    api = await SellerApi.open(ctx, account_id)
+    return await api.call(api.meli.get_item, item_id)
+
+
 async def _buyer(request: Request, agent: CurrentUser, conversation_id: int) -> panel.BuyerPanel | None:
     """The buyer panel: our conversations with them, and their nickname and orders read live (cached
     like the listing, bounded by the same wait)."""
@@ -451,31 +462,50 @@ async def _buyer(request: Request, agent: CurrentUser, conversation_id: int) -> 
     if hit is not None and now - hit[0] < LISTING_TTL_S:
         live = hit[1]
     else:
-        live = await panel.read_buyer(ctx, account.id, account.meli_user_id, shown.buyer_id, LISTING_WAIT_S)
-        if live.orders is not None:  # what failed is asked again next time
-            if len(cache) > 2_000:
-                for key in sorted(cache, key=lambda k: cache[k][0])[:1_000]:
-                    cache.pop(key, None)
-            cache[(account.id, shown.buyer_id)] = (now, live)
+        try:
+            live = await asyncio.wait_for(
+                panel.read_buyer(ctx, account.id, account.meli_user_id, shown.buyer_id, LISTING_WAIT_S),
+                LISTING_WAIT_S,
+            )
+        except TimeoutError:
+            live = panel.LiveBuyer(None, None)
+        if len(cache) > 2_000:
+            for key in sorted(cache, key=lambda k: cache[k][0])[:1_000]:
+                cache.pop(key, None)
+        # What failed is asked again after a short pause; what worked, after the listing's minute.
+        read_at = now if live.orders is not None else now - LISTING_TTL_S + FAILURE_TTL_S
+        cache[(account.id, shown.buyer_id)] = (read_at, live)
     return await run_in_threadpool(panel.complete, ctx, shown, account.id, live)
 
 
-async def _mark_read(request: Request, account_id: int, channel_name: str, conversation_id: int) -> None:
-    """A person opened a thread with buyer messages waiting: Mercado Libre's read mark says so (post-sale
-    §8.1; background reads never set it). Bounded like the side panel; a failure only loses the mark."""
-    channel = channel_named(channel_name)
-    key = await run_in_threadpool(views.thread_key, get_ctx(request), conversation_id)
+async def _mark_read(request: Request, agent: CurrentUser, account_id: int, thread: views.ThreadView) -> None:
+    """An agent opened a thread with buyer messages waiting: Mercado Libre's read mark says so (post-sale
+    §8.1; background reads never set it). Once per new buyer message, never for the page's own live
+    refreshes (nobody may be looking), never for viewers; bounded, and a failure only loses the mark."""
+    if not thread.waiting or not agent.can(Role.AGENT) or request.headers.get("x-mostrador-live"):
+        return
+    newest = max((m.id for m in thread.messages if m.direction == "in"), default=None)
+    marked: dict[int, int] = request.app.state.read_marks
+    if newest is None or marked.get(thread.id) == newest:
+        return
+    channel = channel_named(thread.channel)
+    ctx = get_ctx(request)
+    key = await run_in_threadpool(views.thread_key, ctx, thread.id)
     if key is None:
         return
     try:
-        api = await SellerApi.open(get_ctx(request), account_id)
-        await asyncio.wait_for(channel.mark_read(api, key), LISTING_WAIT_S)
+        api = await asyncio.wait_for(SellerApi.open(ctx, account_id), LISTING_WAIT_S)
+        if await asyncio.wait_for(channel.mark_read(api, key), LISTING_WAIT_S):
+            if len(marked) > 10_000:
+                marked.clear()
+            marked[thread.id] = newest
     except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed, TimeoutError) as exc:
-        log.info("marking conversation %s read failed: %s", conversation_id, type(exc).__name__)
+        log.info("marking conversation %s read failed: %s", thread.id, type(exc).__name__)
 
 
 LISTING_TTL_S = 60.0  # the side panel's listing: fresh enough to answer from, cheap on Mercado Libre's budget
 LISTING_WAIT_S = 3.0  # a page never waits longer than this for Mercado Libre (or for a rate permit)
+FAILURE_TTL_S = 15.0  # what Mercado Libre did not give is asked again after this long
 
 
 async def _listing(request: Request, account_id: int, item_id: str | None) -> dict[str, Any] | None:
@@ -491,10 +521,12 @@ async def _listing(request: Request, account_id: int, item_id: str | None) -> di
         return hit[1]
     ctx = get_ctx(request)
     try:
-        api = await SellerApi.open(ctx, account_id)
-        item = await asyncio.wait_for(api.call(api.meli.get_item, item_id), LISTING_WAIT_S)
+        item = await asyncio.wait_for(_read_item(ctx, account_id, item_id), LISTING_WAIT_S)
     except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed, TimeoutError) as exc:
-        return {"unavailable": True, "id": item_id, "reason": type(exc).__name__}
+        failed = {"unavailable": True, "id": item_id, "reason": type(exc).__name__}
+        # Asked again after a short pause, not by every refresh of every open page during an outage.
+        cache[(account_id, item_id)] = (now - LISTING_TTL_S + FAILURE_TTL_S, failed)
+        return failed
     listing = item.model_dump(mode="json", by_alias=True)
     if len(cache) > 2_000:  # bounded: forget the oldest half
         for key in sorted(cache, key=lambda k: cache[k][0])[:1_000]:

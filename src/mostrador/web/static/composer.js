@@ -13,6 +13,9 @@
   function ask(area) {
     var out = output(area);
     if (!out) return;
+    // Only the newest question's answer is shown: an older one arriving late must not overwrite it.
+    var asked = (Number(area.dataset.checkSeq) || 0) + 1;
+    area.dataset.checkSeq = String(asked);
     var body = new URLSearchParams({ text: area.value });
     fetch(area.getAttribute("data-check-url"), {
       method: "POST",
@@ -21,7 +24,9 @@
       credentials: "same-origin",
     })
       .then(function (r) { return r.ok ? r.text() : ""; })
-      .then(function (html) { if (html) out.innerHTML = html; })
+      .then(function (html) {
+        if (html && Number(area.dataset.checkSeq) === asked) out.innerHTML = html;
+      })
       .catch(function () {});
   }
   function wire(area) {
