@@ -51,9 +51,9 @@ def test_agent_answers_a_handed_off_question(page: Page, world: World) -> None:
     expect(row).to_contain_text("Sin responder", timeout=15_000)
     assert world.answers_for(question["id"]) == []
     row.locator("xpath=ancestor::article").locator("a.subject").click()
-    form = page.locator(f"[data-question-id='{question['id']}'] form")
+    form = page.locator(f"[data-question-id='{question['id']}'] form.answer")
     form.locator("textarea").fill("Sí, lo enviamos con envoltorio de regalo sin costo.")
-    form.locator("button").click()
+    form.get_by_role("button", name="Responder").click()
     wait_for(lambda: world.answers_for(question["id"]), timeout=15)
     assert world.answers_for(question["id"])[0]["text"].startswith("Sí, lo enviamos")
 
@@ -64,10 +64,10 @@ def test_agent_answer_with_contact_data_is_blocked(page: Page, world: World) -> 
     row = page.locator(f"[data-question-id='{question['id']}']")
     expect(row).to_contain_text("Sin responder", timeout=15_000)
     row.locator("xpath=ancestor::article").locator("a.subject").click()
-    form = page.locator(f"[data-question-id='{question['id']}'] form")
+    form = page.locator(f"[data-question-id='{question['id']}'] form.answer")
     form.locator("textarea").fill("Escribinos al 11 4567-8901 o a ventas@tienda.com")
-    form.locator("button").click()
-    expect(page.get_by_role("alert")).to_contain_text("reglas de Mercado Libre")
+    form.get_by_role("button", name="Responder").click()
+    expect(page.locator("p.error[role=alert]")).to_contain_text("reglas de Mercado Libre")
     assert world.answers_for(question["id"]) == []
 
 

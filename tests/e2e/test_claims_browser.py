@@ -38,8 +38,13 @@ def claim_in_sandbox(world: World, claim_id: int) -> dict[str, Any]:
 
 def test_an_agent_refunds_a_claim_from_the_cockpit_after_confirming(page: Page, world: World) -> None:
     claim = open_claim(world, "PDD9944")  # damaged product: refund, return and partial refund offered
-    # The demo's bot answers first; wait for it so the page below is the settled one.
+    # The demo's bot answers first; wait for it so the page below is the settled one. Then the buyer
+    # writes back: the move is the seller's again, with a deadline (none while the buyer's turn lasts).
     wait_for(lambda: claim_posts(world, claim["id"]), timeout=15)
+    with world.sandbox() as c:
+        c.post(
+            f"/_sandbox/claims/{claim['id']}/buyer_messages", json={"text": "¿Y entonces qué hacemos?"}
+        ).raise_for_status()
     login(page, world)
     page.goto(f"{world.app_url}/inbox?channel=claims")
     row = page.locator(f"[data-claim-id='{claim['id']}']").first
@@ -50,6 +55,13 @@ def test_an_agent_refunds_a_claim_from_the_cockpit_after_confirming(page: Page, 
     expect(cockpit.locator(".claim-reason")).to_contain_text("PDD9944")
     expect(cockpit.locator(".claim-sale")).to_contain_text(claim["order"]["title"])
     countdown = cockpit.locator(".claim-due .due")
+
+    def deadline_shown() -> bool:
+        if countdown.count() == 0:
+            page.reload()
+        return countdown.count() > 0
+
+    wait_for(deadline_shown, timeout=20, interval=0.5)
     # countdown.js rewrites the server's text in the browser: hours and minutes left, coloured by urgency.
     expect(countdown).to_have_text(re.compile(r"^\d+ (d \d+ h|h \d+ min|min)$"))
     expect(countdown).to_have_class(re.compile(r"due-(soon|later)"))
