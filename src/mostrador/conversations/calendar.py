@@ -8,6 +8,8 @@ zone — the working-hours band Mercado Libre itself uses for response times (§
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -77,6 +79,13 @@ class Hours:
 def business_hours(bot_config: dict[str, Any] | None, site_id: str | None) -> Hours:
     """The account's business hours, or weekdays 09:00–18:00 in its site's zone."""
     raw = (bot_config or {}).get("business_hours")
+    # Read for every account on every inbox page: parsed once per distinct setting.
+    return _hours(json.dumps(raw, sort_keys=True, default=str) if raw else "", site_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _hours(raw_json: str, site_id: str | None) -> Hours:
+    raw = json.loads(raw_json) if raw_json else None
     configured: BusinessHours | None = None
     if raw:
         try:

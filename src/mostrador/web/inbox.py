@@ -469,12 +469,9 @@ async def _buyer(request: Request, agent: CurrentUser, conversation_id: int) -> 
             )
         except TimeoutError:
             live = panel.LiveBuyer(None, None)
-        if len(cache) > 2_000:
-            for key in sorted(cache, key=lambda k: cache[k][0])[:1_000]:
-                cache.pop(key, None)
         # What failed is asked again after a short pause; what worked, after the listing's minute.
         read_at = now if live.orders is not None else now - LISTING_TTL_S + FAILURE_TTL_S
-        cache[(account.id, shown.buyer_id)] = (read_at, live)
+        _remember(cache, (account.id, shown.buyer_id), read_at, live)
     return await run_in_threadpool(panel.complete, ctx, shown, account.id, live)
 
 
@@ -525,11 +522,16 @@ async def _listing(request: Request, account_id: int, item_id: str | None) -> di
     except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed, TimeoutError) as exc:
         failed = {"unavailable": True, "id": item_id, "reason": type(exc).__name__}
         # Asked again after a short pause, not by every refresh of every open page during an outage.
-        cache[(account_id, item_id)] = (now - LISTING_TTL_S + FAILURE_TTL_S, failed)
+        _remember(cache, (account_id, item_id), now - LISTING_TTL_S + FAILURE_TTL_S, failed)
         return failed
     listing = item.model_dump(mode="json", by_alias=True)
-    if len(cache) > 2_000:  # bounded: forget the oldest half
-        for key in sorted(cache, key=lambda k: cache[k][0])[:1_000]:
-            cache.pop(key, None)
-    cache[(account_id, item_id)] = (now, listing)
+    _remember(cache, (account_id, item_id), now, listing)
     return listing
+
+
+def _remember(cache: dict[Any, tuple[float, Any]], key: Any, read_at: float, value: Any) -> None:
+    """Keep `value` as read at `read_at`; the cache is bounded: past 2,000 entries the oldest half goes."""
+    if len(cache) > 2_000:
+        for old in sorted(cache, key=lambda k: cache[k][0])[:1_000]:
+            cache.pop(old, None)
+    cache[key] = (read_at, value)
