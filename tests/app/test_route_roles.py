@@ -215,8 +215,9 @@ def seed_chat_with_a_file(s: Any, account: Account, pack_id: str, filename: str)
     return str(conv.id)
 
 
-def buyer_file_in_the_sandbox(sandbox_url: str, seller: dict[str, Any]) -> tuple[str, str]:
-    """A sale of the seller and a file its buyer uploaded: (pack id, the file's name at Mercado Libre)."""
+def buyer_file_in_the_sandbox(sandbox_url: str, seller: dict[str, Any]) -> tuple[str, str, str]:
+    """A sale of the seller and a file its buyer uploaded: (pack id, the file's name at Mercado Libre,
+    the order id)."""
     with httpx.Client(base_url=sandbox_url) as c:
         item = c.post(
             "/items",
@@ -239,7 +240,7 @@ def buyer_file_in_the_sandbox(sandbox_url: str, seller: dict[str, Any]) -> tuple
             "/_sandbox/attachments", params={"pack_id": pack_id}, files={"file": ("foto.png", PNG)}
         )
         upload.raise_for_status()
-        return pack_id, str(upload.json()["id"])
+        return pack_id, str(upload.json()["id"]), str(order["id"])
 
 
 PNG = b"\x89PNG\r\n\x1a\n\x00"
@@ -260,7 +261,7 @@ def log_in(client: httpx.Client, email: str) -> str:
 def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> Iterator[World]:
     settings, created_db = module_settings(tmp_path_factory.mktemp("roles"), model_cache_dir)
     try:
-        with connected_seller(settings, ["questions"], seed=21) as seller:
+        with connected_seller(settings, ["questions", "messages"], seed=21) as seller:
             ctx = seller.ctx
             emails = {role.value: f"{role.value}@example.com" for role in ROLES}
             create_user(ctx.sessions, emails["owner"], PASSWORD, "Olga", "w")  # first user: the owner
@@ -278,8 +279,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
                 s.flush()
                 my_ids = seed_conversation(s, mine, "9001")
                 their_ids = seed_conversation(s, theirs, "9002")
-                pack_id, filename = buyer_file_in_the_sandbox(seller.sandbox.url, seller.seller)
+                pack_id, filename, order_id = buyer_file_in_the_sandbox(seller.sandbox.url, seller.seller)
                 my_ids["filename"] = their_ids["filename"] = filename
+                my_ids["order_id"] = their_ids["order_id"] = order_id  # Mercado Libre's: scoped by account
                 my_ids["chat_id"] = seed_chat_with_a_file(s, mine, pack_id, filename)
                 their_ids["chat_id"] = seed_chat_with_a_file(s, theirs, "9102", filename)
                 untouched = seed_conversation(s, mine, "9003")["conversation_id"]

@@ -140,6 +140,30 @@ ENDPOINTS: list[tuple[str, Call, str, str, Any, int]] = [
         201,
     ),
     (
+        "action guide",
+        lambda c: c.get_action_guide(2000000089077943, TOKEN),
+        "GET",
+        "/messages/action_guide/packs/2000000089077943",
+        payload("messages/docs_action_guide_options.json"),
+        200,
+    ),
+    (
+        "action guide caps",
+        lambda c: c.get_action_guide_caps(2000000089077943, TOKEN),
+        "GET",
+        "/messages/action_guide/packs/2000000089077943/caps_available",
+        payload("messages/docs_action_guide_caps_available.json"),
+        200,
+    ),
+    (
+        "action guide option",
+        lambda c: c.send_action_guide_option(2000000089077943, "OTHER", TOKEN, text="Hola"),
+        "POST",
+        "/messages/action_guide/packs/2000000089077943/option",
+        payload("messages/docs_action_guide_message_moderated.json"),
+        201,
+    ),
+    (
         "upload",
         lambda c: c.upload_attachment("nota.pdf", b"%PDF-1.4", "application/pdf", TOKEN, "MLB"),
         "POST",
@@ -567,3 +591,30 @@ async def test_aclose_only_closes_a_client_it_created() -> None:
     async with owned:
         pass
     assert owned._http.is_closed
+
+
+async def test_the_action_guide_reads_options_caps_and_a_moderated_send(
+    client: MeliClient, fake: FakeMeli
+) -> None:
+    base = "/messages/action_guide/packs/2000000089077943"
+    fake.json("GET", base, payload("messages/docs_action_guide_options.json"))
+    fake.json("GET", f"{base}/caps_available", payload("messages/docs_action_guide_caps_available.json"))
+    fake.json("POST", f"{base}/option", payload("messages/docs_action_guide_message_moderated.json"), 201)
+    guide = await client.get_action_guide(2000000089077943, TOKEN)
+    by_id = {o.id: o for o in guide.options}
+    assert by_id["OTHER"].free_text and by_id["OTHER"].char_limit == 350
+    assert not by_id["REQUEST_BILLING_INFO"].free_text
+    assert by_id["REQUEST_BILLING_INFO"].templates[0].id == "TEMPLATE___REQUEST_BILLING_INFO___1"  # type: ignore[index]
+    assert not by_id["DELIVERY_PROMISE"].free_text  # its type is "TEMPLATE" in the documented sample
+    caps = await client.get_action_guide_caps(2000000089077943, TOKEN)
+    assert {c.option_id: c.cap_available for c in caps}["OTHER"] == 1
+    sent = await client.send_action_guide_option(
+        2000000089077943, "REQUEST_BILLING_INFO", TOKEN, template_id="TEMPLATE___REQUEST_BILLING_INFO___1"
+    )
+    assert json.loads(fake.last.content) == {
+        "option_id": "REQUEST_BILLING_INFO",
+        "template_id": "TEMPLATE___REQUEST_BILLING_INFO___1",
+    }
+    assert sent.status == "moderated" and sent.message_moderation.reason == "out_of_place_language"  # type: ignore[union-attr]
+    with pytest.raises(ValueError):
+        await client.send_action_guide_option(2000000089077943, "OTHER", TOKEN)

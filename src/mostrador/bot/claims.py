@@ -187,7 +187,11 @@ def render(rule: ClaimRule, lang: str, variables: Mapping[str, str | None]) -> s
 
     A sentence whose variable has no value is left out; a text left empty gives None.
     """
-    template = rule.text.get(lang) or next(iter(rule.text.values()))
+    return render_sentences(rule.text.get(lang) or next(iter(rule.text.values())), variables)
+
+
+def render_sentences(template: str, variables: Mapping[str, str | None]) -> str | None:
+    """A template with its variables filled, leaving out each sentence whose variable has no value."""
     kept = []
     for sentence in re.split(r"(?<=[.!?])\s+", template.strip()):
         fields = [f for _, f, _, _ in string.Formatter().parse(sentence) if f]

@@ -16,6 +16,7 @@ from mostrador.bot.errors import BotConfigError
 from mostrador.bot.guard import guard
 from mostrador.bot.hours import BusinessHours
 from mostrador.bot.intents import INTENTS, TrainingPhrase
+from mostrador.bot.order_messages import OrderMessageRule, check_rules
 from mostrador.bot.templates import DEFAULT_TEMPLATES, check_template
 
 Mode = Literal["auto", "draft"]
@@ -79,6 +80,9 @@ class BotConfig(BaseModel):
     )
     # The post-sale bot (bot/postsale.py): off unless the seller turns it on; then it follows `mode`.
     post_sale: bool = False
+    # Messages on a sale's events (bot/order_messages.py), sent under Mercado Libre's seller-initiated
+    # rules (§8.7) when `post_sale` is on; none unless the seller writes them.
+    order_messages: list[OrderMessageRule] = Field(default_factory=list)
 
     @field_validator("enabled_intents")
     @classmethod
@@ -104,6 +108,11 @@ class BotConfig(BaseModel):
         if repeated:
             raise ValueError(f"claim rule ids must be unique: {', '.join(repeated)}")
         return value
+
+    @field_validator("order_messages")
+    @classmethod
+    def _order_messages(cls, value: list[OrderMessageRule]) -> list[OrderMessageRule]:
+        return check_rules(value)
 
     @field_validator("templates")
     @classmethod
@@ -136,6 +145,11 @@ class BotConfig(BaseModel):
         texts += [("facts.invoice.kind", facts.invoice.kind), ("facts.pickup.area", facts.pickup.area)]
         texts += [
             (f"claim_rules.{r.id}.{lang}", text) for r in self.claim_rules for lang, text in r.text.items()
+        ]
+        texts += [
+            (f"order_messages.{r.id}.{lang}", text)
+            for r in self.order_messages
+            for lang, text in r.text.items()
         ]
         for name in ("payment_methods", "shipping_notes", "authenticity", "return_policy"):
             texts += [(f"facts.{name}.{lang}", t) for lang, t in getattr(facts, name).items()]

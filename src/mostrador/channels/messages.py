@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.bot.postsale import Shipping
-from mostrador.channels import postsale_bot
+from mostrador.channels import order_events, packs, postsale_bot, seller_contact
 from mostrador.channels.base import (
     IN_FLIGHT_GRACE,
     REFUSALS,
@@ -49,19 +48,15 @@ from mostrador.conversations import service as conv
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.api_messaging import MESSAGE_FILE_MAX_BYTES, MESSAGE_FILE_TYPES
-from mostrador.meli.models import ConversationStatus
-from mostrador.meli.models import Message as MeliMessage
 from mostrador.store import conversations as conversations_store
 from mostrador.store import notifications as notifications_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Conversation, utcnow
 
-NAME = "messages"
+NAME = packs.NAME
 TOPIC = "messages"
-STATE_KEY = "pack"
+STATE_KEY = packs.STATE_KEY
 SELLER_LIMIT = 350  # §8.3 seller_max_message_length
-PAGE = 50
-MAX_PAGES = 40  # 2,000 messages; a pack's chat is far shorter
 BLOCKED_LABELS = {
     "blocked_by_mediation": "hay una mediación abierta",
     "blocked_by_buyer": "el comprador bloqueó los mensajes",
@@ -73,26 +68,10 @@ BLOCKED_LABELS = {
 _UNREAD_PACK = re.compile(r"/packs/([0-9]{1,20})/sellers?/([0-9]{1,20})", re.ASCII)
 
 
-@dataclass(frozen=True)
-class PackThread:
-    """A pack's conversation as Mercado Libre shows it to the seller right now."""
-
-    pack_id: str
-    messages: list[MeliMessage]
-    status: ConversationStatus | None
-
-
-@dataclass(frozen=True)
-class Sale:
-    """What the agent needs to recognise the sale: the listing's title and id."""
-
-    title: str
-    item_id: str | None
-
-
 class MessagesChannel:
     name = NAME
-    topics: tuple[str, ...] = (TOPIC,)
+    # `orders_v2`: the sale's events, for the messages the seller writes first (order_events.py).
+    topics: tuple[str, ...] = (TOPIC, order_events.TOPIC)
     reply_limit = SELLER_LIMIT
     ordered_replies = True
     presentation = Presentation(
@@ -116,11 +95,14 @@ class MessagesChannel:
     )
 
     def workflow_key(self, topic: str, resource_id: str) -> str:
+        if topic == order_events.TOPIC:
+            return f"order:{resource_id}"
         return f"message:{resource_id}"
 
     def partition_key(self, account_id: int, resource_id: str) -> str:
         # The pack is unknown until the message is read; every ingest re-reads the whole pack and
-        # records idempotently, so two messages of one pack may be ingested side by side.
+        # records idempotently, so two messages of one pack may be ingested side by side. An order's
+        # events reach the same pack's entries through the outbox's unique targets.
         return f"message:{resource_id}"
 
     def send_partition(self, reply: Outgoing) -> str:
@@ -131,6 +113,8 @@ class MessagesChannel:
 
     # ---- ingest -------------------------------------------------------------------------------------
     async def ingest(self, ctx: AppContext, api: SellerApi, topic: str, resource_id: str) -> Plan:
+        if topic == order_events.TOPIC:
+            return await order_events.on_order(ctx, api, resource_id)
         try:
             message = await api.call(api.meli.get_message, resource_id)
         except (meli_errors.NotFound, meli_errors.Forbidden):
@@ -139,16 +123,25 @@ class MessagesChannel:
         recipient = message.to.user_id if message.to is not None else None
         if pack_id is None or api.seller_id not in (message.sender_id, recipient):
             return Plan("skipped", detail="message is not in a pack of this account")
-        thread = await read_pack(api, pack_id)
+        thread = await packs.read_pack(api, pack_id)
         sale = None
         if not await asyncio.to_thread(_known, ctx, api.account_id, pack_id):
-            sale = await _sale(api, pack_id)
+            sale = await packs.read_sold_listing(api, pack_id)
         shipping = await _shipping_for_bot(ctx, api, thread)
+        # Only the seller's side has written (a message sent through the guide): its options, caps left.
+        guide = None
+        if not packs.buyer_wrote(thread, api.seller_id):
+            guide = await seller_contact.read_guide(api, pack_id)
         lease_until = utcnow() + timedelta(seconds=ctx.settings.outbox_lease_s)
-        return await asyncio.to_thread(_record, ctx, api.account_id, thread, sale, shipping, lease_until)
+        return await asyncio.to_thread(
+            _record, ctx, api.account_id, thread, sale, shipping, lease_until, guide
+        )
 
     # ---- replies ------------------------------------------------------------------------------------
     def reply_refusal(self, state: dict[str, Any]) -> str | None:
+        starts = seller_contact.refusal(state)
+        if starts:
+            return starts
         if state.get("status") != "blocked":
             return None
         substatus = state.get("substatus") or ""
@@ -171,6 +164,8 @@ class MessagesChannel:
         )
 
     async def post(self, api: SellerApi, reply: Outgoing) -> Posted:
+        if reply.params.get("guide_option"):
+            return await seller_contact.post(api, reply)
         buyer = reply.params.get("to_user_id")
         if not buyer:
             raise PostRefused("no_recipient", "buyer unknown")
@@ -206,23 +201,24 @@ class MessagesChannel:
         return sale_values(await read_pack_sale(api, thread.key), thread.buyer)
 
     async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
-        thread = await read_pack(api, reply.conversation_key)
+        thread = await packs.read_pack(api, reply.conversation_key)
         linked, twins = await asyncio.to_thread(_linked_ids, api.ctx, reply)
         earliest = reply.created_at - outgoing.CLOCK_SLACK
         candidates = [
             m
-            for m in sorted(thread.messages, key=message_date)
+            for m in sorted(thread.messages, key=packs.message_date)
             if m.sender_id == api.seller_id
             and m.id not in linked
-            and outgoing.same_text(m.text, reply.text)
-            and message_date(m) >= earliest
+            # A guide template's text is Mercado Libre's own: any seller message since then is it.
+            and (outgoing.same_text(m.text, reply.text) or bool(reply.params.get("template_id")))
+            and packs.message_date(m) >= earliest
         ]
         if len(candidates) <= twins:
             return None
         return Posted(candidates[twins].id, candidates[twins].status)
 
     def actions(self, state: dict[str, Any]) -> list[ActionOffer]:
-        return []
+        return seller_contact.offers(state)
 
     def urgent(self, s: Session, workspace_id: int, before: datetime) -> list[Urgent]:
         return []
@@ -230,7 +226,9 @@ class MessagesChannel:
     def plan_action(
         self, s: Session, thread: Conversation, name: str, form: dict[str, str]
     ) -> tuple[ReplyPlan, str]:
-        raise ReplyRefused("Esta conversación no tiene acciones.")
+        if not name.startswith(seller_contact.ACTION_PREFIX):
+            raise ReplyRefused("Esta conversación no tiene esa acción.")
+        return seller_contact.plan(thread, conv.state_of(thread, STATE_KEY), name, form)
 
     # ---- safety net -----------------------------------------------------------------------------------
     async def sweep(self, ctx: AppContext, api: SellerApi) -> list[Pointer]:
@@ -242,9 +240,9 @@ class MessagesChannel:
             match = _UNREAD_PACK.fullmatch(entry.resource)
             if match is None or int(match.group(2)) != api.seller_id:
                 continue
-            thread = await read_pack(api, match.group(1))
+            thread = await packs.read_pack(api, match.group(1))
             buyer_messages = [
-                m.id for m in sorted(thread.messages, key=message_date) if m.sender_id != api.seller_id
+                m.id for m in sorted(thread.messages, key=packs.message_date) if m.sender_id != api.seller_id
             ]
             newest = await asyncio.to_thread(_newest_unseen, ctx, api.account_id, buyer_messages)
             if newest is not None:
@@ -252,56 +250,10 @@ class MessagesChannel:
         return found
 
 
-async def read_pack(api: SellerApi, pack_id: str | int) -> PackThread:
-    """Every message of a pack, without marking anything read (§8.1 `mark_as_read=false`)."""
-    messages: list[MeliMessage] = []
-    status: ConversationStatus | None = None
-    for page in range(MAX_PAGES):
-        got = await api.call(
-            api.meli.get_pack_messages,
-            pack_id,
-            api.seller_id,
-            mark_as_read=False,
-            offset=page * PAGE,
-            limit=PAGE,
-        )
-        status = status or got.conversation_status
-        messages.extend(got.messages)
-        total = got.paging.total if got.paging is not None else None
-        if len(got.messages) < PAGE or (total is not None and len(messages) >= total):
-            break
-    return PackThread(str(pack_id), messages, status)
-
-
-def message_date(m: MeliMessage) -> datetime:
-    d = m.message_date
-    when = (d.created or d.received or d.available) if d is not None else None
-    return when or utcnow()
-
-
-async def _sale(api: SellerApi, pack_id: str) -> Sale:
-    """The sold listing, read once per thread; the thread works without it if Mercado Libre says no."""
-    order_id: str | int = pack_id
-    try:
-        pack = await api.call(api.meli.get_pack, pack_id)
-        if pack.orders:
-            order_id = pack.orders[0].id
-    except (meli_errors.NotFound, meli_errors.Forbidden):
-        pass  # §8: an order without a pack puts the order id in the pack slot
-    try:
-        order = await api.call(api.meli.get_order, order_id)
-    except (meli_errors.NotFound, meli_errors.Forbidden):
-        return Sale("", None)
-    if not order.order_items:
-        return Sale("", None)
-    item = order.order_items[0].item
-    return Sale(item.title or "", item.id)
-
-
-async def _shipping_for_bot(ctx: AppContext, api: SellerApi, thread: PackThread) -> Shipping | None:
+async def _shipping_for_bot(ctx: AppContext, api: SellerApi, thread: packs.PackThread) -> Shipping | None:
     """The shipment now, read only when the post-sale bot will answer a new buyer message with it (reads
     stay outside the recording transaction)."""
-    ordered = sorted(thread.messages, key=message_date)
+    ordered = sorted(thread.messages, key=packs.message_date)
     turn = postsale_bot.buyer_turn(ordered, api.seller_id)
     if turn is None or not postsale_bot.is_on(api.account):
         return None
@@ -316,6 +268,21 @@ async def _shipping_for_bot(ctx: AppContext, api: SellerApi, thread: PackThread)
 def _recorded(ctx: AppContext, account_id: int, message_ids: list[str]) -> set[str]:
     with transaction(ctx.sessions) as s:
         return conversations_store.recorded_external_ids(s, account_id, NAME, "in", message_ids)
+
+
+def _record(
+    ctx: AppContext,
+    account_id: int,
+    thread: packs.PackThread,
+    sale: packs.SoldListing | None,
+    shipping: Shipping | None,
+    lease_until: datetime,
+    guide: list[dict[str, Any]] | None,
+) -> Plan:
+    with transaction(ctx.sessions) as s:
+        account = s.get(Account, account_id)
+        assert account is not None
+        return packs.record(s, account, thread, sale, shipping, lease_until, guide=guide)
 
 
 def _known(ctx: AppContext, account_id: int, pack_id: str) -> bool:
@@ -347,138 +314,3 @@ def _newest_unseen(ctx: AppContext, account_id: int, buyer_message_ids: list[str
     covered = max((i for i, m in enumerate(buyer_message_ids) if m in notified), default=-1)
     unseen = [m for i, m in enumerate(buyer_message_ids) if i > covered and m not in seen]
     return unseen[-1] if unseen else None
-
-
-def attachments_meta(m: MeliMessage) -> list[dict[str, Any]]:
-    """What the inbox lists for each attachment: never the file, only its description (§8.4)."""
-    return [
-        {
-            "filename": a.filename,
-            "name": a.original_filename or a.filename,
-            "type": a.type,
-            "size": a.size,
-            "threat": bool(a.potential_security_threat),
-        }
-        for a in m.message_attachments
-    ]
-
-
-def _meta(m: MeliMessage) -> dict[str, Any]:
-    meta: dict[str, Any] = {"attachments": attachments_meta(m)}
-    if m.message_moderation is not None:
-        meta["moderation"] = {"status": m.message_moderation.status, "reason": m.message_moderation.reason}
-    return meta
-
-
-def _buyer_of(thread: PackThread, seller_id: int) -> str:
-    for m in thread.messages:
-        if m.sender_id is not None and m.sender_id != seller_id:
-            return str(m.sender_id)
-        if m.to is not None and m.to.user_id is not None and m.to.user_id != seller_id:
-            return str(m.to.user_id)
-    return "unknown"
-
-
-def _pack_state(status: ConversationStatus | None) -> tuple[str, dict[str, Any]]:
-    if status is None:
-        return "Conversación activa", {"status": "active", "substatus": None, "claim_ids": []}
-    state = {"status": status.status, "substatus": status.substatus, "claim_ids": status.claim_ids or []}
-    if status.is_blocked:
-        return f"Conversación bloqueada ({status.substatus or 'sin motivo'})", state
-    return "Conversación activa", state
-
-
-def _record(
-    ctx: AppContext,
-    account_id: int,
-    thread: PackThread,
-    sale: Sale | None,
-    shipping: Shipping | None = None,
-    lease_until: datetime | None = None,
-) -> Plan:
-    with transaction(ctx.sessions) as s:
-        account = s.get(Account, account_id)
-        assert account is not None
-        seller_id = account.meli_user_id
-        buyer = _buyer_of(thread, seller_id)
-        subject = f"Venta {thread.pack_id}" + (f" · {sale.title}" if sale and sale.title else "")
-        conversation = conv.open_thread(
-            s,
-            account,
-            conv.ThreadKey(NAME, thread.pack_id),
-            buyer,
-            conv.unnamed_buyer(buyer),
-            subject=subject if sale is not None else "",
-            item_id=sale.item_id if sale else None,
-        )
-        known = {(m.direction, m.external_id): m for m in conversations_store.messages_of(s, conversation.id)}
-        new_inbound: set[str] = set()
-        ordered = sorted(thread.messages, key=message_date)
-        for m in ordered:
-            if m.sender_id == seller_id:
-                _record_seller_message(s, conversation, m, known.get(("out", m.id)))
-            elif _record_buyer_message(s, conversation, m, known.get(("in", m.id))):
-                new_inbound.add(m.id)
-        summary, state = _pack_state(thread.status)
-        turn = postsale_bot.buyer_turn(ordered, seller_id)
-        kept = postsale_bot.kept_suggestion(conv.state_of(conversation, STATE_KEY), turn)
-        if kept is not None:
-            state["suggested_reply"] = kept
-        new_turn = postsale_bot.buyer_turn(ordered, seller_id, new_inbound)
-        plan = None
-        if new_turn is not None and turn is not None and new_turn.last_id == turn.last_id:
-            plan = postsale_bot.respond(
-                s, account, conversation, new_turn, buyer, shipping, state, lease_until or utcnow(), utcnow()
-            )
-        conv.record_state(s, conversation, STATE_KEY, summary, state)
-        if plan is not None:
-            return plan
-        last = ordered[-1] if ordered else None
-        buyer_wrote_last = last is not None and last.sender_id != seller_id
-        if (
-            buyer_wrote_last
-            and not postsale_bot.answered(s, conversation, turn)
-            and (
-                (last is not None and last.id in new_inbound)
-                or conversation.owner != "agent"
-                or conversation.status == "closed"
-            )
-        ):
-            # A person replies within the 350-character rule (the bot was off, or stays out now).
-            conv.hand_off(s, conversation, "post_sale_message")
-            return Plan("handed_off", detail=f"{len(new_inbound)} new buyer message(s)")
-        if conversation.owner != "agent" and postsale_bot.person_wrote(s, conversation):
-            conversation.owner = "agent"
-        return Plan("recorded", detail=f"{len(new_inbound)} new buyer message(s)")
-
-
-def _record_buyer_message(s: Any, conversation: Conversation, m: MeliMessage, row: Any) -> bool:
-    """Record a buyer's message once; later reads only refresh its status. True if it was new."""
-    meta = _meta(m)
-    if row is None:
-        conv.record_inbound(
-            s, conversation, m.id, m.text, message_date(m), external_status=m.status, meta=meta
-        )
-        return True
-    if row.external_status != m.status or row.meta != meta or row.text != m.text:
-        row.external_status, row.meta, row.text = m.status, meta, m.text
-        conv.note_changed(s, conversation, row)
-    return False
-
-
-def _record_seller_message(s: Any, conversation: Conversation, m: MeliMessage, row: Any) -> None:
-    """The seller's side: ours (already linked, or adopted now) or written in Mercado Libre's own UI."""
-    meta = _meta(m)
-    if row is None:
-        row = outgoing.adopt_posted(s, conversation, m.text, m.id, message_date(m))
-    if row is None:  # a send may have linked it since this ingest read the thread
-        row = conversations_store.message_by_external_id(s, conversation.id, "out", m.id)
-    if row is None:
-        conv.record_outbound(
-            s, conversation, m.id, m.text, "seller", "sent", meta=meta, sent_at=message_date(m)
-        )
-        return
-    merged = {**(row.meta or {}), **meta}
-    if row.external_status != m.status or row.meta != merged:
-        row.external_status, row.meta = m.status, merged
-        conv.note_changed(s, conversation, row)

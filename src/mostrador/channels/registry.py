@@ -30,9 +30,10 @@ _BY_TOPIC: dict[str, Channel] = {topic: c for c in CHANNELS for topic in c.topic
 TOPICS: tuple[str, ...] = tuple(_BY_TOPIC)
 """Every notification topic a channel handles: what intake records and missed feeds must give back."""
 
-SUBSCRIBED_TOPICS: tuple[str, ...] = tuple(c.topics[0] for c in CHANNELS)
-"""The topics to enable in Mercado Libre's DevCenter: each channel's first (the others are older names
-that Mercado Libre may still announce the same resources on)."""
+SUBSCRIBED_TOPICS: tuple[str, ...] = (*(c.topics[0] for c in CHANNELS), topics.ORDERS_V2)
+"""The topics to enable in Mercado Libre's DevCenter: each channel's first (the claims channel's other is
+an older name Mercado Libre may still announce the same resources on), and the sales' events that the
+post-sale bot's order messages follow."""
 
 # Known Mercado Libre topics (§4.2) that this product does not act on yet: acknowledged and counted.
 IGNORED_TOPICS: frozenset[str] = frozenset(topics.ALL_TOPICS) - frozenset(_BY_TOPIC)

@@ -69,7 +69,7 @@ DEMO_BOT = {
     ],
 }
 # The channels' topics, plus some the product ignores on purpose (acknowledged and counted).
-TOPICS = [*SUBSCRIBED_TOPICS, "items", "orders_v2", "shipments"]
+TOPICS = [*SUBSCRIBED_TOPICS, "items", "shipments"]
 DEMO_EMAIL = "admin@demo.mostrador.test"
 # The team's first templates, with variables filled when a reply is sent (docs/inbox.md).
 DEMO_TEMPLATES = [

@@ -127,6 +127,44 @@ class MessagingApi(Requester):
         response = await self.request("GET", path, token=token, params=_post_sale(site_id=_site(site_id)))
         return response.content
 
+    # ---- seller-initiated contact (§8.7) ------------------------------------------------------------
+    async def get_action_guide(self, pack_id: int | str, token: str) -> models.ActionGuide:
+        """The reasons the seller may write for on a sale the buyer has not written about yet."""
+        path = f"/messages/action_guide/packs/{path_segment(pack_id)}"
+        return await self.get_model(models.ActionGuide, path, token=token, params=_post_sale())
+
+    async def get_action_guide_caps(self, pack_id: int | str, token: str) -> list[models.GuideCap]:
+        """Sends left per option; 0 means the seller waits for the buyer (§8.7)."""
+        path = f"/messages/action_guide/packs/{path_segment(pack_id)}/caps_available"
+        payload = self.json_body(await self.request("GET", path, token=token, params=_post_sale()))
+        if not isinstance(payload, list):
+            raise InvalidResponse("caps_available is not a list", body=payload)
+        return [self.parse(models.GuideCap, entry) for entry in payload]
+
+    async def send_action_guide_option(
+        self,
+        pack_id: int | str,
+        option_id: str,
+        token: str,
+        *,
+        template_id: str | None = None,
+        text: str | None = None,
+    ) -> models.ActionGuideMessage:
+        """Open the conversation with one option: a template or (``OTHER``, ``SEND_INVOICE_LINK``) a text.
+
+        Never retried after a 5xx or a read timeout, like ``send_message``: the caller re-reads the thread.
+        """
+        if (template_id is None) == (text is None):
+            raise ValueError("an option is sent with either a template_id or a text")
+        body: dict[str, Any] = {"option_id": option_id}
+        if template_id is not None:
+            body["template_id"] = template_id
+        else:
+            body["text"] = text
+        path = f"/messages/action_guide/packs/{path_segment(pack_id)}/option"
+        response = await self.request("POST", path, token=token, params=_post_sale(), json=body)
+        return self.parse(models.ActionGuideMessage, self.json_body(response))
+
     async def get_unread(self, token: str, role: str = "seller") -> models.Unread:
         """Threads with unread messages, up to 500 (§8.5); a safety net behind notifications."""
         if role not in _ROLES:

@@ -36,6 +36,18 @@ def entry_for_target(s: Session, account_id: int, channel: str, target_id: str) 
     ).first()
 
 
+def targets_recorded(s: Session, account_id: int, channel: str, targets: Sequence[str]) -> bool:
+    """Whether every one of these targets already has its entry (a repeated notification: no reads)."""
+    found = s.scalar(
+        select(func.count()).where(
+            OutboxEntry.account_id == account_id,
+            OutboxEntry.channel == channel,
+            OutboxEntry.target_id.in_(list(targets)),
+        )
+    )
+    return found == len(set(targets))
+
+
 def entry_in_conversation(s: Session, conversation_id: int, entry_id: int) -> OutboxEntry | None:
     return s.scalars(
         select(OutboxEntry).where(OutboxEntry.id == entry_id, OutboxEntry.conversation_id == conversation_id)

@@ -19,11 +19,14 @@ from starlette.datastructures import UploadFile as StarletteUpload
 from mostrador import failpoints
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
+from mostrador.channels import order_events, seller_contact
 from mostrador.channels.registry import CHANNELS, UnknownChannel, channel_named, default_channel
 from mostrador.conversations.outgoing import Outgoing
 from mostrador.inbox import actions, composing, learning, panel, views
 from mostrador.inbox.views import ThreadFilter
 from mostrador.meli import errors as meli_errors
+from mostrador.store import accounts as accounts_store
+from mostrador.store.db import transaction
 from mostrador.users.roles import Role
 from mostrador.web.deps import CurrentUser, get_ctx, requires
 from mostrador.web.deps import page as page_response
@@ -137,6 +140,14 @@ async def _conversation_page(
     if found is None:
         raise HTTPException(404, NOT_FOUND)
     thread, account = found
+    # The guide's options and caps change with every send (and the buyer may have written): read them
+    # again before offering them.
+    starts = thread.state.get(seller_contact.SELLER_STARTS) and status_code == 200 and agent.can(Role.AGENT)
+    if starts and await _refresh_guide(request, account.id, conversation_id):
+        found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
+        if found is None:
+            raise HTTPException(404, NOT_FOUND)
+        thread, account = found
     listing: dict[str, Any] | None = None
     buyer: panel.BuyerPanel | None = None
     if status_code == 200:
@@ -159,6 +170,8 @@ async def _conversation_page(
         error=error,
         draft=draft,
         reply_key=actions.new_reply_key(),
+        account_id=account.id,
+        guide_labels=seller_contact.OPTION_LABELS,
         channels=_tabs(),
         templates=await run_in_threadpool(composing.templates_for, ctx, agent.workspace_id, thread.channel),
         intent_choices=views.INTENT_CHOICES,
@@ -279,6 +292,58 @@ async def act(
     if recorded is not None:
         await _schedule(recorded)
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+
+
+@router.post("/inbox/sales/{account_id}/orders/{order_id}/contact")
+async def contact_buyer(
+    request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))],
+    account_id: int,
+    order_id: int,
+) -> object:
+    """Open (recording it first) the post-sale conversation of one of the account's sales, to write to
+    the buyer: through the action guide when Mercado Libre asks the seller to start that way (§8.7)."""
+    ctx = get_ctx(request)
+    if not await run_in_threadpool(_account_in_workspace, ctx, agent.workspace_id, account_id):
+        raise HTTPException(404, "Cuenta no encontrada")
+    try:
+        api = await SellerApi.open(ctx, account_id)
+        conversation_id = await order_events.open_sale(ctx, api, str(order_id))
+    except order_events.SaleNotFound as exc:
+        raise HTTPException(404, "Venta no encontrada") from exc
+    except (meli_errors.Forbidden, meli_errors.NotFound) as exc:
+        # The sale exists but its conversation is not shown to this application (post-sale permission).
+        raise HTTPException(422, "Mercado Libre no muestra la conversación de esta venta.") from exc
+    except (AccountUnavailable, TokenRefreshFailed) as exc:
+        raise HTTPException(
+            409, "La cuenta está desconectada: reconectala para escribir a sus compradores."
+        ) from exc
+    except meli_errors.MeliError as exc:
+        log.info("opening the conversation of order %s failed: %s", order_id, type(exc).__name__)
+        raise HTTPException(503, "Mercado Libre no respondió; probá de nuevo en un momento.") from exc
+    return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+
+
+def _account_in_workspace(ctx: Any, workspace_id: int, account_id: int) -> bool:
+    with transaction(ctx.sessions) as s:
+        return any(a.id == account_id for a in accounts_store.accounts_of(s, workspace_id))
+
+
+async def _refresh_guide(request: Request, account_id: int, conversation_id: int) -> bool:
+    """Read a conversation the seller must start again (bounded: a failure shows what was read last)."""
+    ctx = get_ctx(request)
+    key = await run_in_threadpool(views.thread_key, ctx, conversation_id)
+    if key is None:
+        return False
+    try:
+        api = await asyncio.wait_for(SellerApi.open(ctx, account_id), LISTING_WAIT_S)
+        await asyncio.wait_for(order_events.refresh(ctx, api, key), LISTING_WAIT_S * 2)
+    except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed, TimeoutError) as exc:
+        log.info(
+            "reading the action guide of conversation %s failed: %s", conversation_id, type(exc).__name__
+        )
+        return False
+    return True
 
 
 @router.post("/inbox/{conversation_id}/sends/{entry_id}/retry")

@@ -40,8 +40,13 @@ from .items import (
     SaleTerm,
 )
 from .messages import (
+    ActionGuide,
+    ActionGuideMessage,
     AttachmentUpload,
     ConversationStatus,
+    GuideCap,
+    GuideOption,
+    GuideTemplate,
     Message,
     MessageAttachment,
     MessageDate,
@@ -81,6 +86,8 @@ from .users import (
 )
 
 __all__ = [
+    "ActionGuide",
+    "ActionGuideMessage",
     "Answer",
     "AnswerRequest",
     "AttachmentUpload",
@@ -101,6 +108,9 @@ __all__ = [
     "ClaimStatusEntry",
     "ConversationStatus",
     "ExpectedResolution",
+    "GuideCap",
+    "GuideOption",
+    "GuideTemplate",
     "Item",
     "ItemAttribute",
     "ItemDescription",

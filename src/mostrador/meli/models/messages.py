@@ -10,8 +10,13 @@ from ..lenient import MeliDatetime, StrId
 from ._base import MeliModel, Paging
 
 __all__ = [
+    "ActionGuide",
+    "ActionGuideMessage",
     "AttachmentUpload",
     "ConversationStatus",
+    "GuideCap",
+    "GuideOption",
+    "GuideTemplate",
     "Message",
     "MessageAttachment",
     "MessageDate",
@@ -184,3 +189,63 @@ class AttachmentUpload(MeliModel):
     """Answer of ``POST /messages/attachments``: the id to put in ``attachments`` (§8.4)."""
 
     id: str
+
+
+# ---- seller-initiated contact: the action guide (§8.7) ---------------------------------------------------
+class GuideTemplate(MeliModel):
+    """A template an option sends; `texts` (per site, with `%s`/`%d` holes) only on some (§8.7)."""
+
+    id: str
+    vars: list[dict[str, Any]] | None = None
+    texts: dict[str, dict[str, Any]] | None = None
+
+
+class GuideOption(MeliModel):
+    """One reason the seller may write for (`REQUEST_BILLING_INFO`, `OTHER` …) and what is left of it."""
+
+    id: str
+    internal_description: str | None = None
+    enabled: bool = False
+    type: str | None = None  # "template" / "free_text"; the sample also shows "TEMPLATE"
+    templates: list[GuideTemplate] | None = None
+    actionable: bool | None = None
+    char_limit: int | None = None
+    cap_available: int | None = None
+
+    @property
+    def free_text(self) -> bool:
+        return (self.type or "").lower() == "free_text" or not self.templates
+
+
+class ActionGuide(MeliModel):
+    """``GET /messages/action_guide/packs/{pack}``: the options for this sale (§8.7)."""
+
+    options: list[GuideOption] = Field(default_factory=list)
+
+    @field_validator("options", mode="before")
+    @classmethod
+    def _null_is_empty(cls, value: Any) -> Any:
+        return [] if value is None else value
+
+
+class GuideCap(MeliModel):
+    """One entry of ``/caps_available``: sends left for an option until the buyer answers."""
+
+    option_id: str
+    cap_available: int = 0
+
+
+class ActionGuideMessage(MeliModel):
+    """The message an option created (docs_action_guide_message_sent.json): possibly `moderated`."""
+
+    id: str
+    to: MessageParty | None = None
+    status: str | None = None
+    text: str = ""
+    message_date: MessageDate | None = None
+    message_moderation: MessageModeration | None = None
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _null_text_is_empty(cls, value: Any) -> Any:
+        return "" if value is None else value
