@@ -173,3 +173,24 @@ def test_an_agent_approves_the_bot_s_draft(page: Page, world: World) -> None:
     finally:
         mode("auto")
         engine.dispose()
+
+
+def test_a_moderated_reply_says_so_and_why(page: Page, world: World) -> None:
+    order = buy(world)
+    pack = pack_of(order)
+    buyer_writes(world, order, "Hola, ¿cómo retiro la compra?")
+    thread = wait_for(lambda: conversation_id(world, "messages", pack), timeout=20)
+    login(page, world)
+    page.goto(f"{world.app_url}/inbox/{thread}")
+    # Our guard lets a pickup code through; Mercado Libre's moderation takes seven digits for a phone.
+    text = "Código de retiro: 4455667"
+    form = page.locator("form.reply")
+    form.locator("textarea").fill(text)
+    form.get_by_role("button", name="Enviar").click()
+    posted = wait_for(lambda: [p for p in seller_posts(world, pack) if p["text"] == text], timeout=20)
+    assert len(posted) == 1 and posted[0]["status"] == "moderated"
+    note = page.locator("li.message-out p.moderation")
+    expect(note).to_contain_text("Mercado Libre moderó este mensaje: el comprador no lo ve", timeout=20_000)
+    expect(note).to_contain_text("datos de contacto")
+    assert "OUT_OF_PLACE_LANGUAGE" not in page.content()  # Mercado Libre's code, said in words
+    page.screenshot(path=str(SCREENSHOTS / "postsale-moderated-reply.png"), full_page=True)

@@ -186,7 +186,7 @@ class MessagesChannel:
             )
         except REFUSALS as exc:
             raise PostRefused("rejected", str(exc)) from exc
-        return Posted(sent.id, sent.status)
+        return Posted(sent.id, sent.status, packs.moderation_of(sent.message_moderation))
 
     async def download(self, api: SellerApi, thread_key: str, filename: str) -> bytes:
         return await api.call(api.meli.download_attachment, filename, site_id=api.account.site_id)

@@ -22,7 +22,7 @@ from mostrador.channels.base import Plan
 from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
 from mostrador.meli import errors as meli_errors
-from mostrador.meli.models import ConversationStatus
+from mostrador.meli.models import ConversationStatus, MessageModeration
 from mostrador.meli.models import Message as MeliMessage
 from mostrador.store import conversations as conversations_store
 from mostrador.store.models import Account, Conversation, utcnow
@@ -110,10 +110,15 @@ def attachments_meta(m: MeliMessage) -> list[dict[str, Any]]:
     ]
 
 
+def moderation_of(moderation: MessageModeration | None) -> dict[str, Any] | None:
+    """Mercado Libre's verdict on a message's text (§8.1), as the inbox keeps it."""
+    return {"status": moderation.status, "reason": moderation.reason} if moderation is not None else None
+
+
 def _meta(m: MeliMessage) -> dict[str, Any]:
     meta: dict[str, Any] = {"attachments": attachments_meta(m)}
     if m.message_moderation is not None:
-        meta["moderation"] = {"status": m.message_moderation.status, "reason": m.message_moderation.reason}
+        meta["moderation"] = moderation_of(m.message_moderation)
     return meta
 
 

@@ -194,4 +194,6 @@ async def post(api: SellerApi, reply: Outgoing) -> Posted:
         )
     except REFUSALS as exc:
         raise PostRefused("rejected", str(exc)) from exc
-    return Posted(sent.id, sent.status)
+    found = sent.message_moderation
+    verdict = {"status": found.status, "reason": found.reason} if found is not None else None
+    return Posted(sent.id, sent.status, verdict)

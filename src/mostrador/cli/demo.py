@@ -34,8 +34,20 @@ from mostrador.settings import Settings
 # The demo seller's business facts, so the bot can answer invoices, pickup and payment questions too.
 DEMO_BOT = {
     "mode": "auto",
-    # The post-sale bot answers "where is my purchase" from the live shipment (docs/channels.md).
+    # The post-sale bot answers "where is my purchase" from the live shipment, and writes first when a
+    # sale ships (through Mercado Libre's action guide while the buyer has not written; docs/channels.md).
     "post_sale": True,
+    "order_messages": [
+        {
+            "id": "despachado",
+            "event": "shipped",
+            "option": "OTHER",
+            "text": {
+                "es": "¡Hola {buyer}! Tu compra ya está en camino. Seguimiento: {tracking_number}.",
+                "pt": "Olá {buyer}! Sua compra já está a caminho. Rastreamento: {tracking_number}.",
+            },
+        }
+    ],
     "facts": {
         "invoice": {"issues": True, "kind": "Factura A y B"},
         "pickup": {"allowed": True, "area": "Palermo, CABA"},

@@ -52,6 +52,7 @@ class Posted:
 
     remote_id: str | None = None
     remote_status: str | None = None
+    moderation: dict[str, Any] | None = None  # Mercado Libre's verdict on the text (§8.1), when it gives one
 
 
 @dataclass(frozen=True)
@@ -446,6 +447,8 @@ def _link_sent_message(s: Session, entry: OutboxEntry, posted: Posted) -> None:
     msg.status, msg.sent_at = "sent", msg.sent_at or utcnow()
     if posted.remote_status:
         msg.external_status = posted.remote_status
+    if posted.moderation:
+        msg.meta = {**(msg.meta or {}), "moderation": posted.moderation}
     if msg.meta and "error" in msg.meta:
         msg.meta = {k: v for k, v in msg.meta.items() if k != "error"} or None
     operations_store.add_event(
