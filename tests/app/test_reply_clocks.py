@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -69,6 +69,20 @@ def test_an_account_s_own_hours_and_holidays_are_used() -> None:
     # Tuesday Dec 1 opens 08-12 and 14-18: the eight hours end at its closing, not at 16:00.
     assert due == datetime(2026, 12, 1, 18, 0, tzinfo=sp).astimezone(UTC)
     assert calendar.subtract_business_time(due, EIGHT_HOURS, hours) == datetime(2026, 12, 1, 8, 0, tzinfo=sp)
+
+
+def test_overlapping_opening_ranges_count_their_shared_hours_once() -> None:
+    config = {
+        "business_hours": {
+            "timezone": "America/Argentina/Buenos_Aires",
+            "weekly": {"mon": ["09:00-13:00", "12:00-18:00", "17:00-18:00"], "tue": ["09:00-18:00"]},
+        }
+    }
+    hours = calendar.business_hours(config, "MLA")
+    assert hours.week[0] == ((time(9), time(18)),)
+    written = local(2026, 11, 30, 9, 0).astimezone(UTC)  # Monday 09:00: nine hours open, not fourteen
+    assert calendar.add_business_time(written, EIGHT_HOURS, hours) == local(2026, 11, 30, 17, 0)
+    assert calendar.add_business_time(written, 10 * 3600, hours) == local(2026, 12, 1, 10, 0)
 
 
 def test_subtracting_walks_back_over_closed_days() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -98,8 +99,20 @@ def _hours(raw_json: str, site_id: str | None) -> Hours:
         weekly, zone, holidays = DEFAULT_WEEK, site_zone(site_id), []
         if configured is not None:  # a zone and holidays but no opening ranges: keep what was said
             zone, holidays = ZoneInfo(configured.timezone), configured.holidays
-    week = tuple(tuple(sorted(parse_range(text) for text in weekly.get(day, []))) for day in WEEKDAYS)
+    week = tuple(_merged(parse_range(text) for text in weekly.get(day, [])) for day in WEEKDAYS)
     return Hours(zone, week, frozenset(holidays), configured is not None and any(configured.weekly.values()))
+
+
+def _merged(ranges: Iterable[tuple[time, time]]) -> tuple[tuple[time, time], ...]:
+    """A day's opening ranges in order, overlapping or touching ones joined ("09-13" and "12-18" are one
+    range 09–18: their shared hour counts once)."""
+    joined: list[tuple[time, time]] = []
+    for start, end in sorted(ranges):
+        if joined and start <= joined[-1][1]:
+            joined[-1] = (joined[-1][0], max(joined[-1][1], end))
+        else:
+            joined.append((start, end))
+    return tuple(joined)
 
 
 def add_business_time(start: datetime, seconds: float, hours: Hours) -> datetime:
