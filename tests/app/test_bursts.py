@@ -68,6 +68,23 @@ def test_the_bot_waits_for_the_burst_then_answers_each_question_greeting_once(co
     assert ingest(connected, "questions", second["id"]).outcome == "recorded"  # answered once
 
 
+def test_when_a_person_got_the_burst_s_first_question_the_bot_s_answer_still_greets(
+    connected: Connected,
+) -> None:
+    set_bot(connected, mode="auto", burst_window_s=2)
+    item = new_listing(connected)
+    buyer = Buyer(connected, "RAFAGA2")
+    first = buyer.ask(item, "¿Hacen factura A?").json()  # no invoice facts configured: a person answers
+    second = buyer.ask(item, "¿Y cuánto sale?").json()
+    assert ingest(connected, "questions", first["id"]).outcome == "waiting"
+    time.sleep(2.5)
+    plans = [ingest(connected, "questions", q["id"]) for q in (first, second)]
+    assert [p.outcome for p in plans] == ["handed_off", "reply_pending"]
+    assert deliver(connected, plans[1].reply_id) == "sent"
+    said = answer_of(connected, second["id"])
+    assert said.startswith("¡Hola!") and "$ 9.000" in said  # the buyer's first answer: greeted
+
+
 def test_without_a_window_nothing_waits(connected: Connected) -> None:
     set_bot(connected, mode="auto")
     item = new_listing(connected)
@@ -101,9 +118,11 @@ def test_a_burst_is_waited_for_at_most_four_windows(connected: Connected) -> Non
         )
 
     burst = questions_channel._burst  # the rule itself, on recorded times
-    earlier, wait = burst(connected.ctx, connected.account_id, question(0), 10, start)
+    earlier, _, wait = burst(connected.ctx, connected.account_id, question(0), 10, start)
     assert earlier == [] and wait == 40.0  # capped: four windows after the first question
-    earlier, wait = burst(connected.ctx, connected.account_id, question(3), 10, start + timedelta(seconds=27))
+    earlier, _, wait = burst(
+        connected.ctx, connected.account_id, question(3), 10, start + timedelta(seconds=27)
+    )
     assert earlier == ["pregunta 0", "pregunta 1", "pregunta 2"] and wait == 13.0
-    _, wait = burst(connected.ctx, connected.account_id, question(5), 10, start + timedelta(seconds=41))
+    _, _, wait = burst(connected.ctx, connected.account_id, question(5), 10, start + timedelta(seconds=41))
     assert wait == 0.0  # past the cap: answer now, although the buyer is still asking

@@ -75,13 +75,16 @@ class Bot:
         description: str | None = None,
         now: datetime | None = None,
         earlier: Sequence[str] = (),
+        greeted: bool | None = None,
     ) -> Decision:
         """Answer or hand off one pre-sale question about `item` (the §6.1 JSON) at time `now`.
 
         `earlier`: the same buyer's questions on the item just before this one, in a burst (oldest
-        first). Their answers already greeted the buyer, so this one does not; a colour or size they
-        named is what this one is about when it names none ("¿tenés la azul?" … "¿y en 42?")."""
+        first); a colour or size they named is what this one is about when it names none ("¿tenés la
+        azul?" … "¿y en 42?"). `greeted`: whether an answer of the burst already greeted the buyer (not
+        when a person got those questions); unsaid, any earlier question counts as greeted."""
         config = self.config
+        already = bool(earlier) if greeted is None else greeted
         result = self.classify(text, default_lang=site_language(item))
         lang = result.text.lang
         moment = now or datetime.now(UTC)
@@ -148,7 +151,7 @@ class Bot:
         )
         composed = compose_answer(
             [p for _, p in parts],
-            greeting=config.greeting.get(lang, "") if config.use_greeting and not earlier else "",
+            greeting=config.greeting.get(lang, "") if config.use_greeting and not already else "",
             sign_off=config.sign_off.get(lang, "") if config.use_sign_off else "",
             note=note,
             limit=QUESTION_ANSWER_LIMIT,

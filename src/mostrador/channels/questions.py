@@ -107,9 +107,10 @@ class QuestionsChannel:
         lease_until = utcnow() + timedelta(seconds=ctx.settings.outbox_lease_s)
         if question.is_unanswered and item is not None:
             earlier: list[str] = []
+            greeted = False
             window = _burst_window(api.account.bot_config)
             if window:
-                earlier, wait_s = await asyncio.to_thread(
+                earlier, greeted, wait_s = await asyncio.to_thread(
                     _burst, ctx, api.account_id, question, window, datetime.now(UTC)
                 )
                 if wait_s > 0:  # the buyer may still be typing: record the question, decide later
@@ -127,6 +128,7 @@ class QuestionsChannel:
                 item_json,
                 datetime.now(UTC),
                 earlier,
+                greeted,
             )
         return await asyncio.to_thread(_record, ctx, api.account_id, question, item, decision, lease_until)
 
@@ -236,9 +238,12 @@ def _decide(
     item: dict[str, Any],
     now: datetime,
     earlier: Sequence[str] = (),
+    greeted: bool = False,
 ) -> Any:
     # The account's own model: its seller phrases and the examples its agents confirmed.
-    return bot_learning.bot_for(ctx, account_id, config).decide(text, item=item, now=now, earlier=earlier)
+    return bot_learning.bot_for(ctx, account_id, config).decide(
+        text, item=item, now=now, earlier=earlier, greeted=greeted
+    )
 
 
 BURST_PATIENCE = 4  # a burst is waited for at most this many windows after its first question
@@ -251,9 +256,10 @@ def _burst_window(config: dict[str, Any] | None) -> float:
 
 def _burst(
     ctx: AppContext, account_id: int, question: Question, window: float, now: datetime
-) -> tuple[list[str], float]:
+) -> tuple[list[str], bool, float]:
     """The buyer's questions on the item just before this one, each within `window` of the next (oldest
-    first), and how long to wait before answering: until `window` after the burst's latest question,
+    first); whether the bot's answer to one of them greeted the buyer already (a question a person got
+    did not); and how long to wait before answering: until `window` after the burst's latest question,
     but no longer than `BURST_PATIENCE` windows after its first."""
     asked = question.date_created or now
     key = _thread_key(question)
@@ -270,11 +276,13 @@ def _burst(
         )
     before = [t for t in times if t[0] < asked and t[1] != str(question.id)]
     earlier: list[str] = []
+    earlier_ids: list[str] = []
     edge = asked
-    for at, _, text in reversed(before):
+    for at, external_id, text in reversed(before):
         if edge - at > timedelta(seconds=window):
             break
         earlier.insert(0, text)
+        earlier_ids.append(external_id)
         edge = at
     first = edge
     latest = asked
@@ -283,7 +291,11 @@ def _burst(
             latest = at
     wake = min(latest + timedelta(seconds=window), first + timedelta(seconds=window * BURST_PATIENCE))
     wait = (wake - now).total_seconds()
-    return earlier, wait if wait > 0.5 else 0.0
+    greeted = False
+    if earlier_ids and thread is not None:
+        with transaction(ctx.sessions) as s:
+            greeted = outbox_store.answered_by(s, account_id, NAME, earlier_ids, "bot")
+    return earlier, greeted, wait if wait > 0.5 else 0.0
 
 
 def _thread_key(question: Question) -> conv.ThreadKey:
