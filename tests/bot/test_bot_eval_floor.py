@@ -12,8 +12,10 @@ from mostrador.bot.similarity import NEAR_COPY, grams, jaccard, near_copies
 from mostrador.bot.sources import builtin_training, by_source, labelled_questions
 
 # Leave-one-source-out micro-F1 as measured (docs/bot.md) minus about 0.01: raise them when the model
-# improves, never lower them to make a change pass.
-FLOORS = {"pt": 0.83, "es": 0.95}
+# improves, never lower them to make a change pass. (pt was re-based from 0.83 once, when the labels
+# themselves were corrected to the clarified rules of intents.md: measured 0.838 on the old labels,
+# 0.820 on the corrected ones with the same model recipe; docs/bot.md lists every relabel.)
+FLOORS = {"pt": 0.81, "es": 0.95}
 
 
 @pytest.fixture(scope="module")
