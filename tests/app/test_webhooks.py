@@ -12,6 +12,7 @@ import asyncio
 import json
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -258,16 +259,26 @@ async def test_a_failing_receiver_is_retried_through_dbos_with_the_same_id_until
     ctx: AppContext, settings: Settings
 ) -> None:
     """500, then no answer within the time-out, then 200: three tries of one delivery, one webhook-id,
-    each signed for its own timestamp, recorded in the delivery log; started by the feed schedule."""
+    each signed for its own timestamp, recorded in the delivery log; started by the feed schedule. A
+    delivery whose workflow ended without settling it is handed to a new run and delivered too."""
     settings.webhooks_feed_interval_s = 1
-    with Receiver([500, HANG, 200]) as flaky:
+    with Receiver([500, HANG, 200]) as flaky, Receiver() as steady:
         ws = workspace(ctx, "w1")
         made, secret = endpoints.create(ctx, ws, flaky.url, "", ["question.received"])
         delivery_id = endpoints.send_test(ctx, ws, made.id)  # not started: the schedule starts it
+        other, _ = endpoints.create(ctx, ws, steady.url, "", ["question.received"])
+        stranded = endpoints.send_test(ctx, ws, other.id)
+        with transaction(ctx.sessions) as s:  # recorded as started an hour ago; no workflow ever ran
+            row = s.get(WebhookDelivery, stranded)
+            assert row is not None
+            row.enqueued_at = utcnow() - timedelta(hours=1)
         await runtime.launch(ctx)
         try:
             done = await asyncio.to_thread(
                 wait_for, lambda: (d := delivery(ctx, delivery_id))[0].status != "pending" and d, 60
+            )
+            rescued = await asyncio.to_thread(
+                wait_for, lambda: (d := delivery(ctx, stranded))[0].status != "pending" and d, 60
             )
         finally:
             runtime.shutdown()
@@ -280,6 +291,7 @@ async def test_a_failing_receiver_is_retried_through_dbos_with_the_same_id_until
         assert all(verify(secret, r.headers, r.body) for r in flaky.received)
         assert {r.body for r in flaky.received} == {flaky.received[0].body}
         assert flaky.received[0].json["type"] == "webhook.test"
+        assert (rescued[0].status, rescued[0].runs, len(steady.received)) == ("succeeded", 2, 1)
 
 
 def test_a_delivery_gives_up_after_its_budget_and_says_so(ctx: AppContext, settings: Settings) -> None:
@@ -457,3 +469,30 @@ def test_another_workspace_s_endpoint_is_not_found(ctx: AppContext) -> None:
             call()
     assert endpoints.get(ctx, workspace(ctx, "w1"), made.id).url == "https://example.com/h"
     assert json.loads(json.dumps(endpoints.list_endpoints(ctx, other), default=str)) == []
+
+
+def test_secrets_are_encrypted_at_rest_and_follow_a_token_key_rotation(ctx: AppContext) -> None:
+    from cryptography.fernet import Fernet
+    from pydantic import SecretStr
+
+    from mostrador.context import build_context
+    from mostrador.security.crypto import TokenCipher, TokenDecryptError
+    from mostrador.store.models import WebhookEndpoint
+
+    made, secret = endpoints.create(ctx, workspace(ctx, "w1"), "https://example.com/h", "", ["claim.opened"])
+    with transaction(ctx.sessions) as s:
+        stored = s.get(WebhookEndpoint, made.id)
+        assert stored is not None and secret not in stored.secret_enc
+    old_key, new_key = ctx.settings.token_keys[0], SecretStr(Fernet.generate_key().decode())
+    ctx.settings.token_keys = [new_key, old_key]
+    rotated = build_context(ctx.settings)
+    try:
+        assert endpoints.reencrypt_secrets(rotated) == 1
+    finally:
+        rotated.engine.dispose()
+    with transaction(ctx.sessions) as s:
+        stored = s.get(WebhookEndpoint, made.id)
+        assert stored is not None
+        assert TokenCipher([new_key.get_secret_value()]).decrypt(stored.secret_enc) == secret
+        with pytest.raises(TokenDecryptError):
+            TokenCipher([old_key.get_secret_value()]).decrypt(stored.secret_enc)

@@ -47,6 +47,11 @@ def endpoints_of(s: Session, workspace_id: int) -> Sequence[WebhookEndpoint]:
     return s.scalars(stmt.order_by(WebhookEndpoint.id)).all()
 
 
+def all_endpoints(s: Session) -> Sequence[WebhookEndpoint]:
+    """Every endpoint of every workspace, locked (re-encrypting secrets after a key rotation)."""
+    return s.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id).with_for_update()).all()
+
+
 def delete_endpoint(s: Session, endpoint_id: int) -> None:
     """The endpoint with its deliveries and their attempts (explicitly: SQLite ignores ON DELETE unless
     foreign keys are on)."""
@@ -140,6 +145,7 @@ def add_delivery(s: Session, message_id: int, endpoint_id: int) -> int | None:
         "endpoint_id": endpoint_id,
         "status": "pending",
         "attempts": 0,
+        "runs": 1,
         "created_at": utcnow(),
     }
     return insert_ignore(s, WebhookDelivery.__table__, values, ["message_id", "endpoint_id"])  # type: ignore[arg-type]
@@ -154,6 +160,39 @@ def unenqueued(s: Session, limit: int) -> list[int]:
         .limit(limit)
     )
     return list(s.scalars(stmt))
+
+
+def stalled(s: Session, before: datetime, limit: int) -> list[tuple[int, int]]:
+    """Pending deliveries started long ago whose next try is long overdue: (id, runs). Their workflow
+    may have ended without settling them (an error in a step); the caller asks DBOS."""
+    due = func.coalesce(WebhookDelivery.next_attempt_at, WebhookDelivery.enqueued_at)
+    stmt = (
+        select(WebhookDelivery.id, WebhookDelivery.runs)
+        .where(WebhookDelivery.status == "pending", WebhookDelivery.enqueued_at.is_not(None), due < before)
+        .order_by(WebhookDelivery.id)
+        .limit(limit)
+    )
+    return [(int(i), int(r)) for i, r in s.execute(stmt)]
+
+
+def take_over(s: Session, delivery_id: int, runs: int) -> bool:
+    """Hand a stalled delivery to a new workflow run (compare-and-set on `runs`)."""
+    result = s.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.runs == runs,
+            WebhookDelivery.status == "pending",
+        )
+        .values(runs=runs + 1, enqueued_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def runs_of(s: Session, delivery_ids: Collection[int]) -> dict[int, int]:
+    stmt = select(WebhookDelivery.id, WebhookDelivery.runs).where(WebhookDelivery.id.in_(list(delivery_ids)))
+    return {int(i): int(r) for i, r in s.execute(stmt)}
 
 
 def mark_enqueued(s: Session, delivery_ids: Collection[int], at: datetime) -> None:

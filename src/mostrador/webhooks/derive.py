@@ -98,8 +98,9 @@ def derive_pass(s: Session, settings: Settings, now: datetime) -> tuple[int, boo
             continue
         for fact in webhook_events.facts_for(s, row):
             made += record_fact(s, row.workspace_id, fact, endpoints, now) is not None
-    position.cursor = cursor
-    position.gaps = {str(i): since for i, since in gaps.items()}
+    saved_gaps = {str(i): since for i, since in gaps.items()}
+    if position.cursor != cursor or (position.gaps or {}) != saved_gaps:  # no write when idle
+        position.cursor, position.gaps = cursor, saved_gaps
     return made, len(rows) == BATCH
 
 

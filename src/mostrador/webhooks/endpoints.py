@@ -197,6 +197,17 @@ def send_test(ctx: AppContext, workspace_id: int, endpoint_id: int) -> int:
         return found[0][0].id
 
 
+def reencrypt_secrets(ctx: AppContext) -> int:
+    """Re-encrypt every endpoint's secret under the current (first) token key, after a new key was
+    prepended (`mostrador accounts rotate-keys`); returns how many."""
+    done = 0
+    with transaction(ctx.sessions) as s:
+        for endpoint in store.all_endpoints(s):
+            endpoint.secret_enc = ctx.cipher.rotate(endpoint.secret_enc)
+            done += 1
+    return done
+
+
 def _owned(s: Session, workspace_id: int, endpoint_id: int) -> WebhookEndpoint:
     endpoint = store.endpoint_of(s, workspace_id, endpoint_id)
     if endpoint is None:

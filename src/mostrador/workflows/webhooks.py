@@ -3,14 +3,16 @@
 Every `webhooks_feed_interval_s` a schedule (once across all processes) derives the events owed from
 the feed and starts the workflow of every pending delivery not yet started. The workflow's id comes from
 the delivery (`webhook:<delivery>`), so starting it twice — a crash between starting it and recording
-that it started, a "send test event" click racing the schedule — runs it once. The workflow tries,
+that it started, a "send test event" click racing the schedule — runs it once. A delivery still pending
+long after its next try was due, whose workflow ended (a step failed on a database error), is handed to
+a new run (`webhook:<delivery>:<run>`), so nothing accepted is left behind. The workflow tries,
 and between tries sleeps durably (`DBOS.sleep`), so a restart resumes the wait instead of restarting it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
@@ -25,10 +27,14 @@ from mostrador.workflows.runtime import context
 
 FEED_SCHEDULE = "webhooks-feed"
 START_BATCH = 500
+# A pending delivery whose next try is this overdue is looked at: if its workflow ended without
+# settling it (a step's error, e.g. the database unreachable while recording), a new run takes over.
+STALL_GRACE = timedelta(minutes=10)
+ENDED = frozenset({"SUCCESS", "ERROR", "CANCELLED", "MAX_RECOVERY_ATTEMPTS_EXCEEDED"})
 
 
-def delivery_workflow_id(delivery_id: int) -> str:
-    return f"webhook:{delivery_id}"
+def delivery_workflow_id(delivery_id: int, runs: int = 1) -> str:
+    return f"webhook:{delivery_id}" if runs == 1 else f"webhook:{delivery_id}:{runs}"
 
 
 @DBOS.step()
@@ -48,8 +54,11 @@ async def deliver(delivery_id: int) -> dict[str, Any]:
 
 
 async def start(delivery_id: int) -> None:
-    """Start the delivery's workflow (a no-op when it was started before)."""
-    with SetWorkflowID(delivery_workflow_id(delivery_id)):
+    """Start the delivery's workflow (a no-op when this run of it was started before)."""
+    runs = await asyncio.to_thread(_runs, context(), delivery_id)
+    if runs is None:  # its endpoint was deleted meanwhile
+        return
+    with SetWorkflowID(delivery_workflow_id(delivery_id, runs)):
         await runtime.webhooks_queue().enqueue_async(deliver, delivery_id)
     await asyncio.to_thread(_mark_started, context(), [delivery_id])
 
@@ -65,9 +74,24 @@ async def unstarted_step() -> list[int]:
     return await asyncio.to_thread(_unstarted, context())
 
 
+@DBOS.step()
+async def stalled_step() -> list[int]:
+    """Deliveries whose workflow ended without settling them, handed to a new run (started below)."""
+    ctx = context()
+    taken = []
+    for delivery_id, runs in await asyncio.to_thread(_stalled, ctx, utcnow() - STALL_GRACE):
+        status = await DBOS.get_workflow_status_async(delivery_workflow_id(delivery_id, runs))
+        if status is not None and status.status not in ENDED:
+            continue  # queued behind others, sleeping until its next try, or trying now
+        if await asyncio.to_thread(_take_over, ctx, delivery_id, runs):
+            taken.append(delivery_id)
+    return taken
+
+
 @DBOS.workflow(name="webhooks_feed")
 async def feed(scheduled_at: datetime, _context: Any) -> None:
     await derive_step()
+    await stalled_step()
     for delivery_id in await unstarted_step():
         await start(delivery_id)
 
@@ -87,6 +111,21 @@ def derive_all(ctx: AppContext, now: datetime) -> int:
 def _unstarted(ctx: AppContext) -> list[int]:
     with transaction(ctx.sessions) as s:
         return store.unenqueued(s, START_BATCH)
+
+
+def _runs(ctx: AppContext, delivery_id: int) -> int | None:
+    with transaction(ctx.sessions) as s:
+        return store.runs_of(s, [delivery_id]).get(delivery_id)
+
+
+def _stalled(ctx: AppContext, before: datetime) -> list[tuple[int, int]]:
+    with transaction(ctx.sessions) as s:
+        return store.stalled(s, before, START_BATCH)
+
+
+def _take_over(ctx: AppContext, delivery_id: int, runs: int) -> bool:
+    with transaction(ctx.sessions) as s:
+        return store.take_over(s, delivery_id, runs)
 
 
 def _mark_started(ctx: AppContext, delivery_ids: list[int]) -> None:

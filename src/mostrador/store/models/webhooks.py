@@ -74,6 +74,7 @@ class WebhookDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     failure: Mapped[str | None] = mapped_column(String(40))  # gave_up | address_refused | endpoint_disabled
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its workflow was started
+    runs: Mapped[int] = mapped_column(Integer, default=1)  # workflow webhook:<id>[:<runs>] owns it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

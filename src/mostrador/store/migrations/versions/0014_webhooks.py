@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("last_error", sa.String(length=500), nullable=True),
         sa.Column("failure", sa.String(length=40), nullable=True),
         sa.Column("enqueued_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("runs", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["message_id"], ["webhook_messages.id"], ondelete="CASCADE"),
