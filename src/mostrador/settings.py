@@ -106,6 +106,20 @@ class Settings(BaseSettings):
     # An agent's confirmed example retrains the account's model this long after the last change, so a
     # run of confirmations trains once (docs/bot.md, "Learning from the team").
     bot_retrain_delay_s: float = Field(default=10.0, ge=0, le=3600)
+    # Outgoing webhooks (docs/webhooks.md). The feed of events is read every `webhooks_feed_interval_s`;
+    # a delivery is tried at once, then after each of `webhooks_retry_delays_s` (Standard Webhooks'
+    # suggested schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h — about 27.5 h, 8 tries), then it
+    # ends `failed` ("gave_up"). Each try waits at most `webhooks_timeout_s` for an answer. Deliveries go
+    # only to public addresses unless `webhooks_allow_private_addresses` (an operator's choice: tests,
+    # a receiver on the same private network) lets them reach loopback, private and link-local ones.
+    webhooks_feed_interval_s: int = Field(default=2, ge=1, le=59)
+    webhooks_retry_delays_s: list[float] = Field(
+        default_factory=lambda: [5.0, 300.0, 1_800.0, 7_200.0, 18_000.0, 36_000.0, 36_000.0]
+    )
+    webhooks_timeout_s: float = Field(default=15.0, gt=0, le=120)
+    webhooks_allow_private_addresses: bool = False
+    webhooks_due_soon_s: float = Field(default=86_400.0, gt=0)  # `claim.due_soon`: due within a day
+    webhooks_gap_wait_s: float = Field(default=600.0, ge=0)  # an id skipped in the feed may still commit
     # Crash points for tests that must kill the process at one exact place (see mostrador.failpoints).
     failpoints: str = Field(default="", description="Comma-separated failpoint names; tests only.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"

@@ -369,7 +369,8 @@ def test_a_buyer_message_changed_at_mercado_libre_reaches_the_feed(
     before = events_of(ctx, thread_id)
     ingest_topic(postsale, "messages", message["id"])
     after = events_of(ctx, thread_id)
-    assert after[len(before) :] == [("message", {"direction": "in", "status": "changed"})]
+    changed = {"direction": "in", "status": "changed", "message_id": row.id}  # the id: for webhooks
+    assert after[len(before) :] == [("message", changed)]
     with transaction(ctx.sessions) as s:
         assert (
             s.scalars(select(Message.external_status).where(Message.external_id == message["id"])).one()

@@ -34,7 +34,7 @@ from mostrador.store import outbox as outbox_store
 from mostrador.store import people as people_store
 from mostrador.store import templates as templates_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, OAuthState, ReplyTemplate, utcnow
+from mostrador.store.models import Account, OAuthState, ReplyTemplate, WebhookEndpoint, utcnow
 from mostrador.users.roles import ROLES, Role
 from mostrador.users.service import create_user
 from mostrador.web.app import create_app
@@ -130,7 +130,17 @@ def test_every_route_declares_its_access_and_few_are_public() -> None:
                 "POST /templates/{template_id}/delete",
             ],
         ),
-        (Role.ADMIN, ["POST /accounts/sync", "POST /accounts/{account_id}/bot", "GET /accounts/connect"]),
+        (
+            Role.ADMIN,
+            [
+                "POST /accounts/sync",
+                "POST /accounts/{account_id}/bot",
+                "GET /accounts/connect",
+                "GET /webhooks",
+                "POST /webhooks/{endpoint_id}/test",
+                "POST /webhooks/{endpoint_id}/delete",
+            ],
+        ),
     ]:
         for path in paths:
             assert {str(e): e.minimum for e in ENDPOINTS}[path] == needed, path
@@ -202,6 +212,29 @@ def put_back_template(world: World, template_id: str) -> None:
             s.add(
                 ReplyTemplate(id=int(template_id), workspace_id=workspace_id, name="Saludo", text="¡Gracias!")
             )
+
+
+def seed_endpoint(s: Any, workspace_id: int, endpoint_id: int | None = None) -> str:
+    """A webhook endpoint (the test posts to it with private addresses refused: nothing is sent)."""
+    endpoint = WebhookEndpoint(
+        workspace_id=workspace_id,
+        url="https://hooks.example.com/mostrador",
+        event_types=["question.received"],
+        secret_enc="not-used",
+        enabled=True,
+    )
+    if endpoint_id is not None:
+        endpoint.id = endpoint_id
+    s.add(endpoint)
+    s.flush()
+    return str(endpoint.id)
+
+
+def put_back_endpoint(world: World, endpoint_id: str) -> None:
+    """The delete route removes the endpoint: put it back so each role's call finds one."""
+    with transaction(world.sessions) as s:
+        if s.get(WebhookEndpoint, int(endpoint_id)) is None:
+            seed_endpoint(s, people_store.get_or_create_workspace(s, "w").id, int(endpoint_id))
 
 
 def seed_chat_with_a_file(s: Any, account: Account, pack_id: str, filename: str) -> str:
@@ -287,6 +320,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
                 untouched = seed_conversation(s, mine, "9003")["conversation_id"]
                 my_ids["template_id"] = seed_template(s, mine.workspace_id)
                 their_ids["template_id"] = seed_template(s, other_ws.id)
+                my_ids["endpoint_id"] = seed_endpoint(s, mine.workspace_id)
+                their_ids["endpoint_id"] = seed_endpoint(s, other_ws.id)
             server = ServerThread(create_app(settings, ctx), name="roles-app").start()
             clients = {name: httpx.Client(base_url=server.url, timeout=30) for name in [*emails, ANONYMOUS]}
             try:
@@ -344,6 +379,8 @@ def call(world: World, caller: str, endpoint: Endpoint, objects: dict[str, str])
         objects = {**objects, "conversation_id": objects["chat_id"]}
     if endpoint.path == "/templates/{template_id}/delete" and objects is world.mine:
         put_back_template(world, objects["template_id"])
+    if endpoint.path == "/webhooks/{endpoint_id}/delete" and objects is world.mine:
+        put_back_endpoint(world, objects["endpoint_id"])
     path = endpoint.path.format(**{p: objects[p] for p in endpoint.params})
     if endpoint.method == "GET" and endpoint.path in STREAMS:
         return opened_stream(client, path)

@@ -44,7 +44,9 @@ def list_accounts(data_dir: Annotated[Path | None, typer.Option(help="Data direc
 def rotate_keys(data_dir: Annotated[Path | None, typer.Option(help="Data directory.")] = None) -> None:
     """Re-encrypt stored tokens with the first key of MOSTRADOR_TOKEN_KEYS (prepend a new key first)."""
     from mostrador.accounts.keys import rotate_token_keys
+    from mostrador.webhooks.endpoints import reencrypt_secrets
 
     ctx = _context(data_dir)
     typer.echo(f"re-encrypted the tokens of {rotate_token_keys(ctx)} account(s) with the current key")
+    typer.echo(f"re-encrypted the signing secrets of {reencrypt_secrets(ctx)} webhook endpoint(s)")
     ctx.engine.dispose()

@@ -452,7 +452,11 @@ def _link_sent_message(s: Session, entry: OutboxEntry, posted: Posted) -> None:
     if msg.meta and "error" in msg.meta:
         msg.meta = {k: v for k, v in msg.meta.items() if k != "error"} or None
     operations_store.add_event(
-        s, msg.conversation.workspace_id, "message", msg.conversation_id, {"status": "sent"}
+        s,
+        msg.conversation.workspace_id,
+        "message",
+        msg.conversation_id,
+        {"status": "sent", "message_id": msg.id},
     )
 
 
@@ -469,7 +473,11 @@ def _set_message_status(s: Session, entry: OutboxEntry, status: str) -> Message 
     if msg is not None:
         msg.status = status
         operations_store.add_event(
-            s, msg.conversation.workspace_id, "message", msg.conversation_id, {"status": status}
+            s,
+            msg.conversation.workspace_id,
+            "message",
+            msg.conversation_id,
+            {"status": status, "message_id": msg.id},
         )
     return msg
 

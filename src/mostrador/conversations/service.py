@@ -79,7 +79,11 @@ def record_inbound(
     if created_at > conv.last_message_at:
         conv.last_message_at = created_at
     operations_store.add_event(
-        s, conv.workspace_id, "message", conv.id, {"direction": "in", "external_id": external_id}
+        s,
+        conv.workspace_id,
+        "message",
+        conv.id,
+        {"direction": "in", "external_id": external_id, "message_id": msg.id},
     )
     return msg
 
@@ -110,7 +114,7 @@ def record_outbound(
     )
     conv.last_message_at = max(conv.last_message_at, sent_at or utcnow())
     operations_store.add_event(
-        s, conv.workspace_id, "message", conv.id, {"direction": "out", "status": status}
+        s, conv.workspace_id, "message", conv.id, {"direction": "out", "status": status, "message_id": msg.id}
     )
     return msg
 
@@ -119,7 +123,11 @@ def note_changed(s: Session, conv: Conversation, msg: Message) -> None:
     """A recorded message changed in place (Mercado Libre moderated or re-stated it): the live inbox hears
     of it like of a new one."""
     operations_store.add_event(
-        s, conv.workspace_id, "message", conv.id, {"direction": msg.direction, "status": "changed"}
+        s,
+        conv.workspace_id,
+        "message",
+        conv.id,
+        {"direction": msg.direction, "status": "changed", "message_id": msg.id},
     )
 
 

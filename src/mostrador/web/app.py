@@ -20,7 +20,16 @@ from mostrador.settings import Settings
 from mostrador.store import migrate
 from mostrador.users.roles import Role
 from mostrador.users.sessions import ABSOLUTE_LIFETIME
-from mostrador.web import accounts, auth, bot_settings, dashboards, inbox, intake, reply_templates
+from mostrador.web import (
+    accounts,
+    auth,
+    bot_settings,
+    dashboards,
+    inbox,
+    intake,
+    reply_templates,
+    webhooks,
+)
 from mostrador.web.body_limit import BodyLimit
 from mostrador.web.deps import (
     Forbidden,
@@ -96,7 +105,7 @@ def create_app(
     app.add_middleware(intake.IntakeEndpoint, ctx=context, writer=writer, wake=lambda: _wake_dispatcher(app))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     live = install_live(app, context)  # before the inbox's routes: /inbox/events is not a conversation
-    routers = (auth, accounts, bot_settings, inbox, reply_templates, dashboards)
+    routers = (auth, accounts, bot_settings, inbox, reply_templates, dashboards, webhooks)
     for router in (module.router for module in routers):
         app.include_router(router)
 

@@ -21,6 +21,7 @@ from mostrador.store.db import make_engine
 from mostrador.workflows import executor
 
 CONVERSATIONS_QUEUE = "conversations"
+WEBHOOKS_QUEUE = "webhooks"  # deliveries to integrators' endpoints (workflows/webhooks.py)
 LEARNING_QUEUE = "bot-learning"  # one model training at a time per process (workflows/learning.py)
 
 _state: dict[str, object] = {}
@@ -46,6 +47,13 @@ def queue() -> Queue:
 
 def learning_queue() -> Queue:
     q = _state.get("learning_queue")
+    if q is None:
+        raise RuntimeNotStarted(RuntimeNotStarted.__doc__)
+    return q  # type: ignore[return-value]
+
+
+def webhooks_queue() -> Queue:
+    q = _state.get("webhooks_queue")
     if q is None:
         raise RuntimeNotStarted(RuntimeNotStarted.__doc__)
     return q  # type: ignore[return-value]
@@ -145,11 +153,18 @@ async def _launch(ctx: AppContext, *, consume: bool) -> None:
         polling_interval_sec=max(s.queue_polling_interval_s, 1.0),
         on_conflict="always_update",
     )
-    from mostrador.workflows import housekeeping, learning, schedules
+    _state["webhooks_queue"] = await DBOS.register_queue_async(
+        WEBHOOKS_QUEUE,
+        worker_concurrency=s.worker_concurrency,
+        polling_interval_sec=s.queue_polling_interval_s,
+        on_conflict="always_update",
+    )
+    from mostrador.workflows import housekeeping, learning, schedules, webhooks
 
     await schedules.install(s.sweep_interval_s)
     await housekeeping.install()
     await learning.install()
+    await webhooks.install(s.webhooks_feed_interval_s)
 
 
 def shutdown() -> None:

@@ -16,6 +16,13 @@ from mostrador.store.models.operations import Event, SyncRun
 from mostrador.store.models.outbox import OutboxEntry, OutboxStatus, OutgoingFile
 from mostrador.store.models.people import LoginFailure, User, UserSession, Workspace
 from mostrador.store.models.templates import ReplyTemplate
+from mostrador.store.models.webhooks import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookFeed,
+    WebhookMessage,
+)
 
 __all__ = [
     "Account",
@@ -41,6 +48,11 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserSession",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookFeed",
+    "WebhookMessage",
     "Workspace",
     "utcnow",
 ]

@@ -1,0 +1,215 @@
+"""Managing a workspace's webhook endpoints: the service the admin pages call (and the REST API can).
+
+Every function takes the workspace explicitly and treats another workspace's endpoint as absent
+(`EndpointNotFound`), so a caller cannot reach across workspaces by id. A secret is returned only by
+`create` and `rotate_secret`, once; it is stored encrypted with the OAuth tokens' cipher because every
+attempt needs it in clear to sign.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from mostrador.channels.webhook_events import EVENT_TYPES, TEST_EVENT, Fact
+from mostrador.context import AppContext
+from mostrador.store import webhooks as store
+from mostrador.store.db import transaction
+from mostrador.store.models import WebhookEndpoint, utcnow
+from mostrador.webhooks import addresses, signing
+from mostrador.webhooks.derive import record_fact
+
+DESCRIPTION_MAX = 200
+LOG_LIMIT = 50
+
+
+class EndpointNotFound(LookupError):
+    """No endpoint with that id in this workspace."""
+
+
+class EndpointRefused(ValueError):
+    """The endpoint's settings cannot be saved; the message says why, for the person who typed them."""
+
+
+@dataclass(frozen=True)
+class EndpointView:
+    id: int
+    url: str
+    description: str
+    event_types: list[str]
+    enabled: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    number: int
+    at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+@dataclass(frozen=True)
+class DeliveryView:
+    id: int
+    msg_id: str
+    event_type: str
+    status: str  # pending | succeeded | failed
+    failure: str | None
+    attempts: list[AttemptView]
+    next_attempt_at: datetime | None
+    created_at: datetime
+    body: str
+
+
+def _view(e: WebhookEndpoint) -> EndpointView:
+    return EndpointView(e.id, e.url, e.description, list(e.event_types), e.enabled, e.created_at)
+
+
+def _checked(
+    ctx: AppContext, url: str, description: str, event_types: Collection[str]
+) -> tuple[str, str, list[str]]:
+    try:
+        target = addresses.parse(url)
+        addresses.check_literal(target, ctx.settings.webhooks_allow_private_addresses)
+    except addresses.AddressRefused as exc:
+        raise EndpointRefused(str(exc)) from exc
+    unknown = sorted(set(event_types) - set(EVENT_TYPES))
+    if unknown:
+        raise EndpointRefused(f"Tipos de evento desconocidos: {', '.join(unknown)}.")
+    if not event_types:
+        raise EndpointRefused("Elegí al menos un tipo de evento.")
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise EndpointRefused(f"La descripción admite hasta {DESCRIPTION_MAX} caracteres.")
+    return target.url, description, [t for t in EVENT_TYPES if t in set(event_types)]
+
+
+def create(
+    ctx: AppContext, workspace_id: int, url: str, description: str, event_types: Collection[str]
+) -> tuple[EndpointView, str]:
+    """A new enabled endpoint and its signing secret (the only time the secret is shown)."""
+    url, description, types = _checked(ctx, url, description, event_types)
+    secret = signing.new_secret()
+    with transaction(ctx.sessions) as s:
+        endpoint = store.add_endpoint(
+            s,
+            {
+                "workspace_id": workspace_id,
+                "url": url,
+                "description": description,
+                "event_types": types,
+                "secret_enc": ctx.cipher.encrypt(secret),
+                "enabled": True,
+            },
+        )
+        return _view(endpoint), secret
+
+
+def update(
+    ctx: AppContext,
+    workspace_id: int,
+    endpoint_id: int,
+    url: str,
+    description: str,
+    event_types: Collection[str],
+    enabled: bool,
+) -> EndpointView:
+    """Change an endpoint; events already owed keep going to it (unless it is disabled)."""
+    url, description, types = _checked(ctx, url, description, event_types)
+    with transaction(ctx.sessions) as s:
+        endpoint = _owned(s, workspace_id, endpoint_id)
+        endpoint.url, endpoint.description, endpoint.event_types = url, description, types
+        endpoint.enabled = enabled
+        return _view(endpoint)
+
+
+def rotate_secret(ctx: AppContext, workspace_id: int, endpoint_id: int) -> str:
+    """A new secret for the endpoint (returned once); the next attempts sign with it."""
+    secret = signing.new_secret()
+    with transaction(ctx.sessions) as s:
+        _owned(s, workspace_id, endpoint_id).secret_enc = ctx.cipher.encrypt(secret)
+    return secret
+
+
+def delete(ctx: AppContext, workspace_id: int, endpoint_id: int) -> None:
+    """Remove the endpoint with its delivery log; its pending deliveries are dropped."""
+    with transaction(ctx.sessions) as s:
+        _owned(s, workspace_id, endpoint_id)
+        store.delete_endpoint(s, endpoint_id)
+
+
+def list_endpoints(ctx: AppContext, workspace_id: int) -> list[EndpointView]:
+    with transaction(ctx.sessions) as s:
+        return [_view(e) for e in store.endpoints_of(s, workspace_id)]
+
+
+def get(ctx: AppContext, workspace_id: int, endpoint_id: int) -> EndpointView:
+    with transaction(ctx.sessions) as s:
+        return _view(_owned(s, workspace_id, endpoint_id))
+
+
+def deliveries(
+    ctx: AppContext, workspace_id: int, endpoint_id: int, limit: int = LOG_LIMIT
+) -> list[DeliveryView]:
+    """The endpoint's newest deliveries, each with its attempts (the delivery log)."""
+    with transaction(ctx.sessions) as s:
+        _owned(s, workspace_id, endpoint_id)
+        rows = store.deliveries_of(s, endpoint_id, limit)
+        tries = store.attempts_of(s, [d.id for d, _m in rows])
+        return [
+            DeliveryView(
+                d.id,
+                m.msg_id,
+                m.event_type,
+                d.status,
+                d.failure,
+                [
+                    AttemptView(a.number, a.at, a.status_code, a.error, a.duration_ms)
+                    for a in tries.get(d.id, [])
+                ],
+                d.next_attempt_at,
+                d.created_at,
+                m.body,
+            )
+            for d, m in rows
+        ]
+
+
+def send_test(ctx: AppContext, workspace_id: int, endpoint_id: int) -> int:
+    """Owe the endpoint (only it) a `webhook.test` event, even when disabled types or state would not;
+    returns the delivery's id, for the caller to start its workflow."""
+    now = utcnow()
+    with transaction(ctx.sessions) as s:
+        endpoint = _owned(s, workspace_id, endpoint_id)
+        if not endpoint.enabled:
+            raise EndpointRefused("El endpoint está desactivado: activalo para probarlo.")
+        key = f"{TEST_EVENT}:{signing.new_message_id()}"
+        data = {"endpoint_id": endpoint.id, "message": "Evento de prueba de Mostrador"}
+        fact = Fact(TEST_EVENT, key, f"endpoint:{endpoint.id}", data)
+        message_id = record_fact(s, workspace_id, fact, [(endpoint.id, [TEST_EVENT])], now)
+        assert message_id is not None
+        found = store.deliveries_of(s, endpoint.id, 1)
+        return found[0][0].id
+
+
+def reencrypt_secrets(ctx: AppContext) -> int:
+    """Re-encrypt every endpoint's secret under the current (first) token key, after a new key was
+    prepended (`mostrador accounts rotate-keys`); returns how many."""
+    done = 0
+    with transaction(ctx.sessions) as s:
+        for endpoint in store.all_endpoints(s):
+            endpoint.secret_enc = ctx.cipher.rotate(endpoint.secret_enc)
+            done += 1
+    return done
+
+
+def _owned(s: Session, workspace_id: int, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = store.endpoint_of(s, workspace_id, endpoint_id)
+    if endpoint is None:
+        raise EndpointNotFound(EndpointNotFound.__doc__)
+    return endpoint
