@@ -77,6 +77,12 @@ def test_the_check_counts_explains_and_lets_variables_stand_in() -> None:
     assert composing.check("Va por {tracking_number}", "messages").ok
     long = composing.check("a" * 351, "messages")
     assert not long.ok and long.length == 351 and long.limit == 350
+    # Counted as it will be sent: an answer is one paragraph (runs of spaces and line breaks collapse),
+    # a chat message only loses its outer blanks.
+    spaced = "Hola,\n\n   sí   hay.  "
+    assert composing.check(spaced, "questions").length == len("Hola, sí hay.")
+    assert composing.check(spaced, "messages").length == len("Hola,\n\n   sí   hay.")
+    assert composing.check("  " + "a" * 350 + "\n", "messages").ok
 
 
 # ---- templates ------------------------------------------------------------------------------------------

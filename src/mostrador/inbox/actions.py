@@ -23,6 +23,7 @@ from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv_service
 from mostrador.conversations.files import NewFile
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
+from mostrador.inbox import composing
 from mostrador.store import conversations as conversations_store
 from mostrador.store import outbox as outbox_store
 from mostrador.store.db import transaction
@@ -95,7 +96,7 @@ def reply(
 def _checked(text: str, channel: Any, allow: Sequence[str]) -> tuple[str, tuple[str, ...]]:
     """The reply tidied and guard-checked for its channel, with the quoted values the guard let through;
     `ReplyRefused` in the agent's words when it is empty or breaks a rule."""
-    text = _tidy(text, channel.presentation.layout)
+    text = composing.tidy(text, channel.presentation.layout)
     if not text:
         raise ReplyRefused("El texto está vacío.")
     allowed = _quoted(text, allow)
@@ -198,8 +199,3 @@ def retry(ctx: AppContext, workspace_id: int, conversation_id: int, entry_id: in
         if thread is None or entry is None:
             raise ConversationNotFound(ConversationNotFound.__doc__)
         return outgoing.retry(s, entry.id, lease_until)
-
-
-def _tidy(text: str, layout: str) -> str:
-    """Answers are one public paragraph; chat messages keep their line breaks."""
-    return " ".join(text.split()) if layout == "answers" else text.strip()

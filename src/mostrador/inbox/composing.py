@@ -78,10 +78,17 @@ def _limit(channel: str | None) -> int:
     return channel_named(channel).reply_limit if channel else min(c.reply_limit for c in CHANNELS)
 
 
+def tidy(text: str, layout: str) -> str:
+    """What is sent of a text: answers are one public paragraph; chat messages keep their line breaks."""
+    return " ".join(text.split()) if layout == "answers" else text.strip()
+
+
 def check(text: str, channel: str, limit: int | None = None) -> Check:
-    """The guard on a text with its variables standing in as placeholders; unknown variables named."""
+    """The guard on a text as it will be sent (tidied), with its variables standing in as placeholders
+    (their values are read when it is sent); unknown variables named."""
     known = _known_variables(channel)
     limit = limit or _limit(channel)
+    text = tidy(text, channel_named(channel).presentation.layout)
     names = variables_in(text)
     unknown = unknown_variables(text, known)
     if unknown:
