@@ -280,3 +280,16 @@ def test_hostile_buyer_text_stays_escaped_beside_the_bot_s_reply(
     assert "<script>alert(1)</script>" not in shown and "<b>¿dónde" not in shown
     assert html.escape("<script>alert(1)</script>", quote=False) in shown
     assert shipment_of(market, order)["tracking_number"] in shown
+
+
+def test_an_invoice_request_is_answered_from_the_seller_s_invoice_facts(
+    postsale: Connected, market: Market
+) -> None:
+    set_bot(
+        postsale, mode="auto", post_sale=True, facts={"invoice": {"issues": True, "kind": "Factura A y B"}}
+    )
+    order = shipped_sale(market)
+    plan = ingest(postsale, market.buyer_writes(order, "Hola, ¿me mandan la factura?"))
+    assert plan.outcome == "reply_pending" and deliver(postsale, plan.reply_id) == "sent"
+    [text] = seller_posts(market, market.pack_of(order))
+    assert "Factura A y B" in text and "apenas esté emitida" in text and len(text) <= 350

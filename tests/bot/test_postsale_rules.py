@@ -125,3 +125,17 @@ def test_a_reply_longer_than_350_characters_is_not_sent() -> None:
     long_carrier = Shipping("shipped", None, "SB1234", "x" * 400, None)
     d = decide(["¿Cuándo llega?"], long_carrier, "es", NOW)
     assert (d.action, d.reason) == ("handoff", "post_sale_guard")
+
+
+def test_the_invoice_is_answered_from_what_the_seller_issues_and_never_claimed_as_issued() -> None:
+    d = decide(["Hola! ¿Me mandan la factura A?"], ON_ITS_WAY, "es", NOW, invoice="factura A y B")
+    assert d.action == "answer" and d.topic == "invoice"
+    assert "factura A y B" in d.text and "apenas esté emitida" in d.text and "ya" not in d.text.split()
+    pt = decide(["Vocês enviam a nota fiscal?"], ON_ITS_WAY, "pt", NOW, invoice="nota fiscal eletrônica")
+    assert pt.action == "answer" and pt.text.startswith("Emitimos nota fiscal eletrônica.")
+    # Something else in the same message, or nothing said about invoices: a person answers.
+    mixed = decide(
+        ["¿Dónde está mi pedido? Y mandame la factura"], ON_ITS_WAY, "es", NOW, invoice="factura A"
+    )
+    assert (mixed.action, mixed.reason) == ("handoff", "post_sale_invoice")
+    assert decide(["¿Me mandan la factura?"], ON_ITS_WAY, "es", NOW).action == "handoff"

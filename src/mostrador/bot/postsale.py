@@ -3,11 +3,13 @@
 Pure: the buyer's texts, the shipment as Mercado Libre shows it now (§7.4) and the account's language
 go in; an answer (≤ 350 characters, §8.3, guard-checked) or a handoff with its reason comes out.
 
-It answers one thing only: where the purchase is and when it arrives (status in words, tracking number,
-carrier, the estimated delivery date) — and only while the shipment is on its normal way. Everything
-else goes to a person: the invoice (Mercado Libre's fiscal documents are not read, so whether it was
-issued is unknown), a delivered shipment the buyer asks about, a late or troubled one, a complaint,
-and any other request in the same message.
+It answers where the purchase is and when it arrives (status in words, tracking number, carrier, the
+estimated delivery date) — only while the shipment is on its normal way — and, when the seller said in
+the bot settings which invoices they issue, a message that only asks for the invoice: which kind is
+issued and where the buyer finds it once issued (Mercado Libre's fiscal documents are not read, so the
+bot never says it was issued). Everything else goes to a person: the invoice when the seller said
+nothing, a delivered shipment the buyer asks about, a late or troubled one, a complaint, and any other
+request in the same message.
 
 Why rules and not the question classifier (`classify.py`): that model was trained on pre-sale
 questions; measured on the buyer simulator's post-sale messages it labels problems ("dice entregado
@@ -22,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from mostrador.bot.claims import shipment_words
 from mostrador.bot.compose import compose_answer
@@ -67,12 +69,16 @@ SENTENCES = {
         "tracking": "Código de seguimiento: {tracking}.",
         "tracking_carrier": "Código de seguimiento: {tracking} ({carrier}).",
         "estimate": "Entrega estimada: {date}.",
+        "invoice": "Emitimos {kind}. La factura queda adjunta a tu compra: la vas a ver en el detalle de la "
+        "compra en Mercado Libre apenas esté emitida.",
     },
     "pt": {
         "status": "O envio da sua compra está {status}.",
         "tracking": "Código de rastreamento: {tracking}.",
         "tracking_carrier": "Código de rastreamento: {tracking} ({carrier}).",
         "estimate": "Previsão de entrega: {date}.",
+        "invoice": "Emitimos {kind}. A nota fica anexada à sua compra: você a verá no detalhe da compra no "
+        "Mercado Livre assim que for emitida.",
     },
 }
 
@@ -181,13 +187,18 @@ def decide(
     now: datetime,
     greeting: str = "",
     sign_off: str = "",
+    invoice: str = "",
 ) -> PostSaleDecision:
-    """Answer "where is my purchase / when does it arrive" from `shipping`, or hand off with a reason."""
+    """Answer "where is my purchase / when does it arrive" from `shipping`, or the invoice from the
+    seller's `invoice` (the kinds they issue, "" when unknown), or hand off with a reason."""
     topic, reason = topic_of(texts, lang)
 
     def handoff(code: str, detail: str) -> PostSaleDecision:
         return PostSaleDecision("handoff", topic, lang, reason=code, detail=detail)
 
+    if topic == "invoice" and invoice.strip() and _only_invoice(texts, lang):
+        sentence = SENTENCES[lang]["invoice"].format(kind=invoice.strip())
+        return _answer(topic, lang, [sentence], (), greeting, sign_off, handoff)
     if topic != "where":
         return handoff(reason, f"the buyer's message is about {topic}")
     if shipping is None or not shipping.status:
@@ -211,6 +222,29 @@ def decide(
     if estimate is not None:
         day = f"{estimate.day} de {MONTHS[lang][estimate.month - 1]}"
         parts.append(words["estimate"].format(date=day))
+    return _answer(topic, lang, parts, quoted, greeting, sign_off, handoff)
+
+
+def _only_invoice(texts: Sequence[str], lang: Lang) -> bool:
+    """Every sentence of the buyer's turn is about the invoice (or courtesy): nothing else to answer."""
+    folded = " . ".join(normalize(t, lang=lang).folded for t in texts if t.strip())
+    for clause in _CLAUSE.findall(folded):
+        rest, _ = strip_courtesy(clause.strip())
+        if rest.strip(" ?¿!,.") and not _INVOICE.search(rest):
+            return False
+    return True
+
+
+def _answer(
+    topic: Topic,
+    lang: Lang,
+    parts: list[str],
+    quoted: tuple[str, ...],
+    greeting: str,
+    sign_off: str,
+    handoff: Any,
+) -> PostSaleDecision:
+    """The reply from its sentences, within 350 characters and the guard, or a handoff."""
     text = compose_answer(parts, greeting, sign_off, limit=POST_SALE_MESSAGE_LIMIT)
     if text is None:
         return handoff(REASON_GUARD, "the answer would exceed 350 characters")

@@ -56,7 +56,7 @@ SUGGESTION_RULE = "estado del envío"  # shown to the agent as the rule that sug
 HANDOFF_REASONS = {
     REASON_OTHER: "el comprador pide algo que el bot no responde",
     REASON_COMPLAINT: "el comprador está molesto o reclama",
-    REASON_INVOICE: "pide la factura: el bot no ve si ya se emitió",
+    REASON_INVOICE: "pide la factura y la configuración del bot no dice qué factura se emite",
     REASON_NO_SHIPMENT: "pregunta por el envío y Mercado Libre no muestra uno",
     REASON_DELIVERED: "pregunta por su compra y el envío figura entregado",
     REASON_SHIPMENT_PROBLEM: "pregunta por el envío, que está demorado o con un problema",
@@ -166,6 +166,8 @@ def respond(
         now,
         greeting=config.greeting.get(lang, "") if config.use_greeting else "",
         sign_off=config.sign_off.get(lang, "") if config.use_sign_off else "",
+        # The kinds of invoice the seller said they issue (nothing said, or "no": a person answers).
+        invoice=config.facts.invoice.kind if config.facts.invoice.issues else "",
     )
     if decision.action == "handoff":
         conv.hand_off(s, thread, decision.reason)
