@@ -55,7 +55,7 @@ def new_reply_key() -> str:
 def reply(
     ctx: AppContext,
     workspace_id: int,
-    agent_id: int,
+    agent_id: int | None,
     conversation_id: int,
     text: str,
     *,
@@ -129,7 +129,7 @@ def _allowing(plan: ReplyPlan, allowed: tuple[str, ...]) -> ReplyPlan:
 def answer_all(
     ctx: AppContext,
     workspace_id: int,
-    agent_id: int,
+    agent_id: int | None,
     conversation_id: int,
     text: str,
     allow: Sequence[str] = (),
@@ -170,7 +170,12 @@ def waiting_questions(thread: Conversation) -> list[str]:
 
 
 def act(
-    ctx: AppContext, workspace_id: int, agent_id: int, conversation_id: int, name: str, form: dict[str, str]
+    ctx: AppContext,
+    workspace_id: int,
+    agent_id: int | None,
+    conversation_id: int,
+    name: str,
+    form: dict[str, str],
 ) -> Outgoing | None:
     """Record a person's action in a thread (a claim's refund, return …), sent once through the outbox.
 

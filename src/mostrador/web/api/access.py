@@ -1,0 +1,91 @@
+"""Who calls the REST API: an API key of one workspace (`Authorization: Bearer <key>`).
+
+Each route declares `read_key` or `write_key`, the API's counterpart of `requires(...)`. In order:
+a missing, unknown or revoked key is 401; past the key's rate, 429 with `Retry-After`; an id in the
+path of another workspace (or none) is 404; a `read` key on a route that writes is 403.
+"""
+
+from __future__ import annotations
+
+import math
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from mostrador.limits import BudgetUnavailable
+from mostrador.limits.api_rate import ApiRate
+from mostrador.store import scope
+from mostrador.store.db import transaction
+from mostrador.users import api_keys
+from mostrador.users.api_keys import KeyHolder
+from mostrador.web.api.problems import ApiProblem
+from mostrador.web.deps import DeclaredAccess, get_ctx
+
+_BEARER = HTTPBearer(
+    auto_error=False, description="An API key: `mostrador api-keys create` or Settings → API keys."
+)
+UNAUTHORIZED = {"WWW-Authenticate": 'Bearer realm="mostrador"'}
+
+
+class KeyAccess(DeclaredAccess):
+    """The dependency behind `read_key` and `write_key`."""
+
+    def __init__(self, write: bool) -> None:
+        self.write = write
+
+    def __repr__(self) -> str:
+        return "write_key" if self.write else "read_key"
+
+    async def __call__(
+        self, request: Request, bearer: HTTPAuthorizationCredentials | None = Depends(_BEARER)
+    ) -> KeyHolder:
+        if bearer is None or bearer.scheme.lower() != "bearer":
+            raise ApiProblem(
+                401,
+                "Send an API key: `Authorization: Bearer <key>`.",
+                kind="unauthorized",
+                headers=UNAUTHORIZED,
+            )
+        ctx = get_ctx(request)
+        holder = await run_in_threadpool(api_keys.authenticate, ctx.sessions, bearer.credentials)
+        if holder is None:
+            raise ApiProblem(
+                401, "The API key is unknown or revoked.", kind="unauthorized", headers=UNAUTHORIZED
+            )
+        rate: ApiRate = request.app.state.api_rate
+        try:
+            verdict = await run_in_threadpool(rate.take, holder.key_id)
+        except BudgetUnavailable as exc:
+            raise ApiProblem(
+                503, "The request count could not be kept; try again shortly.", headers={"Retry-After": "1"}
+            ) from exc
+        if not verdict.allowed:
+            raise ApiProblem(
+                429,
+                f"Too many requests for this key (at most {rate.per_minute} a minute, {rate.burst} at once).",
+                kind="rate-limited",
+                headers={"Retry-After": str(max(1, math.ceil(verdict.retry_after_s)))},
+            )
+        await run_in_threadpool(_check_ids, request, holder)
+        if self.write and not holder.scope.may_write:
+            raise ApiProblem(
+                403, "This key may only read: writing needs a read-write key.", kind="read-only-key"
+            )
+        return holder
+
+
+def _check_ids(request: Request, holder: KeyHolder) -> None:
+    """Every object id in the path is of the key's workspace, or the answer is 404."""
+    ids = [(name, str(value)) for name, value in request.path_params.items() if name in scope.SCOPED]
+    if not ids:
+        return
+    with transaction(get_ctx(request).sessions) as s:
+        for name, value in ids:
+            known = value.isascii() and value.isdigit() and len(value) <= 18
+            if not known or not scope.workspace_holds(s, holder.workspace_id, name, int(value)):
+                raise ApiProblem(404, "Not found in this workspace.", kind="not-found")
+
+
+read_key = KeyAccess(write=False)
+write_key = KeyAccess(write=True)
