@@ -8,13 +8,17 @@ path of another workspace (or none) is 404; a `read` key on a route that writes 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from mostrador.channels.registry import QUESTION_CHANNEL_NAME
 from mostrador.limits import BudgetUnavailable
 from mostrador.limits.api_rate import ApiRate
+from mostrador.store import conversations as conversations_store
 from mostrador.store import scope
 from mostrador.store.db import transaction
 from mostrador.users import api_keys
@@ -67,6 +71,7 @@ class KeyAccess(DeclaredAccess):
                 kind="rate-limited",
                 headers={"Retry-After": str(max(1, math.ceil(verdict.retry_after_s)))},
             )
+        _refuse_unknown_query(request)
         await run_in_threadpool(_check_ids, request, holder)
         if self.write and not holder.scope.may_write:
             raise ApiProblem(
@@ -75,15 +80,49 @@ class KeyAccess(DeclaredAccess):
         return holder
 
 
+def _refuse_unknown_query(request: Request) -> None:
+    """A query parameter the route does not take is refused (422), not ignored: `stauts=waiting` would
+    otherwise list everything and look like an answer."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    known = {p.alias for p in dependant.query_params} if dependant is not None else set()
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        errors = [
+            {"loc": ["query", name], "msg": "Unknown parameter", "type": "extra_forbidden"}
+            for name in unknown
+        ]
+        raise ApiProblem(
+            422, f"Unknown query parameters: {', '.join(unknown)}.", kind="invalid-fields", errors=errors
+        )
+
+
+# Mercado Libre's ids the API's paths take, besides our own (store.scope.SCOPED): the workspace holds
+# the object when one of its threads holds it.
+MELI_IDS: dict[str, Callable[[Session, int, str], bool]] = {
+    "question_id": lambda s, workspace_id, value: (
+        conversations_store.thread_of_text(s, workspace_id, QUESTION_CHANNEL_NAME, value) is not None
+    ),
+}
+
+
 def _check_ids(request: Request, holder: KeyHolder) -> None:
-    """Every object id in the path is of the key's workspace, or the answer is 404."""
-    ids = [(name, str(value)) for name, value in request.path_params.items() if name in scope.SCOPED]
+    """Every object id in the path is of the key's workspace, or the answer is 404 (before any 403, as
+    for the pages: a read key learns nothing about another workspace's ids either)."""
+    params = {name: str(value) for name, value in request.path_params.items()}
+    ids = [(name, value) for name, value in params.items() if name in scope.SCOPED or name in MELI_IDS]
     if not ids:
         return
     with transaction(get_ctx(request).sessions) as s:
         for name, value in ids:
             known = value.isascii() and value.isdigit() and len(value) <= 18
-            if not known or not scope.workspace_holds(s, holder.workspace_id, name, int(value)):
+            if not known:
+                held = False
+            elif name in MELI_IDS:
+                held = MELI_IDS[name](s, holder.workspace_id, value)
+            else:
+                held = scope.workspace_holds(s, holder.workspace_id, name, int(value))
+            if not held:
                 raise ApiProblem(404, "Not found in this workspace.", kind="not-found")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date
+from enum import IntEnum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -175,6 +176,16 @@ async def list_questions(
     )
 
 
+class Days(IntEnum):
+    """The dashboards' presets: the last 7, 30, 90 or 365 days."""
+
+    WEEK = 7
+    MONTH = 30
+    QUARTER = 90
+    YEAR = 365
+
+
+assert tuple(Days) == PRESETS, "the API's `days` are the dashboards' presets"
 BOARDS = {path.rsplit("/", 1)[-1]: path for path in dashboard_pages.BUILDERS}
 
 
@@ -184,19 +195,17 @@ async def get_dashboard(
     key: Reader,
     board: Annotated[str, Path(pattern=f"^({'|'.join(BOARDS)})$", description=", ".join(BOARDS))],
     account_id: AccountId = None,
-    days: Annotated[int | None, Query(description=f"One of {', '.join(map(str, PRESETS))}.")] = None,
+    days: Annotated[Days | None, Query(description="The last days to count (default 30).")] = None,
     start: Annotated[date | None, Query(alias="from", description="A custom range's first day.")] = None,
     end: Annotated[date | None, Query(alias="to", description="A custom range's last day.")] = None,
     group_by: Annotated[str | None, Query(max_length=40)] = None,
 ) -> schemas.Dashboard:
     """A dashboard's figures and tables (the numbers of the Dashboards pages and their CSVs)."""
-    if days is not None and days not in PRESETS:
-        raise ApiProblem(422, f"`days` is one of {', '.join(map(str, PRESETS))}.", kind="invalid-fields")
     params = {
         name: str(value)
         for name, value in {
             "account": account_id,
-            "days": days,
+            "days": int(days) if days is not None else None,
             "from": start.isoformat() if start else None,
             "to": end.isoformat() if end else None,
             "group_by": group_by,
