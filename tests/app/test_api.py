@@ -296,3 +296,31 @@ def test_the_openapi_document_is_served_and_docs_api_md_matches_it(api: Api) -> 
     assert all(path.startswith("/api/v1/") for path in doc["paths"])
     current = DOC.read_text(encoding="utf-8")
     assert render_api_doc(current) == current, "docs/api.md is out of date: run `mostrador api-docs`"
+
+
+# ---- Settings → API keys (admins) ----------------------------------------------------------------------
+async def test_an_admin_makes_a_key_shown_once_and_revokes_it_in_the_settings_page(web: Any) -> None:
+    import re
+
+    page = await web.get("/settings/api-keys")
+    assert page.status_code == 200 and "Todavía no hay claves" in page.text
+    no_token = await web.post(
+        "/settings/api-keys", data={"name": "ERP", "scope": "read"}, headers={"x-csrf-token": ""}
+    )
+    assert no_token.status_code == 403
+    made = await web.post("/settings/api-keys", data={"name": "ERP <b>", "scope": "read-write"})
+    assert made.status_code == 200 and made.headers["cache-control"] == "no-store"
+    secret = re.search(r"data-secret>([^<]+)<", made.text).group(1)  # type: ignore[union-attr]
+    assert "ERP &lt;b&gt;" in made.text  # the name is escaped
+    listed = (await web.get("/settings/api-keys")).text
+    assert secret not in listed and secret.split(".")[0] in listed  # shown once; the prefix stays
+    accounts = await web.get("/api/v1/accounts", headers={"Authorization": f"Bearer {secret}"})
+    assert accounts.status_code == 200 and accounts.json()["data"][0]["nickname"] == "SELLER1"
+    key_id = re.search(r'data-key-id="(\d+)"', listed).group(1)  # type: ignore[union-attr]
+    revoked = await web.post(f"/settings/api-keys/{key_id}/revoke")
+    assert revoked.status_code == 303
+    assert 'data-key-state="revoked"' in (await web.get("/settings/api-keys")).text
+    refused = await web.get("/api/v1/accounts", headers={"Authorization": f"Bearer {secret}"})
+    assert refused.status_code == 401
+    bad = await web.post("/settings/api-keys", data={"name": "  ", "scope": "read"})
+    assert bad.status_code == 422

@@ -61,7 +61,7 @@ async def create(request: Request, user: Admin, name: str = Form(""), scope: str
             if isinstance(exc, api_keys.UnknownScope)
             else ("Poné un nombre de 1 a 80 caracteres (para qué es la clave).")
         )
-        return await _render(request, user, status_code=422, error=error, name=name)
+        return await _render(request, user, status_code=422, error=error, key_name=name)
     response = await _render(request, user, made=made)
     response.headers["Cache-Control"] = "no-store"  # type: ignore[attr-defined]
     return response
