@@ -52,7 +52,13 @@ def test_the_api_keeps_to_its_document(served: tuple[str, str]) -> None:
         for mode in MODES:
 
             @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=15,
+                deadline=None,
+                database=None,
+                derandomize=True,  # the same examples on every run: CI never flakes on a lucky draw
+                suppress_health_check=list(HealthCheck),
+            )
             def keeps_to_the_document(case: Any) -> None:
                 case.call_and_validate(base_url=url, headers={"Authorization": f"Bearer {key}"})
 

@@ -23,6 +23,7 @@ from mostrador.store import scope
 from mostrador.store.db import transaction
 from mostrador.users import api_keys
 from mostrador.users.api_keys import KeyHolder
+from mostrador.web.api.paging import MAX_ID
 from mostrador.web.api.problems import ApiProblem
 from mostrador.web.deps import DeclaredAccess, get_ctx
 
@@ -115,8 +116,8 @@ def _check_ids(request: Request, holder: KeyHolder) -> None:
         return
     with transaction(get_ctx(request).sessions) as s:
         for name, value in ids:
-            known = value.isascii() and value.isdigit() and len(value) <= 18
-            if not known:
+            known = value.isascii() and value.isdigit() and len(value) <= 20
+            if not known or (name not in MELI_IDS and int(value) > MAX_ID):
                 held = False
             elif name in MELI_IDS:
                 held = MELI_IDS[name](s, holder.workspace_id, value)

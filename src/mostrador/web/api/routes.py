@@ -39,8 +39,8 @@ ChannelName = Annotated[
     str | None, Query(pattern=f"^({'|'.join(c.name for c in CHANNELS)})$", description="Only this channel's.")
 ]
 ThreadStatus = Literal["waiting", "answered", "closed"]
-ConversationId = Annotated[int, Path(ge=1, le=10**18 - 1)]
-AccountId = Annotated[int | None, Query(ge=1, le=10**18 - 1, description="Only this account's.")]
+ConversationId = Annotated[int, Path(ge=1, le=paging.MAX_ID)]
+AccountId = Annotated[int | None, Query(ge=1, le=paging.MAX_ID, description="Only this account's.")]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -154,7 +154,7 @@ async def list_questions(
     request: Request,
     key: Reader,
     account_id: AccountId = None,
-    conversation_id: Annotated[int | None, Query(ge=1, le=10**18 - 1)] = None,
+    conversation_id: Annotated[int | None, Query(ge=1, le=paging.MAX_ID)] = None,
     item_id: Annotated[str | None, Query(max_length=40)] = None,
     status: Literal["waiting", "answered"] | None = None,
     limit: paging.Limit = paging.DEFAULT_LIMIT,
