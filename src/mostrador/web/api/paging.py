@@ -2,8 +2,9 @@
 page's `next_cursor`. Rows come in id order and the cursor stands for the last id seen, so a walk sees
 every row once, rows added meanwhile included.
 
-The cursor's shape is in the document (a base-36 word of up to six letters, past every id an INTEGER holds), so any cursor the document allows is one
-this API could have given: a request is never valid by the document and refused by the server.
+The cursor's shape is in the document (a base-36 word of up to six letters, reaching past every id an
+INTEGER holds), so any cursor the document allows is one this API could have given: a request is never
+valid by the document and refused by the server.
 """
 
 from __future__ import annotations
