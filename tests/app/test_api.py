@@ -298,6 +298,19 @@ def test_the_openapi_document_is_served_and_docs_api_md_matches_it(api: Api) -> 
     assert render_api_doc(current) == current, "docs/api.md is out of date: run `mostrador api-docs`"
 
 
+def test_api_docs_check_fails_on_a_stale_doc(tmp_path: Path) -> None:
+    from mostrador.cli.main import _mount_optional_apps, app
+
+    _mount_optional_apps()
+    stale = tmp_path / "api.md"
+    stale.write_text(DOC.read_text(encoding="utf-8").replace("### `GET /api/v1/accounts`", "### old"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["api-docs", "--path", str(stale), "--check"]).exit_code == 1
+    assert runner.invoke(app, ["api-docs", "--path", str(stale)]).exit_code == 0
+    assert stale.read_text(encoding="utf-8") == DOC.read_text(encoding="utf-8")
+    assert runner.invoke(app, ["api-docs", "--path", str(stale), "--check"]).exit_code == 0
+
+
 # ---- Settings → API keys (admins) ----------------------------------------------------------------------
 async def test_an_admin_makes_a_key_shown_once_and_revokes_it_in_the_settings_page(web: Any) -> None:
     import re
