@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     meli_breaker_failures: int = 8
     meli_breaker_reset_s: float = 15.0
 
+    # The REST API (docs/api.md): each key may make `api_rate_per_minute` requests a minute, in bursts
+    # of up to `api_rate_burst`; past that, 429 with Retry-After. Counted in the database (every process
+    # shares the count).
+    api_rate_per_minute: int = Field(default=600, ge=1)
+    api_rate_burst: int = Field(default=60, ge=1)
+
     max_notification_bytes: int = 16_384
     token_refresh_margin_s: int = 300
     sweep_interval_s: int = 120

@@ -1,5 +1,7 @@
 """Every route of the app, called as every role: refused below its declared minimum, served at or above
-it, and 404 for any id of another workspace.
+it, and 404 for any id of another workspace. The REST API's routes (`/api/v1`), which take API keys
+instead of logins, are called with every kind of key: none, revoked, read, read-write, and another
+workspace's.
 
 The routes are read from the app itself, and each one's minimum role from its `requires(...)`
 dependency, so a new route is covered without touching this file (and one that declares no access
@@ -35,10 +37,12 @@ from mostrador.store import people as people_store
 from mostrador.store import templates as templates_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, OAuthState, ReplyTemplate, WebhookEndpoint, utcnow
+from mostrador.users import api_keys
 from mostrador.users.roles import ROLES, Role
 from mostrador.users.service import create_user
+from mostrador.web.api.access import KeyAccess
 from mostrador.web.app import create_app
-from mostrador.web.deps import Public, Requires
+from mostrador.web.deps import DeclaredAccess, Public, Requires
 from mostrador.workflows import housekeeping
 
 from ..conftest import PG_URL, _drop_pg_database, _fresh_pg_database
@@ -47,7 +51,9 @@ from .sandbox_grant import connected_seller
 PASSWORD = "correct horse battery staple"
 ANONYMOUS = "anonymous"
 # The routes anyone may call. Making another route public means editing this line on purpose.
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")}
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/api/v1/openapi.json")}
+# The kinds of API key a REST API route is called with.
+KEYS = ("none", "revoked", "read", "read-write")
 
 
 # ---- the app's routes, read from the app ------------------------------------------------------------
@@ -55,20 +61,21 @@ PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")}
 class Endpoint:
     method: str
     path: str
-    minimum: Role | None  # None: public
+    minimum: Role | None  # None: public (or an API route: see `key`)
     params: tuple[str, ...]  # path parameters
     form: tuple[str, ...]  # body fields
+    key: str | None = None  # API routes: the key scope they need, "read" or "read-write"
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
 
 
-def declared_access(dependant: Any) -> list[Requires | Public]:
-    found: list[Requires | Public] = []
+def declared_access(dependant: Any) -> list[Requires | Public | DeclaredAccess]:
+    found: list[Requires | Public | DeclaredAccess] = []
     stack = list(dependant.dependencies)
     while stack:
         sub = stack.pop()
-        if isinstance(sub.call, Requires | Public):
+        if isinstance(sub.call, Requires | Public | DeclaredAccess):
             found.append(sub.call)
         stack.extend(sub.dependencies)
     return list(dict.fromkeys(found))
@@ -92,20 +99,31 @@ def endpoints_of_the_app() -> tuple[list[Endpoint], list[str]]:
             access = declared_access(route.dependant)
             assert len(access) == 1, f"{route.path} declares {access}"
             minimum = access[0].minimum if isinstance(access[0], Requires) else None
+            key = None
+            if isinstance(access[0], KeyAccess):
+                key = "read-write" if access[0].write else "read"
+            else:
+                assert not isinstance(access[0], DeclaredAccess), f"{route.path}: teach this test {access[0]}"
             params = tuple(re.findall(r"{(\w+)", str(route.path)))
             form = tuple(f.alias for f in route.dependant.body_params)
-            endpoints += [Endpoint(m, str(route.path), minimum, params, form) for m in sorted(route.methods)]
+            endpoints += [
+                Endpoint(m, str(route.path), minimum, params, form, key) for m in sorted(route.methods)
+            ]
         asyncio.run(app.state.ctx.aclose())
     return endpoints, others
 
 
 ENDPOINTS, NOT_ROUTES = endpoints_of_the_app()
-WITH_IDS = [e for e in ENDPOINTS if e.params]
+PAGES = [e for e in ENDPOINTS if e.key is None]
+API = [e for e in ENDPOINTS if e.key is not None]
+NOT_IDS = {"board"}  # path parameters that name no object of a workspace
+WITH_IDS = [e for e in PAGES if set(e.params) - NOT_IDS]
+API_WITH_IDS = [e for e in API if set(e.params) - NOT_IDS]
 
 
 def test_every_route_declares_its_access_and_few_are_public() -> None:
     assert len(ENDPOINTS) >= 15
-    assert {(e.method, e.path) for e in ENDPOINTS if e.minimum is None} == PUBLIC
+    assert {(e.method, e.path) for e in PAGES if e.minimum is None} == PUBLIC
     assert NOT_ROUTES == ["Mount /static"]  # the webhook is a middleware in front of the app, not a route
     for needed, paths in [
         (
@@ -139,11 +157,26 @@ def test_every_route_declares_its_access_and_few_are_public() -> None:
                 "GET /webhooks",
                 "POST /webhooks/{endpoint_id}/test",
                 "POST /webhooks/{endpoint_id}/delete",
+                "GET /settings/api-keys",
+                "POST /settings/api-keys",
+                "POST /settings/api-keys/{key_id}/revoke",
             ],
         ),
     ]:
         for path in paths:
             assert {str(e): e.minimum for e in ENDPOINTS}[path] == needed, path
+    scopes = {str(e): e.key for e in API}
+    assert len(API) >= 10 and all(e.path.startswith("/api/v1/") for e in API)
+    for path in ["GET /api/v1/accounts", "GET /api/v1/conversations", "GET /api/v1/dashboards/{board}"]:
+        assert scopes[path] == "read", path
+    for path in [
+        "POST /api/v1/questions/{question_id}/answer",
+        "POST /api/v1/conversations/{conversation_id}/messages",
+        "POST /api/v1/conversations/{conversation_id}/actions",
+    ]:
+        assert scopes[path] == "read-write", path
+    assert {e.method for e in API if e.key == "read"} == {"GET"}
+    assert {e.method for e in API if e.key == "read-write"} == {"POST"}
 
 
 # ---- one world for the module: a sandbox seller, users of every role, another workspace -------------
@@ -158,6 +191,7 @@ class World:
     question_id: str
     emails: dict[str, str]
     sessions: Any  # the app's sessionmaker
+    keys: dict[str, str]  # API key kind (KEYS) -> the key ("" for none)
 
 
 def module_settings(data_dir: Path, cache_dir: Path) -> tuple[Settings, str | None]:
@@ -169,6 +203,7 @@ def module_settings(data_dir: Path, cache_dir: Path) -> tuple[Settings, str | No
         "queue_polling_interval_s": 0.02,
         "cache_dir": cache_dir,
         "run_workers": False,  # record and enqueue; nothing in the background posts to the sandbox
+        "api_rate_burst": 10_000,  # every API route is called many times with the same few keys
     }
     created = None
     if PG_URL:
@@ -198,6 +233,18 @@ def seed_conversation(s: Any, account: Account, question_id: str) -> dict[str, s
         },
     )
     return {"account_id": str(account.id), "conversation_id": str(conv.id), "entry_id": str(entry_id)}
+
+
+def seed_keys(s: Any, workspace_id: int) -> dict[str, str]:
+    """An API key of each kind (KEYS) for the workspace."""
+    keys = {"none": ""}
+    for kind in ("revoked", "read", "read-write"):
+        scope = api_keys.Scope.READ_WRITE if kind == "read-write" else api_keys.Scope.READ
+        made = api_keys.create_key(s, workspace_id, kind, scope)
+        keys[kind] = made.secret
+        if kind == "revoked":
+            api_keys.revoke(s, workspace_id, made.info.id)
+    return keys
 
 
 def seed_template(s: Any, workspace_id: int) -> str:
@@ -322,6 +369,15 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
                 their_ids["template_id"] = seed_template(s, other_ws.id)
                 my_ids["endpoint_id"] = seed_endpoint(s, mine.workspace_id)
                 their_ids["endpoint_id"] = seed_endpoint(s, other_ws.id)
+                keys = seed_keys(s, mine.workspace_id)
+                their_key = api_keys.create_key(s, other_ws.id, "otra", api_keys.Scope.READ_WRITE)
+                keys["other"] = their_key.secret
+                my_ids["key_id"] = str(
+                    api_keys.create_key(s, mine.workspace_id, "x", api_keys.Scope.READ).info.id
+                )
+                their_ids["key_id"] = str(their_key.info.id)
+                my_ids["question_id"], their_ids["question_id"] = "9001", "9002"
+                my_ids["board"] = their_ids["board"] = "questions"
             server = ServerThread(create_app(settings, ctx), name="roles-app").start()
             clients = {name: httpx.Client(base_url=server.url, timeout=30) for name in [*emails, ANONYMOUS]}
             try:
@@ -337,6 +393,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
                     question_id="9001",
                     emails=emails,
                     sessions=ctx.sessions,
+                    keys=keys,
                 )
             finally:
                 for client in clients.values():
@@ -361,6 +418,8 @@ def sample_form(world: World, caller: str, fields: tuple[str, ...]) -> dict[str,
         "current_password": PASSWORD,
         "new_password": PASSWORD,
         "new_password_again": PASSWORD,
+        "name": "ERP",
+        "scope": "read",
     }
     return {name: known.get(name, "1") for name in fields if name != "upload"}
 
@@ -429,7 +488,9 @@ def test_each_role_is_refused_below_the_route_s_minimum_and_served_at_or_above(
     world: World, endpoint: Endpoint, caller: str
 ) -> None:
     r = call(world, caller, endpoint, world.mine)
-    if endpoint.minimum is None:
+    if endpoint.key is not None:  # the REST API takes keys, never a login's cookie
+        assert is_problem(r, 401), describe(r)
+    elif endpoint.minimum is None:
         assert r.status_code < 500 and r.status_code != 403 and not sent_to_login(r), describe(r)
     elif caller == ANONYMOUS:
         assert sent_to_login(r), describe(r)
@@ -449,6 +510,55 @@ def test_ids_of_another_workspace_are_not_found_for_any_role(
     r = call(world, caller, endpoint, world.theirs)
     assert r.status_code == 404, describe(r)
     assert "OTRA" not in r.text
+
+
+# ---- the REST API: keys instead of logins ----------------------------------------------------------------
+def call_api(world: World, key: str, endpoint: Endpoint, objects: dict[str, str]) -> httpx.Response:
+    path = endpoint.path.format(**{p: objects[p] for p in endpoint.params})
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    with httpx.Client(base_url=world.url, headers=headers, timeout=30) as c:
+        if endpoint.method == "GET":
+            return c.get(path)
+        body = {"text": "Sí, tenemos stock. ¡Gracias por preguntar!", "action": "refund", "fields": {}}
+        return c.request(endpoint.method, path, json={k: body[k] for k in body if k in _fields(endpoint)})
+
+
+def _fields(endpoint: Endpoint) -> set[str]:
+    return {"action", "fields"} if endpoint.path.endswith("/actions") else {"text"}
+
+
+def is_problem(r: httpx.Response, status: int) -> bool:
+    return (
+        r.status_code == status
+        and r.headers.get("content-type", "").startswith("application/problem+json")
+        and r.json()["status"] == status
+    )
+
+
+@pytest.mark.parametrize("kind", KEYS)
+@pytest.mark.parametrize("endpoint", API, ids=str)
+def test_each_api_route_takes_keys_of_its_scope_and_refuses_the_others(
+    world: World, endpoint: Endpoint, kind: str
+) -> None:
+    r = call_api(world, world.keys[kind], endpoint, world.mine)
+    if kind in ("none", "revoked"):
+        assert is_problem(r, 401), describe(r)
+    elif kind == "read" and endpoint.key == "read-write":
+        assert is_problem(r, 403), describe(r)
+    else:
+        assert r.status_code < 500 and r.status_code not in (401, 403, 404), describe(r)
+
+
+@pytest.mark.parametrize("endpoint", API_WITH_IDS, ids=str)
+def test_api_ids_of_another_workspace_are_not_found_with_any_key(world: World, endpoint: Endpoint) -> None:
+    for key, objects in [
+        (world.keys["read-write"], world.theirs),
+        (world.keys["read"], world.theirs),
+        (world.keys["other"], world.mine),
+    ]:
+        r = call_api(world, key, endpoint, objects)
+        assert is_problem(r, 404), describe(r)
+        assert "OTRA" not in r.text and "COMPRADOR" not in r.text
 
 
 def test_pages_show_each_role_only_what_it_may_do(world: World) -> None:

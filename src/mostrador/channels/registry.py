@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from mostrador.channels.base import Channel
 from mostrador.channels.claims import ClaimsChannel
+from mostrador.channels.claims.recording import NAME as CLAIMS_CHANNEL
 from mostrador.channels.messages import NAME as PACK_CHANNEL
 from mostrador.channels.messages import MessagesChannel
 from mostrador.channels.questions import NAME as QUESTIONS_CHANNEL_NAME
@@ -25,6 +26,8 @@ PACK_CHANNEL_NAME: str = PACK_CHANNEL
 """The channel whose threads are a purchase's (pack's) post-sale conversation, keyed by the pack id."""
 QUESTION_CHANNEL_NAME: str = QUESTIONS_CHANNEL_NAME
 """The channel of buyers' questions on listings (the demo's templates name it)."""
+CLAIM_CHANNEL_NAME: str = CLAIMS_CHANNEL
+"""The channel of claims and mediations (the REST API lists them at their own address)."""
 _BY_TOPIC: dict[str, Channel] = {topic: c for c in CHANNELS for topic in c.topics}
 
 TOPICS: tuple[str, ...] = tuple(_BY_TOPIC)

@@ -75,8 +75,9 @@ def migrate(
 
 
 def _mount_optional_apps() -> None:
-    from mostrador.cli import demo, worker
+    from mostrador.cli import api_keys_cmd, demo, worker
     from mostrador.cli.accounts_cmd import app as accounts_app
+    from mostrador.cli.api_keys_cmd import app as api_keys_app
     from mostrador.cli.bot_cmd import app as bot_app
     from mostrador.cli.notifications_cmd import app as notifications_app
     from mostrador.cli.sandbox_cmd import app as sandbox_app
@@ -89,6 +90,8 @@ def _mount_optional_apps() -> None:
     app.add_typer(accounts_app, name="accounts")
     app.add_typer(users_app, name="users", help="Inbox users: create, set a password, list.")
     app.add_typer(notifications_app, name="notifications")
+    app.add_typer(api_keys_app, name="api-keys", help="REST API keys: create (shown once), list, revoke.")
+    app.command(name="api-docs")(api_keys_cmd.api_docs)
 
 
 def main() -> None:

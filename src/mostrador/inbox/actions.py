@@ -56,7 +56,7 @@ def new_reply_key() -> str:
 def reply(
     ctx: AppContext,
     workspace_id: int,
-    agent_id: int,
+    agent_id: int | None,
     conversation_id: int,
     text: str,
     *,
@@ -130,7 +130,7 @@ def _allowing(plan: ReplyPlan, allowed: tuple[str, ...]) -> ReplyPlan:
 def answer_all(
     ctx: AppContext,
     workspace_id: int,
-    agent_id: int,
+    agent_id: int | None,
     conversation_id: int,
     text: str,
     allow: Sequence[str] = (),
@@ -171,7 +171,12 @@ def waiting_questions(thread: Conversation) -> list[str]:
 
 
 def act(
-    ctx: AppContext, workspace_id: int, agent_id: int, conversation_id: int, name: str, form: dict[str, str]
+    ctx: AppContext,
+    workspace_id: int,
+    agent_id: int | None,
+    conversation_id: int,
+    name: str,
+    form: dict[str, str],
 ) -> Outgoing | None:
     """Record a person's action in a thread (a claim's refund, return …), sent once through the outbox.
 

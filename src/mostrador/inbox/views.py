@@ -125,6 +125,7 @@ class ThreadView:
     waiting_since: datetime | None = None  # the oldest buyer text still waiting
     reply_due: datetime | None = None  # when the channel's reply window runs out (business hours)
     overdue: bool = False
+    account_id: int = 0
 
     @property
     def layout(self) -> str:
@@ -305,6 +306,7 @@ def _view(
         waiting_since=conv.waiting_since if conv.status != "closed" else None,
         reply_due=due,
         overdue=due is not None and due < (now or utcnow()),
+        account_id=conv.account_id,
     )
 
 

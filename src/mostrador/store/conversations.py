@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, false, func, literal, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from mostrador.store import waiting
 from mostrador.store.models import (
@@ -373,3 +373,96 @@ def name_buyer(s: Session, account_id: int, buyer_id: str, nickname: str, placeh
         .values(display_name=nickname)
     )
     return int(changed.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# ---- the REST API's pages: keyset (cursor) order by id, so a walk sees every row once ------------------
+def threads_after(
+    s: Session, workspace_id: int, f: ThreadFilter, after: int, limit: int
+) -> Sequence[Conversation]:
+    """The workspace's threads matching `f` with an id above `after`, lowest id first."""
+    base = _filtered(
+        select(Conversation).where(Conversation.workspace_id == workspace_id, Conversation.id > after), f
+    )
+    stmt = (
+        base.options(selectinload(Conversation.messages), selectinload(Conversation.contact))
+        .order_by(Conversation.id)
+        .limit(limit)
+    )
+    return s.scalars(stmt).all()
+
+
+@dataclass(frozen=True)
+class TextFilter:
+    """Which buyer texts (inbound messages) of one channel a page lists."""
+
+    channel: str
+    account_id: int | None = None
+    conversation_id: int | None = None
+    item_id: str | None = None
+    status: str | None = None  # waiting | answered (see store.waiting for the rule)
+
+
+def texts_after(s: Session, workspace_id: int, f: TextFilter, after: int, limit: int) -> Sequence[Message]:
+    """Inbound buyer texts of the workspace's threads of one channel with an id above `after`, lowest
+    id first; `status` follows store.waiting's rule (answered: by the outgoing text naming it)."""
+    reply = aliased(Message)
+    answered = exists().where(
+        reply.conversation_id == Message.conversation_id,
+        reply.direction == "out",
+        reply.external_id == literal(waiting.ANSWER_PREFIX) + Message.external_id,
+        reply.status.in_(sorted(waiting.ANSWERED)),
+    )
+    stmt = (
+        select(Message)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(
+            Conversation.workspace_id == workspace_id,
+            Conversation.channel == f.channel,
+            Message.direction == "in",
+            Message.author != waiting.STATE_AUTHOR,
+            Message.id > after,
+        )
+    )
+    if f.account_id is not None:
+        stmt = stmt.where(Conversation.account_id == f.account_id)
+    if f.conversation_id is not None:
+        stmt = stmt.where(Conversation.id == f.conversation_id)
+    if f.item_id:
+        stmt = stmt.where(Conversation.item_id == f.item_id)
+    if f.status == "answered":
+        stmt = stmt.where(answered)
+    elif f.status == "waiting":
+        stmt = stmt.where(
+            ~answered,
+            Conversation.status != "closed",
+            or_(Message.external_status.is_(None), Message.external_status.not_in(sorted(waiting.WITHDRAWN))),
+        )
+    return s.scalars(stmt.order_by(Message.id).limit(limit)).all()
+
+
+def threads_with_messages(s: Session, ids: Sequence[int]) -> Sequence[Conversation]:
+    """These threads with their messages and buyer loaded (no workspace check: ids come from a query
+    that made it)."""
+    if not ids:
+        return []
+    stmt = (
+        select(Conversation)
+        .where(Conversation.id.in_(list(ids)))
+        .options(selectinload(Conversation.messages), selectinload(Conversation.contact))
+    )
+    return s.scalars(stmt).all()
+
+
+def thread_of_text(s: Session, workspace_id: int, channel: str, external_id: str) -> int | None:
+    """The id of the workspace's thread of `channel` holding the inbound text `external_id`."""
+    return s.scalar(
+        select(Conversation.id)
+        .join(Message, Message.conversation_id == Conversation.id)
+        .where(
+            Conversation.workspace_id == workspace_id,
+            Conversation.channel == channel,
+            Message.direction == "in",
+            Message.external_id == external_id,
+        )
+        .limit(1)
+    )

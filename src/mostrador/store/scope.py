@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from mostrador.store.models import Account, Conversation, OutboxEntry, ReplyTemplate, WebhookEndpoint
+from mostrador.store.models import Account, ApiKey, Conversation, OutboxEntry, ReplyTemplate, WebhookEndpoint
 
 # path parameter -> the query of the workspace that holds the object with that id
 SCOPED: dict[str, Callable[[int], Select[Any]]] = {
@@ -20,6 +20,7 @@ SCOPED: dict[str, Callable[[int], Select[Any]]] = {
     "conversation_id": lambda i: select(Conversation.workspace_id).where(Conversation.id == i),
     "template_id": lambda i: select(ReplyTemplate.workspace_id).where(ReplyTemplate.id == i),
     "endpoint_id": lambda i: select(WebhookEndpoint.workspace_id).where(WebhookEndpoint.id == i),
+    "key_id": lambda i: select(ApiKey.workspace_id).where(ApiKey.id == i),
     "entry_id": lambda i: (
         select(Conversation.workspace_id)
         .join(OutboxEntry, OutboxEntry.conversation_id == Conversation.id)

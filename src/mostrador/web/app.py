@@ -22,6 +22,8 @@ from mostrador.users.roles import Role
 from mostrador.users.sessions import ABSOLUTE_LIFETIME
 from mostrador.web import (
     accounts,
+    api,
+    api_keys,
     auth,
     bot_settings,
     dashboards,
@@ -105,9 +107,10 @@ def create_app(
     app.add_middleware(intake.IntakeEndpoint, ctx=context, writer=writer, wake=lambda: _wake_dispatcher(app))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     live = install_live(app, context)  # before the inbox's routes: /inbox/events is not a conversation
-    routers = (auth, accounts, bot_settings, inbox, reply_templates, dashboards, webhooks)
+    routers = (auth, accounts, bot_settings, inbox, reply_templates, dashboards, webhooks, api_keys)
     for router in (module.router for module in routers):
         app.include_router(router)
+    api.install(app, context)  # /api/v1: keys, problem details, limits per key, its OpenAPI document
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, _exc: LoginRequired) -> Response:

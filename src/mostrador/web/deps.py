@@ -2,7 +2,8 @@
 and templates.
 
 Every route declares its access with one dependency: `requires(Role.X)` (logged in, role X or above;
-returns the user) or, for the short PUBLIC allow-list, `public`. `check_routes` refuses to build an
+returns the user), an API key's (`web.api.access`, a `DeclaredAccess`) or, for the short PUBLIC
+allow-list, `public`. `check_routes` refuses to build an
 app where a route declares neither, so a forgotten check fails at start, not in production.
 """
 
@@ -36,7 +37,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_KEY = "sid"  # the cookie's session token (the database keeps only its hash)
 # Routes anyone may call, logged in or not: (method, path). The webhook (POST /notifications) is not
 # a route at all but an ASGI middleware in front of the app (web/intake.py), and /static is a mount.
-PUBLIC = frozenset({("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")})
+# The REST API's OpenAPI document is public on purpose: integrators read it before they hold a key.
+PUBLIC = frozenset(
+    {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/api/v1/openapi.json")}
+)
 PUBLIC_MOUNTS = frozenset({"/static"})
 
 
@@ -117,6 +121,10 @@ class NotInWorkspace(Exception):
     """An id in the URL names an object of another workspace (or none); the app shows a 404 page."""
 
 
+class DeclaredAccess:
+    """Base of access dependencies declared elsewhere (the REST API's keys): `check_routes` counts them."""
+
+
 class Requires:
     """The dependency behind `requires(role)`: login, then ids of the URL in the user's workspace (404),
     then the role (403), then the CSRF token on state-changing methods (403)."""
@@ -188,13 +196,13 @@ def _is_id(value: str) -> bool:
     return value.isascii() and value.isdigit() and len(value) <= 18
 
 
-def access_of(dependant: Dependant | None) -> list[Requires | Public]:
+def access_of(dependant: Dependant | None) -> list[Requires | Public | DeclaredAccess]:
     """The access dependencies a route declares, however deep (decorator, router or parameter)."""
-    found: list[Requires | Public] = []
+    found: list[Requires | Public | DeclaredAccess] = []
 
     def walk(node: Dependant) -> None:
         for sub in node.dependencies:
-            if isinstance(sub.call, Requires | Public) and sub.call not in found:
+            if isinstance(sub.call, Requires | Public | DeclaredAccess) and sub.call not in found:
                 found.append(sub.call)
             walk(sub)
 

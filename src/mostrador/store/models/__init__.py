@@ -6,6 +6,7 @@ BIGINT where they are (users exceed int32, §1 of the API reference).
 
 import mostrador.store.models.dashboards  # noqa: F401 - the dashboards' tables (imported from there)
 from mostrador.store.models.accounts import Account, OAuthState
+from mostrador.store.models.api_keys import ApiKey
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
 from mostrador.store.models.claims import ClaimRecord
 from mostrador.store.models.conversations import Contact, ContactIdentity, Conversation, Message
@@ -27,6 +28,7 @@ from mostrador.store.models.webhooks import (
 __all__ = [
     "Account",
     "ApiBudget",
+    "ApiKey",
     "Base",
     "BotExample",
     "BotLearning",

@@ -1,0 +1,65 @@
+"""schemathesis against the served OpenAPI document (`/api/v1/openapi.json`): generated requests to
+every operation, valid and not, with a read-write key, over real HTTP to the app in front of a sandbox
+seller. No answer may be a 5xx, and every answer must be one the document describes (status, content
+type, headers, schema)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from mostrador.cli.servers import ServerThread
+from mostrador.store import people as people_store
+from mostrador.store.db import transaction
+from mostrador.users import api_keys
+from mostrador.web.app import create_app
+
+from .sandbox_grant import Connected, ask_question, ingest
+
+
+@pytest.fixture
+def served(connected: Connected) -> Iterator[tuple[str, str]]:
+    """The app with a question in its inbox, and a read-write key; limits high enough for the run."""
+    connected.ctx.settings.api_rate_per_minute = 1_000_000
+    connected.ctx.settings.api_rate_burst = 100_000
+    ingest(connected, "questions", ask_question(connected, "¿Tiene garantía?")["id"])
+    with transaction(connected.ctx.sessions) as s:
+        ws = people_store.get_or_create_workspace(s, "w")
+        key = api_keys.create_key(s, ws.id, "schemathesis", api_keys.Scope.READ_WRITE).secret
+    server = ServerThread(
+        create_app(connected.ctx.settings, connected.ctx, durable=False), name="api"
+    ).start()
+    try:
+        yield server.url, key
+    finally:
+        server.stop()
+
+
+MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+
+
+@pytest.mark.slow
+def test_the_api_keeps_to_its_document(served: tuple[str, str]) -> None:
+    url, key = served
+    schema = schemathesis.openapi.from_url(f"{url}/api/v1/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 10
+    for operation in operations:
+        for mode in MODES:
+
+            @given(case=operation.as_strategy(generation_mode=mode))
+            @settings(
+                max_examples=15,
+                deadline=None,
+                database=None,
+                derandomize=True,  # the same examples on every run: CI never flakes on a lucky draw
+                suppress_health_check=list(HealthCheck),
+            )
+            def keeps_to_the_document(case: Any) -> None:
+                case.call_and_validate(base_url=url, headers={"Authorization": f"Bearer {key}"})
+
+            keeps_to_the_document()
