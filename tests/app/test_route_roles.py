@@ -47,7 +47,8 @@ from .sandbox_grant import connected_seller
 PASSWORD = "correct horse battery staple"
 ANONYMOUS = "anonymous"
 # The routes anyone may call. Making another route public means editing this line on purpose.
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")}
+# /metrics needs no login but refuses callers without its token or off this host (tests/app/test_ops.py).
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
 
 
 # ---- the app's routes, read from the app ------------------------------------------------------------

@@ -36,7 +36,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_KEY = "sid"  # the cookie's session token (the database keeps only its hash)
 # Routes anyone may call, logged in or not: (method, path). The webhook (POST /notifications) is not
 # a route at all but an ASGI middleware in front of the app (web/intake.py), and /static is a mount.
-PUBLIC = frozenset({("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")})
+# /metrics needs no login but has its own rule (a bearer token, or this host only: web/ops.py).
+PUBLIC = frozenset(
+    {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
+)
 PUBLIC_MOUNTS = frozenset({"/static"})
 
 
