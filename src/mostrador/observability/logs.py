@@ -26,7 +26,12 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 FRAMEWORK_LOGGERS = ("dbos", "uvicorn", "uvicorn.error", "uvicorn.access")
 HANDLER_NAME = "mostrador"
 # Attributes every LogRecord has: anything else on a record came from `extra=` and is written out.
-_STANDARD = set(logging.LogRecord("x", 0, "x", 0, "x", None, None).__dict__) | {"message", "asctime"}
+# (uvicorn adds `color_message`, the same text with terminal colours.)
+_STANDARD = set(logging.LogRecord("x", 0, "x", 0, "x", None, None).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 def request_id_from(header: str | None) -> str:
