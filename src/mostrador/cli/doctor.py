@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -23,6 +23,9 @@ import typer
 from cryptography.fernet import Fernet
 
 from mostrador.settings import MIN_SECRET_KEY_BYTES, Settings
+
+if TYPE_CHECKING:
+    from mostrador.context import AppContext
 
 Severity = Literal["ok", "warning", "problem"]
 KEY_HINT = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
@@ -260,9 +263,9 @@ def check_accounts(settings: Settings) -> Iterator[Finding]:
         ctx.engine.dispose()
 
 
-async def _accounts(ctx: object) -> list[Finding]:
+async def _accounts(ctx: AppContext) -> list[Finding]:
+    """One finding or more per account; one call to Mercado Libre per account (`/users/me`)."""
     from mostrador.accounts import tokens
-    from mostrador.context import AppContext
     from mostrador.meli import errors as meli_errors
     from mostrador.security.crypto import TokenDecryptError
     from mostrador.store import accounts as accounts_store
@@ -271,7 +274,6 @@ async def _accounts(ctx: object) -> list[Finding]:
     from mostrador.store.db import transaction
     from mostrador.store.models import utcnow
 
-    assert isinstance(ctx, AppContext)
     found: list[Finding] = []
     with transaction(ctx.sessions) as s:
         accounts = [

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, text
 
-# DBOS 3.4's statuses of work not finished: waiting for its delay, waiting for a slot, running.
-UNFINISHED = ("DELAYED", "ENQUEUED", "PENDING")
-
 
 def ping(engine: Engine) -> None:
     """One round trip; raises the driver's error when the database cannot be reached."""
@@ -36,6 +33,7 @@ def queue_depth(engine: Engine) -> dict[tuple[str, str], int]:
     """(queue, status) → workflows not finished, from DBOS's system database."""
     statement = text(
         f"SELECT queue_name, status, count(*) FROM {_workflow_table(engine)} "  # noqa: S608 - a constant
+        # DBOS 3.4's statuses of unfinished work: waiting for its delay, for a slot, running.
         "WHERE status IN ('DELAYED', 'ENQUEUED', 'PENDING') AND queue_name IS NOT NULL "
         "GROUP BY queue_name, status"
     )
