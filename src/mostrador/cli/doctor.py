@@ -381,6 +381,7 @@ def diagnose(settings: Settings, http: httpx.Client | None = None) -> list[Findi
             client.close()
     broken = {f.check for f in findings if f.severity == "problem"}
     blocking = {"database", "migrations", "settings: token keys", "settings: session secret key"}
+    blocking.add("settings: PROMETHEUS_MULTIPROC_DIR")  # the accounts' checks record metrics there
     if broken & blocking:
         findings.append(
             warning("accounts", "not checked", "fix the problems above first, then run doctor again")

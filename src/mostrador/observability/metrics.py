@@ -141,19 +141,26 @@ class Metrics:
     # ---- exposition ----------------------------------------------------------------------------------
     def render(self, extra: Iterable[Collector] = ()) -> bytes:
         """The text exposition: this process, or every process of the host in multi-process mode, plus
-        `extra` collectors evaluated now (values read from the database at scrape time)."""
+        `extra` collectors evaluated now (values read from the database at scrape time). A registry
+        per scrape: concurrent scrapes share nothing but the metrics themselves."""
+        registry = CollectorRegistry(auto_describe=False)
         if self.multiprocess:
-            registry = CollectorRegistry()
             MultiProcessCollector(registry)
         else:
-            registry = self.registry
+            registry.register(_Forward(self.registry))
         for collector in extra:
             registry.register(collector)
-        try:
-            return generate_latest(registry)
-        finally:
-            for collector in extra:
-                registry.unregister(collector)
+        return generate_latest(registry)
+
+
+class _Forward(Collector):
+    """This process's registry as one collector of a scrape's registry."""
+
+    def __init__(self, source: CollectorRegistry) -> None:
+        self.source = source
+
+    def collect(self) -> Iterable[Any]:
+        return self.source.collect()
 
 
 def _status_class(status: int | None) -> str:
