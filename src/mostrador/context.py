@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from mostrador.bot.cache import BotCache
 from mostrador.limits import budget_backend
-from mostrador.meli import CircuitBreakers, MeliClient, RateLimiter
+from mostrador.meli import CallRecord, CircuitBreakers, MeliClient, RateLimiter
 from mostrador.meli.ratelimit import MESSAGING_READ, MESSAGING_WRITE
+from mostrador.observability.metrics import Metrics
 from mostrador.security.crypto import TokenCipher
 from mostrador.settings import Settings
 from mostrador.store.db import WalCheckpointer, make_engine, make_sessionmaker
@@ -25,6 +26,7 @@ class AppContext:
     meli: MeliClient
     bots: BotCache
     checkpointer: WalCheckpointer | None = None  # started by long-running processes (serve, worker)
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def aclose(self) -> None:
         if self.checkpointer is not None:
@@ -36,6 +38,11 @@ class AppContext:
 def build_context(settings: Settings) -> AppContext:
     settings.ensure_secrets()
     engine = make_engine(settings.resolved_database_url)
+    metrics = Metrics()
+
+    def on_call(call: CallRecord) -> None:
+        metrics.meli_call(call.family, call.status, call.error, call.seconds)
+
     cipher = TokenCipher([k.get_secret_value() for k in settings.token_keys])
     meli = MeliClient(
         api_url=settings.meli_api_url,
@@ -55,6 +62,7 @@ def build_context(settings: Settings) -> AppContext:
         breakers=CircuitBreakers(
             failure_threshold=settings.meli_breaker_failures, reset_timeout=settings.meli_breaker_reset_s
         ),
+        on_call=on_call,
     )
     return AppContext(
         settings=settings,
@@ -64,4 +72,5 @@ def build_context(settings: Settings) -> AppContext:
         meli=meli,
         bots=BotCache(model_dir=settings.resolved_cache_dir),
         checkpointer=WalCheckpointer(engine),
+        metrics=metrics,
     )

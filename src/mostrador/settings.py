@@ -129,6 +129,14 @@ class Settings(BaseSettings):
     # Crash points for tests that must kill the process at one exact place (see mostrador.failpoints).
     failpoints: str = Field(default="", description="Comma-separated failpoint names; tests only.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    # "json": one object per line with request and workflow ids, for a log collector; "text" for people.
+    log_format: Literal["text", "json"] = "text"
+    # GET /metrics: with a token, only `Authorization: Bearer <token>`; without one, only clients on
+    # this host (loopback, no proxy in between). See docs/operations.md, "Metrics".
+    metrics_token: SecretStr | None = None
+    # Apply pending migrations when `mostrador serve` starts. With several web processes, turn it off
+    # and run `mostrador migrate` once per deploy (docs/deploy.md): /readyz answers 503 until then.
+    auto_migrate: bool = True
 
     # ---- derived values -------------------------------------------------------------------
     @property

@@ -51,7 +51,15 @@ from .sandbox_grant import connected_seller
 PASSWORD = "correct horse battery staple"
 ANONYMOUS = "anonymous"
 # The routes anyone may call. Making another route public means editing this line on purpose.
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/api/v1/openapi.json")}
+# /metrics needs no login but refuses callers without its token or off this host (tests/app/test_ops.py).
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("GET", "/api/v1/openapi.json"),
+}
 # The kinds of API key a REST API route is called with.
 KEYS = ("none", "revoked", "read", "read-write")
 

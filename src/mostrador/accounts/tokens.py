@@ -95,13 +95,16 @@ async def _refresh_holding_lease(
     try:
         tokens = await ctx.meli.refresh_token(ctx.cipher.decrypt(acc.refresh_token_enc))
     except meli_errors.InvalidGrant as exc:
+        ctx.metrics.token_refresh("rejected")
         verdict = await _confirm_revocation(ctx, acc, owner, str(exc))
         if verdict is not None:
             return verdict  # a peer refreshed: its token works
         raise AccountUnavailable(f"account {acc.nickname}: refresh token rejected") from exc
     except meli_errors.MeliError as exc:
+        ctx.metrics.token_refresh("failed")
         await asyncio.to_thread(_release, ctx, account_id, owner, seen_version, "refresh_failing", str(exc))
         raise TokenRefreshFailed(str(exc)) from exc
+    ctx.metrics.token_refresh("ok")
     if await asyncio.to_thread(_store_tokens, ctx, account_id, seen_version, tokens):
         expires = _now() + timedelta(seconds=int(tokens.expires_in))
         usable_until = expires - timedelta(seconds=ctx.settings.token_refresh_margin_s)

@@ -36,6 +36,7 @@ def serve(
     from mostrador.workflows.executor import ExecutorLockError
 
     settings = _settings(data_dir)
+    configure_process_logging(settings)
     try:
         # Held until the app shuts down (its start-up reuses this claim): refuse before serving
         # anything when another live process has this executor id (DBOS-NOTES edges 3 and 5).
@@ -48,11 +49,21 @@ def serve(
         host=host,
         port=port,
         log_level="info",
+        log_config=None,  # uvicorn's lines go through our handler (JSON or text, with request ids)
         # A line per request (every webhook) only when asked for: at 1,000 notifications/s it cost
         # ~14 % of the event loop (bench/intake.py); counters and the inbox say what arrived.
         access_log=settings.log_level in ("DEBUG", "INFO"),
         timeout_graceful_shutdown=2,
     )
+
+
+def configure_process_logging(settings: Settings) -> None:
+    """One handler for the whole process, in `MOSTRADOR_LOG_FORMAT`, with DBOS's workflow id."""
+    from dbos import DBOS
+
+    from mostrador.observability.logs import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format, workflow_id=lambda: DBOS.workflow_id)
 
 
 @app.command()
@@ -75,7 +86,7 @@ def migrate(
 
 
 def _mount_optional_apps() -> None:
-    from mostrador.cli import api_keys_cmd, demo, worker
+    from mostrador.cli import api_keys_cmd, demo, doctor, worker
     from mostrador.cli.accounts_cmd import app as accounts_app
     from mostrador.cli.api_keys_cmd import app as api_keys_app
     from mostrador.cli.bot_cmd import app as bot_app
@@ -87,6 +98,7 @@ def _mount_optional_apps() -> None:
     app.add_typer(bot_app, name="bot", help="Try and evaluate the question bot.")
     app.command(name="demo")(demo.demo)
     app.command(name="worker")(worker.worker)
+    app.command(name="doctor")(doctor.doctor)
     app.add_typer(accounts_app, name="accounts")
     app.add_typer(users_app, name="users", help="Inbox users: create, set a password, list.")
     app.add_typer(notifications_app, name="notifications")

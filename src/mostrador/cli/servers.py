@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
 
 
 def free_port() -> int:
@@ -24,13 +25,21 @@ def free_port() -> int:
 class ServerThread:
     """Start with `start()`, which returns once the server accepts connections; `stop()` is graceful."""
 
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0, name: str = "server") -> None:
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        name: str = "server",
+        log_config: Any = LOGGING_CONFIG,
+    ) -> None:
         self.host, self.port = host, port or free_port()
         config = uvicorn.Config(
             app,
             host=self.host,
             port=self.port,
             log_level="warning",
+            log_config=log_config,  # None: the process's own handler (mostrador.observability.logs)
             timeout_graceful_shutdown=2,  # open SSE/long polls must not block shutdown
             lifespan="on",
         )

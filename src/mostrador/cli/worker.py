@@ -21,6 +21,14 @@ def worker(
         ),
     ] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Data directory.")] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            help="Serve /metrics, /healthz and /readyz on this port (one worker per host: with "
+            "PROMETHEUS_MULTIPROC_DIR it reports every process of the host)."
+        ),
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface of --metrics-port.")] = "127.0.0.1",
 ) -> None:
     """Run workflows from the shared queue until SIGINT/SIGTERM (PostgreSQL: MOSTRADOR_DATABASE_URL)."""
     from mostrador.workflows import runtime
@@ -32,6 +40,9 @@ def worker(
     if executor_id:
         settings.executor_id = executor_id
     settings.ensure_secrets()
+    from mostrador.cli.main import configure_process_logging
+
+    configure_process_logging(settings)
     if not settings.is_postgres and settings.meli_budget_store != "database":
         # Each process would keep its own Mercado Libre budget: N processes, N budgets (docs/operations.md).
         typer.echo(
@@ -45,10 +56,12 @@ def worker(
     except ExecutorLockError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    asyncio.run(run_worker(settings))
+    asyncio.run(run_worker(settings, metrics_port=metrics_port, metrics_host=metrics_host))
 
 
-async def run_worker(settings: Settings) -> None:
+async def run_worker(
+    settings: Settings, *, metrics_port: int | None = None, metrics_host: str = "127.0.0.1"
+) -> None:
     from mostrador.context import build_context
     from mostrador.workflows import runtime
     from mostrador.workflows.dispatch import Dispatcher
@@ -58,7 +71,16 @@ async def run_worker(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    probes = None
+    if metrics_port is not None:
+        from mostrador.cli.servers import ServerThread
+        from mostrador.web.ops import probe_app
+
+        probe = probe_app(ctx)
+        probes = ServerThread(probe, metrics_host, metrics_port, "metrics", log_config=None).start()
     await runtime.launch(ctx, consume=True)
+    if probes is not None:
+        probe.state.readiness.dbos_launched = True
     if ctx.checkpointer is not None:
         ctx.checkpointer.start()
     dispatcher = Dispatcher(ctx)  # also picks up notifications a crashed web process left behind
@@ -66,6 +88,8 @@ async def run_worker(settings: Settings) -> None:
     try:
         await stop.wait()
     finally:
+        if probes is not None:
+            probes.stop()
         await dispatcher.stop()
         await ctx.aclose()
         runtime.shutdown()

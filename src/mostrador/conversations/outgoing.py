@@ -159,6 +159,12 @@ def load(s: Session, entry_id: int) -> Outgoing:
     return _plain(s, entry)
 
 
+def author_of(s: Session, reply: Outgoing) -> str:
+    """Who wrote the reply (bot, agent …), as its message in the conversation says (for metrics)."""
+    message = s.get(Message, reply.message_id) if reply.message_id is not None else None
+    return message.author if message is not None else "unknown"
+
+
 # ---- recording --------------------------------------------------------------------------------------
 def record(
     s: Session,

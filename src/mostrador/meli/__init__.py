@@ -7,10 +7,12 @@ from . import errors, models, topics
 from .breaker import CircuitBreaker, CircuitBreakers, CircuitState, breaker_family
 from .client import MeliClient
 from .ratelimit import BudgetBackend, MemoryBudget, Rate, RateLimiter, endpoint_family
+from .requester import CallRecord
 from .retry import RetryPolicy
 
 __all__ = [
     "BudgetBackend",
+    "CallRecord",
     "CircuitBreaker",
     "CircuitBreakers",
     "CircuitState",

@@ -11,18 +11,20 @@ import asyncio
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from .breaker import CircuitBreakers
+from .breaker import CircuitBreakers, breaker_family
 from .errors import InvalidResponse, MeliError, ServerError, TransportError, error_from_response
 from .ratelimit import RateLimiter, endpoint_family
 from .retry import RetryPolicy
 
-__all__ = ["Requester", "path_segment"]
+__all__ = ["CallRecord", "Requester", "path_segment"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +35,18 @@ QueryValue = str | int | float | bool | None
 _SEGMENT = re.compile(r"[A-Za-z0-9_.\-]{1,128}", re.ASCII)
 # Failures after which the request certainly never reached Mercado Libre.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One HTTP attempt, told to the ``on_call`` hook (metrics): the caller's app wires it in, so this
+    package stays free of any metrics library."""
+
+    method: str
+    family: str  # ``breaker_family`` of the path: answers, questions, items, messages, claims, oauth …
+    status: int | None  # None: no response (a transport error)
+    error: str | None  # the ``MeliError`` class name of a failure, None on success
+    seconds: float
 
 
 def path_segment(value: str | int) -> str:
@@ -74,6 +88,7 @@ class Requester:
         sleep: Sleep = asyncio.sleep,
         rng: random.Random | None = None,
         user_agent: str = "mostrador-meli",
+        on_call: Callable[[CallRecord], None] | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.auth_url = auth_url.rstrip("/")
@@ -88,6 +103,7 @@ class Requester:
         self._sleep = sleep
         self._rng = rng
         self._user_agent = user_agent
+        self._on_call = on_call
 
     async def aclose(self) -> None:
         """Close the HTTP client, but only one this object created itself."""
@@ -176,6 +192,7 @@ class Requester:
             await self.limiter.acquire(self.client_id, family)
         if breaker is not None:
             breaker.before_call()  # the gate itself (it may have opened while this call waited)
+        started = time.monotonic()
         try:
             response = await self._http.request(
                 method,
@@ -190,14 +207,17 @@ class Requester:
         except httpx.TransportError as exc:
             if breaker is not None:
                 breaker.record_failure()
-            raise TransportError(
+            failure = TransportError(
                 f"{method} {path}: {type(exc).__name__}", request_sent=not isinstance(exc, _NOT_SENT)
-            ) from exc
+            )
+            self._tell(method, path, None, failure, started)
+            raise failure from exc
         error = (
             None
             if response.is_success
             else error_from_response(response, default_retry_after=self.retry.rate_limit_delay)
         )
+        self._tell(method, path, response.status_code, error, started)
         if breaker is not None:
             if isinstance(error, ServerError):
                 breaker.record_failure()
@@ -206,6 +226,23 @@ class Requester:
         if error is not None:
             raise error
         return response
+
+    def _tell(
+        self, method: str, path: str, status: int | None, error: MeliError | None, started: float
+    ) -> None:
+        if self._on_call is None:
+            return
+        record = CallRecord(
+            method,
+            breaker_family(path),
+            status,
+            None if error is None else type(error).__name__,
+            time.monotonic() - started,
+        )
+        try:
+            self._on_call(record)
+        except Exception:  # an observer's bug must not turn a good call into a failure
+            logger.exception("on_call hook failed")
 
     @staticmethod
     def json_body(response: httpx.Response) -> Any:

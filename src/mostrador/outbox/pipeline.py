@@ -216,8 +216,13 @@ def _wait_for_earlier(ctx: AppContext, reply: Outgoing) -> bool:
 
 
 def _settle(ctx: AppContext, reply: Outgoing, found: Posted | Settled) -> Delivery:
+    author = None
     with transaction(ctx.sessions) as s:
         status = outgoing.settle_remote(s, reply.id, found)
+        if status == "sent" and reply.status != "sent":
+            author = outgoing.author_of(s, reply)
+    if author is not None:
+        ctx.metrics.answer(reply.channel, author)
     return Delivery(status, found.why if isinstance(found, Settled) else "")
 
 

@@ -29,6 +29,7 @@ from mostrador.web import (
     dashboards,
     inbox,
     intake,
+    ops,
     reply_templates,
     webhooks,
 )
@@ -40,7 +41,6 @@ from mostrador.web.deps import (
     build_templates,
     check_routes,
     page,
-    public,
     requires,
 )
 from mostrador.web.live import install_live
@@ -60,7 +60,7 @@ def create_app(
         from mostrador.workflows import runtime
         from mostrador.workflows.dispatch import Dispatcher
 
-        if auto_migrate:
+        if auto_migrate and settings.auto_migrate:
             migrate.upgrade(context.engine)
         if context.checkpointer is not None:
             context.checkpointer.start()
@@ -70,6 +70,7 @@ def create_app(
         dispatcher = None
         if durable:
             await runtime.launch(context, consume=settings.run_workers)
+            readiness.dbos_launched = True
             dispatcher = Dispatcher(context)
             app.state.dispatcher = dispatcher
             dispatcher.start()
@@ -81,6 +82,8 @@ def create_app(
             if dispatcher is not None:
                 await dispatcher.stop()
             await writer.stop()
+            readiness.dbos_launched = False
+            readiness.close()
             await context.aclose()
             if durable:
                 runtime.shutdown()
@@ -105,6 +108,8 @@ def create_app(
     # Added last, so it runs first: the webhook skips sessions and routing (see web/intake.py).
     writer = IntakeWriter(context.engine, in_thread=settings.is_postgres)
     app.add_middleware(intake.IntakeEndpoint, ctx=context, writer=writer, wake=lambda: _wake_dispatcher(app))
+    # /healthz, /readyz, /metrics; its request-id middleware is added last of all: it wraps the webhook too.
+    readiness = ops.install(app, context, durable=durable)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     live = install_live(app, context)  # before the inbox's routes: /inbox/events is not a conversation
     routers = (auth, accounts, bot_settings, inbox, reply_templates, dashboards, webhooks, api_keys)
@@ -127,10 +132,6 @@ def create_app(
     @app.exception_handler(NotInWorkspace)
     async def _not_found(request: Request, _exc: NotInWorkspace) -> Response:
         return page(request, "not_found.html", status_code=404)
-
-    @app.get("/healthz", dependencies=[Depends(public)])
-    async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok"})
 
     @app.get("/api/openapi.json", include_in_schema=False, dependencies=[Depends(requires(Role.VIEWER))])
     async def openapi() -> JSONResponse:

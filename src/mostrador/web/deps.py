@@ -38,8 +38,16 @@ SESSION_KEY = "sid"  # the cookie's session token (the database keeps only its h
 # Routes anyone may call, logged in or not: (method, path). The webhook (POST /notifications) is not
 # a route at all but an ASGI middleware in front of the app (web/intake.py), and /static is a mount.
 # The REST API's OpenAPI document is public on purpose: integrators read it before they hold a key.
+# /metrics needs no login but has its own rule (a bearer token, or this host only: web/ops.py).
 PUBLIC = frozenset(
-    {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz"), ("GET", "/api/v1/openapi.json")}
+    {
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("GET", "/healthz"),
+        ("GET", "/readyz"),
+        ("GET", "/metrics"),
+        ("GET", "/api/v1/openapi.json"),
+    }
 )
 PUBLIC_MOUNTS = frozenset({"/static"})
 

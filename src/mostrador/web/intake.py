@@ -29,12 +29,14 @@ class IntakeEndpoint:
         self.wake = wake  # () -> None: tells this process's dispatcher there is new work
         self.limit = ctx.settings.max_notification_bytes
         self.application_id = ctx.settings.meli_client_id
+        self.metrics = ctx.metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
         status, body = await self._handle(scope, receive)
+        self.metrics.notification(status, body.get("status"))
         await _respond(send, status, body)
 
     async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, str]]:

@@ -24,6 +24,7 @@ from mostrador.meli import errors as meli_errors
 from mostrador.workflows import runtime
 from mostrador.workflows.outbox import deliver_step
 from mostrador.workflows.runtime import context
+from mostrador.workflows.timing import timed
 
 
 def _transient(exc: BaseException) -> bool:
@@ -53,6 +54,7 @@ MAX_WAITS = 100
 
 
 @DBOS.workflow(name="conversation_resource")
+@timed
 async def handle_resource(
     topic: str, account_id: int, resource_id: str, later: int = 0, waits: int = 0
 ) -> dict[str, Any]:
