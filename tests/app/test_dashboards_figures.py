@@ -600,6 +600,7 @@ def assert_same_figures(now: dict[str, Any], before: dict[str, Any]) -> None:
     assert not differing, differing
 
 
+@pytest.mark.timeout(360)  # a dozen whole folds of three accounts: minutes on a loaded PostgreSQL
 async def test_a_first_pass_cut_into_many_runs_gives_the_figures_of_one_and_folding_again_changes_nothing(
     ctx: AppContext, world: World, viewer: httpx.AsyncClient
 ) -> None:
