@@ -41,11 +41,19 @@
     });
     if (area.value) ask(area);
   }
+  var templateTexts = null;
+  function templateText(id) {
+    if (templateTexts === null) {
+      var holder = document.getElementById("reply-templates");
+      templateTexts = holder ? JSON.parse(holder.textContent) : {};
+    }
+    return templateTexts[id];
+  }
   function insert(select) {
     var option = select.options[select.selectedIndex];
     var area = select.closest("form").querySelector("textarea");
-    if (!option || !option.getAttribute("data-text") || !area) return;
-    var text = option.getAttribute("data-text");
+    var text = option ? templateText(option.value) : null;
+    if (!text || !area) return;
     var start = area.selectionStart || 0, end = area.selectionEnd || 0;
     area.value = area.value.slice(0, start) + text + area.value.slice(end);
     area.focus();
