@@ -13,8 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from mostrador.conversations import outgoing
 from mostrador.store.db import transaction
-from mostrador.store.models import OutboxEntry
+from mostrador.store.models import OutboxEntry, utcnow
 from mostrador.users.service import create_user
 from mostrador.web.app import create_app
 
@@ -211,3 +212,177 @@ def test_without_order_messages_an_order_notification_costs_no_call(
     finally:
         market.http.put("/_sandbox/faults", json={}).raise_for_status()
     assert plan.outcome == "skipped" and plan.detail == "no order messages configured"
+
+
+# ---- hostile cases (found in review) ----------------------------------------------------------------------
+BILLING = [{"id": "facturacion", "event": "paid", "option": "REQUEST_BILLING_INFO"}]
+
+
+def seller_guide_send(market: Market, pack_id: int, body: dict[str, Any]) -> httpx.Response:
+    auth = {"Authorization": f"Bearer {market.seller['access_token']}"}
+    return market.http.post(
+        f"/messages/action_guide/packs/{pack_id}/option?tag=post_sale", json=body, headers=auth
+    )
+
+
+def test_a_refused_template_send_is_not_taken_for_a_message_the_seller_wrote_elsewhere(
+    postsale: Connected, market: Market
+) -> None:
+    """409 (another option being sent on this sale, §8.7) is a lock, not a verdict: the send waits and is
+    tried again; and a template is never taken for a message the seller wrote under another option."""
+    set_bot(postsale, mode="auto", post_sale=True, order_messages=BILLING)
+    order = shipped_sale(market)
+    pack_id = market.pack_of(order)
+    assert ingest_topic(postsale, "orders_v2", order["id"]).outcome == "reply_pending"
+    [entry] = entries(postsale, ":event:")
+    # The seller, in Mercado Libre's own site, writes under OTHER at the same moment.
+    r = seller_guide_send(market, pack_id, {"option_id": "OTHER", "text": "Hola, ¿el sábado te sirve?"})
+    assert r.status_code == 201, r.text
+    market.http.put(
+        "/_sandbox/faults", json={"error_rate": 1.0, "error_statuses": [409], "path_pattern": "/option"}
+    ).raise_for_status()
+    try:
+        status = deliver(postsale, entry.id)
+    finally:
+        market.http.put("/_sandbox/faults", json={}).raise_for_status()
+    posts = seller_posts(market, pack_id)
+    assert not any("facturación" in p for p in posts)  # the template never reached Mercado Libre
+    assert status != "sent", f"template marked sent on someone else's message; posts={posts}"
+    # The lock gone, the same send goes, once.
+    assert deliver(postsale, entry.id) == "sent"
+    assert sum("facturación" in p for p in seller_posts(market, pack_id)) == 1
+
+
+def test_a_template_send_that_reached_mercado_libre_is_not_failed_after_a_page_view(
+    postsale: Connected, market: Market, agent: int
+) -> None:
+    """Outcome unknown on a template send that did reach Mercado Libre, and an agent opens the thread
+    before the re-drive: the re-drive finds the option's cap spent and settles the send as sent."""
+    order = shipped_sale(market)
+    pack_id = market.pack_of(order)
+
+    async def steps(c: httpx.AsyncClient) -> str:
+        opened = await c.post(f"/inbox/sales/{postsale.account_id}/orders/{order['id']}/contact")
+        conversation_id = int(opened.headers["location"].rsplit("/", 1)[1])
+        sent = await c.post(
+            f"/inbox/{conversation_id}/actions",
+            data={"action": "guide:REQUEST_BILLING_INFO", "confirmed": "yes"},
+        )
+        assert sent.status_code == 303
+        [entry] = entries(postsale, ":guide:")
+        # Our POST reaches Mercado Libre, the answer is lost (a read timeout): attempts=1, text at ML.
+        with transaction(postsale.ctx.sessions) as s:
+            assert outgoing.count_attempt(s, entry.id, entry.drive, utcnow())
+        r = seller_guide_send(
+            market,
+            pack_id,
+            {"option_id": "REQUEST_BILLING_INFO", "template_id": "TEMPLATE___REQUEST_BILLING_INFO___1"},
+        )
+        assert r.status_code == 201, r.text
+        assert (await c.get(f"/inbox/{conversation_id}")).status_code == 200
+        return await asyncio.to_thread(deliver, postsale, entry.id)
+
+    status = asyncio.run(Browser(postsale).run(steps))
+    _, msgs, _ = thread_of(postsale, pack_id)
+    shown = [(m.author, m.status, m.text[:40]) for m in msgs]
+    assert len(seller_posts(market, pack_id)) == 1
+    assert status == "sent", f"a delivered template was failed: {status}; thread shows {shown}"
+
+
+def test_a_free_text_order_message_is_not_posted_into_a_blocked_conversation(
+    postsale: Connected, market: Market
+) -> None:
+    """The buyer never wrote and the conversation is blocked (mediation, Full not delivered …): no guide,
+    and no ordinary message either — nothing is recorded, nobody is handed a failure."""
+    rules = [
+        {
+            "id": "despachado",
+            "event": "shipped",
+            "option": "OTHER",
+            "text": {"es": "¡Hola! Tu compra ya salió."},
+        }
+    ]
+    set_bot(postsale, mode="auto", post_sale=True, order_messages=rules)
+    order = shipped_sale(market)
+    pack_id = market.pack_of(order)
+    market.http.post(
+        f"/_sandbox/packs/{pack_id}/conversation",
+        json={"status": "blocked", "substatus": "blocked_by_mediation"},
+    ).raise_for_status()
+    plan = ingest_topic(postsale, "orders_v2", order["id"])
+    recorded = entries(postsale, ":event:")
+    outcome = [deliver(postsale, e.id) for e in recorded]
+    thread, _, _ = thread_of(postsale, pack_id)
+    assert recorded == [], f"plan={plan}; sends={outcome}; owner={thread.owner}"
+
+
+def test_after_a_failed_other_send_the_agent_can_write_another_text(
+    postsale: Connected, market: Market, agent: int
+) -> None:
+    """An OTHER send Mercado Libre refused leaves the cap unused and the option offered: the agent may
+    write another text (it replaces the failed one)."""
+    order = shipped_sale(market)
+
+    async def steps(c: httpx.AsyncClient) -> httpx.Response:
+        opened = await c.post(f"/inbox/sales/{postsale.account_id}/orders/{order['id']}/contact")
+        conversation_id = int(opened.headers["location"].rsplit("/", 1)[1])
+        first = await c.post(
+            f"/inbox/{conversation_id}/actions",
+            data={"action": "guide:OTHER", "text": "Hola, ¿te sirve el sábado?", "confirmed": "yes"},
+        )
+        assert first.status_code == 303
+        [entry] = entries(postsale, ":guide:OTHER")
+        market.http.put(
+            "/_sandbox/faults", json={"error_rate": 1.0, "error_statuses": [403], "path_pattern": "/option"}
+        ).raise_for_status()
+        try:
+            assert await asyncio.to_thread(deliver, postsale, entry.id) == "failed"
+        finally:
+            market.http.put("/_sandbox/faults", json={}).raise_for_status()
+        page = (await c.get(f"/inbox/{conversation_id}")).text
+        assert 'data-action="guide:OTHER"' in page  # still offered: the cap is unused
+        return await c.post(
+            f"/inbox/{conversation_id}/actions",
+            data={"action": "guide:OTHER", "text": "Hola, ¿te sirve el domingo?", "confirmed": "yes"},
+        )
+
+    r = asyncio.run(Browser(postsale).run(steps))
+    i = r.text.find("recarg")
+    assert r.status_code == 303, (r.status_code, r.text[max(0, i - 200) : i + 50])
+
+
+def test_a_long_rule_id_fits_the_message_external_id(postsale: Connected, market: Market) -> None:
+    """The longest rule id allowed still fits the sends' ids (`reply:<16-digit pack>:event:<id>`, 64)."""
+    rid = "aviso_despacho_seguimien"
+    assert len(rid) == 24
+    set_bot(
+        postsale,
+        mode="auto",
+        post_sale=True,
+        order_messages=[{"id": rid, "event": "paid", "option": "REQUEST_BILLING_INFO"}],
+    )
+    order = shipped_sale(market)
+    assert ingest_topic(postsale, "orders_v2", order["id"]).outcome == "reply_pending"
+    [entry] = entries(postsale, ":event:")
+    assert len(entry.target_id) <= 64
+    _, msgs, _ = thread_of(postsale, market.pack_of(order))
+    assert all(len(m.external_id) <= 64 for m in msgs), [(len(m.external_id), m.external_id) for m in msgs]
+
+
+def test_a_page_view_before_the_messages_ingest_does_not_take_the_buyer_question_from_the_bot(
+    postsale: Connected, market: Market, agent: int
+) -> None:
+    """A page view of a sale the seller started, after the buyer wrote and before the messages ingest,
+    leaves the buyer's message to that ingest: the bot still answers it."""
+    set_bot(postsale, mode="auto", post_sale=True)
+    order = shipped_sale(market)
+
+    async def steps(c: httpx.AsyncClient) -> Any:
+        opened = await c.post(f"/inbox/sales/{postsale.account_id}/orders/{order['id']}/contact")
+        conversation_id = int(opened.headers["location"].rsplit("/", 1)[1])
+        asked = market.buyer_writes(order, "Hola, ¿dónde está mi compra? ¿Cuándo llega?")
+        assert (await c.get(f"/inbox/{conversation_id}")).status_code == 200  # the agent looks, or live.js
+        return await asyncio.to_thread(ingest_topic, postsale, "messages", asked["id"])
+
+    plan = asyncio.run(Browser(postsale).run(steps))
+    assert plan.outcome == "reply_pending", plan

@@ -139,3 +139,18 @@ def test_the_invoice_is_answered_from_what_the_seller_issues_and_never_claimed_a
     )
     assert (mixed.action, mixed.reason) == ("handoff", "post_sale_invoice")
     assert decide(["¿Me mandan la factura?"], ON_ITS_WAY, "es", NOW).action == "handoff"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Me mandaron mal la factura y el producto vino roto, quiero devolverlo",
+        "Hola, necesito la factura y cancelar la compra",
+        "La factura salió con el CUIT mal, corríjanla por favor",
+        "Olá, a nota fiscal veio com o CPF errado",
+    ],
+)
+def test_an_invoice_message_with_anything_else_goes_to_a_person(text: str) -> None:
+    lang = "pt" if text.startswith("Olá") else "es"
+    d = decide([text], ON_ITS_WAY, lang, NOW, invoice="Factura A y B")
+    assert d.action == "handoff", d.text

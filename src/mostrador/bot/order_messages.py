@@ -27,15 +27,17 @@ FREE_TEXT_OPTIONS = frozenset({"OTHER", "SEND_INVOICE_LINK"})
 TEMPLATE_OPTIONS = frozenset({"REQUEST_BILLING_INFO", "REQUEST_VARIANTS"})  # DELIVERY_PROMISE needs times
 VARIABLES = ("buyer", "order_id", "item_title", "shipment_status", "tracking_number", "carrier")
 # The shipment statuses (§7.4) at or past each event; an order `paid` is the paid event.
-SHIPPED = frozenset({"shipped", "delivered", "not_delivered"})
+SHIPPED = frozenset({"shipped", "delivered"})  # `not_delivered`: it left, but "it's on its way" is wrong
 DELIVERED = frozenset({"delivered"})
+CANCELLED = frozenset({"cancelled", "invalid", "pending_cancel"})  # §7.1 order statuses
 
 
 class OrderMessageRule(BaseModel):
     """On `event`, write to the buyer under the guide's `option` (with `text` for free-text options)."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    # Short: it is part of the send's ids (`<pack>:event:<id>`, 64 characters at most).
+    id: str = Field(pattern=r"^[a-z0-9_]{1,24}$")
     event: OrderEvent
     option: GuideOptionId = "OTHER"
     text: dict[str, str] = Field(default_factory=dict)  # lang -> template (free-text options)
@@ -85,6 +87,8 @@ def check_rules(rules: list[OrderMessageRule]) -> list[OrderMessageRule]:
 def events_reached(order_status: str | None, shipment_status: str | None) -> set[str]:
     """The events a sale has gone through, from the order's and the shipment's status now."""
     reached: set[str] = set()
+    if order_status in CANCELLED:
+        return reached  # a cancelled sale has no event to write about
     if order_status == "paid" or shipment_status in SHIPPED:
         reached.add("paid")
     if shipment_status in SHIPPED:

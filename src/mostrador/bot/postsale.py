@@ -226,13 +226,27 @@ def decide(
 
 
 def _only_invoice(texts: Sequence[str], lang: Lang) -> bool:
-    """Every sentence of the buyer's turn is about the invoice (or courtesy): nothing else to answer."""
+    """The buyer's turn asks for the invoice and nothing else: once the invoice words and the words of a
+    plain request ("¿me mandan la …?") are taken out, nothing is left. A correction, a return, a
+    cancellation, a tax id — any other word — leaves something, and a person answers."""
     folded = " . ".join(normalize(t, lang=lang).folded for t in texts if t.strip())
-    for clause in _CLAUSE.findall(folded):
-        rest, _ = strip_courtesy(clause.strip())
-        if rest.strip(" ?¿!,.") and not _INVOICE.search(rest):
-            return False
-    return True
+    rest, _ = strip_courtesy(folded)
+    if not _INVOICE.search(rest):
+        return False
+    words = _INVOICE.sub(" ", rest).replace("?", " ").replace("¿", " ")
+    return all(w in _REQUEST_WORDS for w in re.findall(r"[a-z]+", words))
+
+
+# A plain request for a document, in Spanish and Portuguese (folded: lower case, no accents).
+_REQUEST_TEXT = (
+    "me nos la el lo los las una un de del al a y e o por favor mi su tu tambien ya "
+    "mandan manda mandas mandame mandenme envian envia envias enviame envienme pasan pasas pasame "
+    "pueden podes podrias podrian puede necesito quiero queria hacen emiten dan tienen van "
+    "con esta estan compra pedido "
+    "voces voce vcs vc enviam mandam preciso quero gostaria poderiam podem pode emitem tem da do "
+    "minha meu sua seu com"
+)
+_REQUEST_WORDS = frozenset(_REQUEST_TEXT.split())
 
 
 def _answer(

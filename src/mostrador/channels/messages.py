@@ -50,6 +50,7 @@ from mostrador.meli import errors as meli_errors
 from mostrador.meli.api_messaging import MESSAGE_FILE_MAX_BYTES, MESSAGE_FILE_TYPES
 from mostrador.store import conversations as conversations_store
 from mostrador.store import notifications as notifications_store
+from mostrador.store import outbox as outbox_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Conversation, utcnow
 
@@ -63,6 +64,9 @@ BLOCKED_LABELS = {
     "blocked_by_time": "pasaron 30 días sin mensajes",
     "blocked_by_fulfillment": "la venta Full todavía no se entregó",
     "blocked_by_payment": "la venta todavía no está pagada",
+    "blocked_by_conversation_initiated_by_seller_limited": (
+        "en esta venta con Mercado Envíos el vendedor solo inicia la conversación con un motivo de la guía"
+    ),
 }
 # §8.5: each unread thread is named by its path, e.g. /packs/1977056109/sellers/378136913.
 _UNREAD_PACK = re.compile(r"/packs/([0-9]{1,20})/sellers?/([0-9]{1,20})", re.ASCII)
@@ -201,6 +205,8 @@ class MessagesChannel:
         return sale_values(await read_pack_sale(api, thread.key), thread.buyer)
 
     async def find_posted(self, api: SellerApi, reply: Outgoing) -> Posted | Settled | None:
+        if reply.params.get("guide_option"):
+            return await _find_guide_send(api, reply)
         thread = await packs.read_pack(api, reply.conversation_key)
         linked, twins = await asyncio.to_thread(_linked_ids, api.ctx, reply)
         earliest = reply.created_at - outgoing.CLOCK_SLACK
@@ -209,8 +215,7 @@ class MessagesChannel:
             for m in sorted(thread.messages, key=packs.message_date)
             if m.sender_id == api.seller_id
             and m.id not in linked
-            # A guide template's text is Mercado Libre's own: any seller message since then is it.
-            and (outgoing.same_text(m.text, reply.text) or bool(reply.params.get("template_id")))
+            and outgoing.same_text(m.text, reply.text)
             and packs.message_date(m) >= earliest
         ]
         if len(candidates) <= twins:
@@ -228,7 +233,7 @@ class MessagesChannel:
     ) -> tuple[ReplyPlan, str]:
         if not name.startswith(seller_contact.ACTION_PREFIX):
             raise ReplyRefused("Esta conversación no tiene esa acción.")
-        return seller_contact.plan(thread, conv.state_of(thread, STATE_KEY), name, form)
+        return seller_contact.plan(s, thread, conv.state_of(thread, STATE_KEY), name, form)
 
     # ---- safety net -----------------------------------------------------------------------------------
     async def sweep(self, ctx: AppContext, api: SellerApi) -> list[Pointer]:
@@ -248,6 +253,26 @@ class MessagesChannel:
             if newest is not None:
                 found.append(Pointer(TOPIC, newest, newest))
         return found
+
+
+async def _find_guide_send(api: SellerApi, reply: Outgoing) -> Posted | None:
+    """After an attempt whose outcome is unknown (or a refusal): did the action guide option go? Among
+    the seller messages since the reply was recorded that our outbox did not send: a template by its
+    spent cap (seller_contact.template_spent), a free text by its words."""
+    ours = await asyncio.to_thread(_ours, api.ctx, reply)
+    thread = await packs.read_pack(api, reply.conversation_key)
+    earliest = reply.created_at - outgoing.CLOCK_SLACK
+    mine = [
+        m
+        for m in sorted(thread.messages, key=packs.message_date)
+        if m.sender_id == api.seller_id and m.id not in ours and packs.message_date(m) >= earliest
+    ]
+    if reply.params.get("template_id"):
+        if not await seller_contact.template_spent(api, reply):
+            return None
+        return Posted(mine[0].id, mine[0].status, text=mine[0].text) if mine else Posted()
+    same = [m for m in mine if outgoing.same_text(m.text, reply.text)]
+    return Posted(same[0].id, same[0].status) if same else None
 
 
 async def _shipping_for_bot(ctx: AppContext, api: SellerApi, thread: packs.PackThread) -> Shipping | None:
@@ -297,6 +322,17 @@ def _linked_ids(ctx: AppContext, reply: Outgoing) -> tuple[set[str], int]:
         messages = conversations_store.messages_of(s, reply.conversation_id)
         linked = {m.external_id for m in messages if m.direction == "out"}
         return linked, outgoing.sent_twins_without_id(s, reply)
+
+
+def _ours(ctx: AppContext, reply: Outgoing) -> set[str]:
+    """Mercado Libre ids of the conversation's messages our own outbox sent (an ingest may have recorded
+    one of ours as the seller's before the send was linked: that one is not excluded)."""
+    with transaction(ctx.sessions) as s:
+        return {
+            m.external_id
+            for m in conversations_store.messages_of(s, reply.conversation_id)
+            if m.direction == "out" and outbox_store.is_ours(s, m.id)
+        }
 
 
 def _newest_unseen(ctx: AppContext, account_id: int, buyer_message_ids: list[str]) -> str | None:

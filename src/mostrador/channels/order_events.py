@@ -76,23 +76,47 @@ async def refresh(ctx: AppContext, api: SellerApi, pack_id: str) -> None:
     guide = (
         None if packs.buyer_wrote(thread, api.seller_id) else await seller_contact.read_guide(api, pack_id)
     )
-    sold = await packs.read_sold_listing(api, pack_id)
-    await asyncio.to_thread(_record_sale, ctx, api.account_id, SaleNow(Sale(title=sold.title), thread, guide))
+    await asyncio.to_thread(_record_sale, ctx, api.account_id, SaleNow(Sale(), thread, guide))
 
 
 def _record_sale(ctx: AppContext, account_id: int, found: SaleNow) -> int:
     with transaction(ctx.sessions) as s:
         account = s.get(Account, account_id)
         assert account is not None
-        recorded = _record(s, account, found)
-        return recorded.conversation.id
+        conversation, _ = _record(s, account, found)
+        return conversation.id
 
 
-def _record(s: Any, account: Account, found: SaleNow) -> packs.Recorded:
+def _record(s: Any, account: Account, found: SaleNow) -> tuple[Conversation, dict[str, Any]]:
+    """The sale's conversation and its state now. While the buyer has not written, the pack is
+    recorded here (only the seller's side can be in it). Once they have, their messages are the
+    messages channel's to record — its ingest answers or hands off what is new — so here the thread
+    is only made sure of and its state left as that ingest wrote it."""
     sold = packs.SoldListing(found.sale.title, found.sale.item_id) if found.sale.title else None
-    recorded = packs.record_pack(s, account, found.thread, sold, buyer=found.sale.buyer_id, guide=found.guide)
+    key = conv.ThreadKey(packs.NAME, found.thread.pack_id)
+    existing = conversations_store.conversation_by_key(s, account.id, key.channel, key.external_key)
+    buyer = found.sale.buyer_id
+    if existing is not None:
+        buyer = conversations_store.contact_external_id(s, account.id, packs.NAME, existing.contact_id)
+    if packs.buyer_wrote(found.thread, account.meli_user_id):
+        conversation = existing or conv.open_thread(
+            s,
+            account,
+            key,
+            buyer or "unknown",
+            conv.unnamed_buyer(buyer or "unknown"),
+            subject=packs.subject_of(found.thread.pack_id, sold),
+            item_id=sold.item_id if sold else None,
+        )
+        state = {**packs.pack_state(conversation), **packs.summary_of(found.thread.status)[1]}
+        if state.pop(seller_contact.SELLER_STARTS, None):  # the buyer answered: the guide is over
+            state.pop(seller_contact.GUIDE, None)
+            summary, _ = packs.summary_of(found.thread.status)
+            conv.record_state(s, conversation, packs.STATE_KEY, summary, state)
+        return conversation, state
+    recorded = packs.record_pack(s, account, found.thread, sold, buyer=buyer, guide=found.guide)
     conv.record_state(s, recorded.conversation, packs.STATE_KEY, recorded.summary, recorded.state)
-    return recorded
+    return recorded.conversation, recorded.state
 
 
 # ---- order messages ------------------------------------------------------------------------------------
@@ -136,12 +160,12 @@ def _record_order_messages(
     with transaction(ctx.sessions) as s:
         account = s.get(Account, account_id)
         assert account is not None
-        recorded = _record(s, account, found)
-        thread = recorded.conversation
+        thread, state = _record(s, account, found)
         if thread.owner == "agent" or postsale_bot.person_wrote(s, thread):
             return Plan("skipped", detail="a person looks after this sale's conversation")
         lang = postsale_bot.language(account.site_id)
         sale = found.sale
+        buyer_wrote = packs.buyer_wrote(found.thread, account.meli_user_id)
         values = {
             "buyer": sale.buyer_nickname,
             "order_id": sale.order_id,
@@ -155,7 +179,7 @@ def _record_order_messages(
         for rule in due:
             text = order_messages.render(rule, lang, values) or ""
             try:
-                plan, shown = _rule_plan(s, thread, recorded.state, rule, text, sale)
+                plan, shown = _rule_plan(s, thread, state, rule, text, sale, buyer_wrote)
             except ReplyRefused as exc:
                 notes.append(f"{rule.id}: {exc}")
                 continue
@@ -172,11 +196,24 @@ def _record_order_messages(
 
 
 def _rule_plan(
-    s: Any, thread: Conversation, state: dict[str, Any], rule: OrderMessageRule, text: str, sale: Sale
+    s: Any,
+    thread: Conversation,
+    state: dict[str, Any],
+    rule: OrderMessageRule,
+    text: str,
+    sale: Sale,
+    buyer_wrote: bool,
 ) -> tuple[ReplyPlan, str]:
-    """Under the guide while the seller must start; an ordinary message once the buyer wrote."""
+    """Under the guide while the seller must start; an ordinary message once the buyer wrote and the
+    conversation is open; nothing otherwise (blocked, or Mercado Libre offers no way now)."""
     target = event_target(thread.external_key, rule)
-    quoted = tuple(v for v in (sale.tracking_number, sale.order_id) if v)
+    # Values read from Mercado Libre the text may quote although they look like contact data to the
+    # guard (a tracking number, a nickname or a title with digits).
+    quoted = tuple(
+        v for v in (sale.tracking_number, sale.order_id, sale.buyer_nickname, sale.title, sale.carrier) if v
+    )
+    if seller_contact.option_in_use(s, thread, rule.option, target):
+        raise ReplyRefused(f"{rule.option} is already being sent (or was) in this sale")
     if state.get(seller_contact.SELLER_STARTS):
         option = next((o for o in state.get(seller_contact.GUIDE) or [] if o.get("id") == rule.option), None)
         if option is None or not option.get("enabled"):
@@ -185,6 +222,9 @@ def _rule_plan(
             raise ReplyRefused(f"{rule.option} already used: waiting for the buyer")
         plan, shown = seller_contact.guide_plan(thread, rule.option, option, text, target, quoted)
     else:
+        if not buyer_wrote or state.get("status") == "blocked":
+            why = state.get("substatus") or "the seller may not write first here"
+            raise ReplyRefused(f"the conversation is not open to the seller now ({why})")
         if rule.option not in order_messages.FREE_TEXT_OPTIONS or not text:
             raise ReplyRefused(f"{rule.option} is sent only through the guide, and the buyer already wrote")
         buyer = conversations_store.contact_external_id(s, thread.account_id, packs.NAME, thread.contact_id)

@@ -135,6 +135,15 @@ def buyer_wrote(thread: PackThread, seller_id: int) -> bool:
     return any(m.sender_id is not None and m.sender_id != seller_id for m in thread.messages)
 
 
+def summary_of(status: ConversationStatus | None) -> tuple[str, dict[str, Any]]:
+    """The pack's one-line summary and state from its status (§8.6)."""
+    return _pack_state(status)
+
+
+def subject_of(pack_id: str, sale: SoldListing | None) -> str:
+    return f"Venta {pack_id}" + (f" · {sale.title}" if sale and sale.title else "")
+
+
 def _pack_state(status: ConversationStatus | None) -> tuple[str, dict[str, Any]]:
     if status is None:
         return "Conversación activa", {"status": "active", "substatus": None, "claim_ids": []}
@@ -170,7 +179,7 @@ def record_pack(
     seller_id = account.meli_user_id
     found = _buyer_of(thread, seller_id)
     buyer = found if found != "unknown" or not buyer else buyer
-    subject = f"Venta {thread.pack_id}" + (f" · {sale.title}" if sale and sale.title else "")
+    subject = subject_of(thread.pack_id, sale)
     conversation = conv.open_thread(
         s,
         account,

@@ -16,14 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.bot.guard import explain, guard
 from mostrador.channels.base import REFUSALS, ActionOffer, Posted, PostRefused
 from mostrador.channels.sales import MISSING
 from mostrador.conversations import outgoing
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
+from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import ActionGuide, ConversationStatus, GuideCap
-from mostrador.store.models import Conversation
+from mostrador.store import outbox as outbox_store
+from mostrador.store.models import Conversation, OutboxStatus
 
 SELLER_STARTS = "seller_starts"
 GUIDE = "guide"
@@ -77,13 +81,13 @@ def guide_options(guide: ActionGuide, caps: list[GuideCap] | None) -> list[dict[
     return found
 
 
-async def read_guide(api: SellerApi, pack_id: str) -> list[dict[str, Any]] | None:
-    """The options for this sale now; None when Mercado Libre offers no guide here (an excepted case,
+async def read_guide(api: SellerApi, pack_id: str) -> list[dict[str, Any]]:
+    """The options for this sale now; empty when Mercado Libre offers no guide here (an excepted case,
     a conversation already open, a sale of another kind)."""
     try:
         guide = await api.call(api.meli.get_action_guide, pack_id)
     except MISSING:
-        return None
+        return []  # read, and none offered (an excepted pack, a conversation already open …)
     try:
         caps = await api.call(api.meli.get_action_guide_caps, pack_id)
     except MISSING:
@@ -131,7 +135,7 @@ def offers(state: dict[str, Any]) -> list[ActionOffer]:
             ActionOffer(
                 name=f"{ACTION_PREFIX}{option['id']}",
                 label=OPTION_LABELS.get(option["id"], option["id"]),
-                confirm=f"{what}{left} El comprador podrá responder y la conversación queda abierta.",
+                confirm=f"{what}{left} Cuando el comprador responda, se le escribe libremente.",
                 fields=("text",) if option.get("free_text") else (),
             )
         )
@@ -139,10 +143,12 @@ def offers(state: dict[str, Any]) -> list[ActionOffer]:
 
 
 def plan(
-    thread: Conversation, state: dict[str, Any], name: str, form: dict[str, str]
+    s: Session, thread: Conversation, state: dict[str, Any], name: str, form: dict[str, str]
 ) -> tuple[ReplyPlan, str]:
     """An agent's choice of option: where it goes and the words it leaves in the thread."""
     option_id = name.removeprefix(ACTION_PREFIX)
+    if option_in_use(s, thread, option_id, f"{thread.external_key}:guide:{option_id}"):
+        raise ReplyRefused("Ese motivo ya se está enviando (o se envió) en esta venta: mirá la conversación.")
     option = next((o for o in state.get(GUIDE) or [] if o.get("id") == option_id), None)
     if not state.get(SELLER_STARTS):
         raise ReplyRefused("El comprador ya escribió: respondé con un mensaje normal.")
@@ -176,9 +182,23 @@ def guide_plan(
     else:
         params["template_id"] = option.get("template_id")
         shown = f"[{OPTION_LABELS.get(option_id, option_id)}: texto de Mercado Libre]"
-    return ReplyPlan(
-        target_id=target_id, external_id=f"{outgoing.REPLY_PREFIX}{target_id}", params=params
-    ), shown
+    # `replaces`: a text Mercado Libre refused (moderated, the lock) may be written again; a sent one
+    # never is (conversations.outgoing).
+    plan = ReplyPlan(
+        target_id=target_id, external_id=f"{outgoing.REPLY_PREFIX}{target_id}", params=params, replaces=True
+    )
+    return plan, shown
+
+
+def option_in_use(s: Session, thread: Conversation, option_id: str, target_id: str) -> bool:
+    """Another send of this option in the sale (the bot's order message and an agent's choice have
+    different targets) is waiting or went: the cap is one send until the buyer answers (§8.7)."""
+    return any(
+        e.target_id != target_id
+        and (e.params or {}).get("guide_option") == option_id
+        and e.status in (OutboxStatus.PENDING, OutboxStatus.SENT)
+        for e in outbox_store.entries_of(s, [thread.id])
+    )
 
 
 async def post(api: SellerApi, reply: Outgoing) -> Posted:
@@ -192,8 +212,21 @@ async def post(api: SellerApi, reply: Outgoing) -> Posted:
             template_id=template_id,
             text=None if template_id else reply.text,
         )
+    except meli_errors.Conflict as exc:
+        # §8.7: another option is being sent for this sale right now (a lock): nothing went; try again.
+        raise meli_errors.RateLimited(f"action guide busy: {exc}", retry_after=2.0, status=409) from exc
     except REFUSALS as exc:
         raise PostRefused("rejected", str(exc)) from exc
     found = sent.message_moderation
     verdict = {"status": found.status, "reason": found.reason} if found is not None else None
-    return Posted(sent.id, sent.status, verdict)
+    # A template's words are Mercado Libre's: the thread shows what the buyer got, not our placeholder.
+    return Posted(sent.id, sent.status, verdict, text=sent.text if template_id and sent.text else None)
+
+
+async def template_spent(api: SellerApi, reply: Outgoing) -> bool:
+    """Whether the template option of this send went (its cap is spent). Its words are Mercado Libre's
+    own, so the cap tells, not the text: spent means it went — ours, or the same template sent from
+    Mercado Libre's site, the same words either way."""
+    caps = await api.call(api.meli.get_action_guide_caps, reply.conversation_key)
+    left = next((c.cap_available for c in caps if c.option_id == reply.params["guide_option"]), None)
+    return left is not None and left <= 0

@@ -53,6 +53,9 @@ class Posted:
     remote_id: str | None = None
     remote_status: str | None = None
     moderation: dict[str, Any] | None = None  # Mercado Libre's verdict on the text (§8.1), when it gives one
+    text: str | None = (
+        None  # the words Mercado Libre posted, when they are its own (an action guide template)
+    )
 
 
 @dataclass(frozen=True)
@@ -455,6 +458,8 @@ def _link_sent_message(s: Session, entry: OutboxEntry, posted: Posted) -> None:
         msg.external_status = posted.remote_status
     if posted.moderation:
         msg.meta = {**(msg.meta or {}), "moderation": posted.moderation}
+    if posted.text:
+        msg.text = posted.text
     if msg.meta and "error" in msg.meta:
         msg.meta = {k: v for k, v in msg.meta.items() if k != "error"} or None
     operations_store.add_event(
