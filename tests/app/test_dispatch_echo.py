@@ -33,9 +33,7 @@ pytestmark = pytest.mark.slow
 def rows(connected: Connected, question_id: int) -> list[Notification]:
     with transaction(connected.ctx.sessions) as s:
         found = s.scalars(
-            select(Notification)
-            .where(Notification.resource_id == str(question_id))
-            .order_by(Notification.id)
+            select(Notification).where(Notification.resource_id == str(question_id)).order_by(Notification.id)
         ).all()
         s.expunge_all()
         return list(found)
@@ -82,8 +80,9 @@ async def test_the_answered_echo_runs_no_workflow_and_a_later_change_still_does(
             sent_at = entry.sent_at
 
         # Minutes later Mercado Libre deletes the question: that notification is work again.
-        with httpx.Client(base_url=connected.sandbox.url) as c:
-            c.post(f"/_sandbox/questions/{question}/status", json={"status": "DELETED"}).raise_for_status()
+        async with httpx.AsyncClient(base_url=connected.sandbox.url) as c:
+            deleted = await c.post(f"/_sandbox/questions/{question}/status", json={"status": "DELETED"})
+            deleted.raise_for_status()
         record_notification(connected, question)
         later = rows(connected, question)[-1]
         with transaction(ctx.sessions) as s:
