@@ -100,3 +100,40 @@ async def test_the_answered_echo_runs_no_workflow_and_a_later_change_still_does(
         await dispatcher.stop()
         await ctx.meli.aclose()
         runtime.shutdown()
+
+
+def test_only_a_clean_attempt_in_flight_or_a_recent_post_is_an_echo(connected: Connected) -> None:
+    """`QuestionsChannel.own_echo` on real rows: what makes a notification an echo, and what does not."""
+    from mostrador.channels.questions import QuestionsChannel
+    from mostrador.store.models import OutboxEntry, utcnow
+
+    from .sandbox_grant import ingest
+
+    ctx = connected.ctx
+    with transaction(ctx.sessions) as s:
+        account = s.get(Account, connected.account_id)
+        assert account is not None
+        workspace_id = account.workspace_id
+    set_mode(ctx, workspace_id, connected.account_id, "auto")
+    question = str(ask_question(connected, "hola, tenés stock?", item_id=new_listing(connected))["id"])
+    plan = ingest(connected, "questions", question)
+    assert plan.outcome == "reply_pending" and plan.reply_id is not None
+    now = utcnow()
+
+    def echo(**entry: object) -> bool:
+        if entry:
+            with transaction(ctx.sessions) as s:
+                s.execute(update(OutboxEntry).where(OutboxEntry.id == plan.reply_id).values(**entry))
+        with transaction(ctx.sessions) as s:
+            return QuestionsChannel().own_echo(s, connected.account_id, question, now)
+
+    assert not echo(), "recorded, never attempted: the notification may be anything"
+    lease = now + timedelta(seconds=60)
+    assert echo(attempts=1, next_attempt_at=lease), "the first attempt is in flight"
+    assert not echo(deferrals=1), "put off by an outage: ingest as usual"
+    assert not echo(deferrals=0, next_attempt_at=now - timedelta(seconds=1)), "the lease ran out"
+    assert echo(status="sent", next_attempt_at=None, sent_at=now - timedelta(seconds=20))
+    assert not echo(sent_at=now - timedelta(seconds=31)), "posted longer ago than the echo window"
+    assert not echo(status="failed", sent_at=None)
+    with transaction(ctx.sessions) as s:
+        assert not QuestionsChannel().own_echo(s, connected.account_id, "999999", now), "no answer of ours"

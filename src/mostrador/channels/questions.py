@@ -91,10 +91,11 @@ class QuestionsChannel:
 
     def own_echo(self, s: Session, account_id: int, resource_id: str, received_at: datetime) -> bool:
         """Posting an answer makes Mercado Libre notify the question again. That notification teaches
-        nothing when our answer to it is being posted (an attempt holds its lease: the pipeline settles
-        it, and looks at the question itself if the outcome is unknown) or was posted at most
-        `ECHO_WINDOW` before (the question is answered, with our text: one answer per question, §5.3).
-        Anything later (deleted, banned) arrives later and is ingested as usual."""
+        nothing when our answer to it is being posted (its first attempt holds its lease, never put off
+        by an outage: the pipeline settles it, and looks at the question itself if the outcome is
+        unknown) or was posted at most `ECHO_WINDOW` before (the question is answered, with our text:
+        one answer per question, §5.3). Anything later (deleted, banned), or during an outage's
+        back-off, is ingested as usual."""
         entry = outbox_store.entry_for_target(s, account_id, NAME, resource_id)
         if entry is None or entry.attempts < 1:
             return False
@@ -102,6 +103,7 @@ class QuestionsChannel:
             return entry.sent_at is not None and received_at <= entry.sent_at + ECHO_WINDOW
         return (
             entry.status == OutboxStatus.PENDING
+            and entry.deferrals == 0
             and entry.next_attempt_at is not None
             and received_at < entry.next_attempt_at
         )
