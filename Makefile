@@ -41,7 +41,19 @@ lint: $(BIN)/.installed
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
+# A quick version of every benchmark (under 10 minutes on 2 cores): each prints JSON with its goals.
+# The full runs and their results: docs/benchmarks.md. BENCH_OUT=dir keeps each script's JSON.
+BENCH_OUT ?= .bench
 bench: $(BIN)/.installed
-	$(BIN)/python bench/bot.py
-	$(BIN)/python bench/startup.py
-	$(BIN)/python bench/intake.py
+	@mkdir -p $(BENCH_OUT)
+	$(BIN)/python bench/bot.py --seconds 1 | tee $(BENCH_OUT)/bot.json
+	$(BIN)/python bench/startup.py --runs 3 | tee $(BENCH_OUT)/startup.json
+	$(BIN)/python bench/pipeline.py --rates 10,50,100 --seconds 2 --out $(BENCH_OUT)/pipeline.json
+	$(BIN)/python bench/intake.py --rate 1000 --seconds 3 | tee $(BENCH_OUT)/intake.json
+	$(BIN)/python bench/soak.py --questions 60 --rate 10 --kills 1 --baseline-questions 20 --stall-s 60 \
+		| tee $(BENCH_OUT)/soak.json
+	$(BIN)/python bench/limits.py --count 300 --seconds 1 | tee $(BENCH_OUT)/limits.json
+	$(BIN)/python bench/inbox_list.py --threads 1000 --chats 100 --runs 3 --out $(BENCH_OUT)/inbox_list.json
+	$(BIN)/python bench/inbox_events.py --agents 20 --seconds 3 --rate 5 --out $(BENCH_OUT)/inbox_events.json
+	$(BIN)/python bench/dashboards.py --claims 2000 --questions 20000 --chat-messages 2000 --days 60 --runs 3 \
+		--out $(BENCH_OUT)/dashboards.json

@@ -231,6 +231,7 @@ def main() -> None:
         "kills": args.kills,
         "database": "postgresql" if os.environ.get("MOSTRADOR_TEST_DATABASE_URL") else "sqlite",
         "extra_workers": args.workers,
+        "goals": {"lost": 0, "duplicated": 0},
         "baseline_no_faults": baseline,
         "soak": soak,
         "ratio_p50": round(soak["p50_ms"] / baseline["p50_ms"], 2)

@@ -43,11 +43,16 @@ class SellerAccount:
 
 def load_account(ctx: AppContext, account_id: int) -> SellerAccount:
     """The one way to read an account for work on it (raises `AccountUnavailable` if unknown)."""
+    return _load(ctx, account_id)[0]
+
+
+def _load(ctx: AppContext, account_id: int) -> tuple[SellerAccount, AccessToken | None]:
+    """The account, and its token if usable as stored: one read of the row for both."""
     with transaction(ctx.sessions) as s:
         acc = s.get(Account, account_id)
         if acc is None:
             raise AccountUnavailable(f"unknown account {account_id}")
-        return SellerAccount(
+        account = SellerAccount(
             acc.id,
             acc.workspace_id,
             acc.meli_user_id,
@@ -56,6 +61,7 @@ def load_account(ctx: AppContext, account_id: int) -> SellerAccount:
             acc.status,
             dict(acc.bot_config) if acc.bot_config else None,
         )
+        return account, tokens.token_if_usable(ctx, acc)
 
 
 class SellerApi:
@@ -68,7 +74,10 @@ class SellerApi:
 
     @classmethod
     async def open(cls, ctx: AppContext, account_id: int) -> SellerApi:
-        return cls(ctx, await asyncio.to_thread(load_account, ctx, account_id))
+        account, token = await asyncio.to_thread(_load, ctx, account_id)
+        api = cls(ctx, account)
+        api._token = token  # None (disconnected, expiring): the first call reads it again and says why
+        return api
 
     @property
     def meli(self) -> MeliClient:

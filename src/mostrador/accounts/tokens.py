@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from mostrador.context import AppContext
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import TokenResponse
+from mostrador.security.crypto import TokenDecryptError
 from mostrador.store import accounts as accounts_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account
@@ -66,6 +67,18 @@ async def current_token(ctx: AppContext, account_id: int) -> AccessToken:
     if token.usable(_now()):
         return token
     return await refresh(ctx, account_id, seen_version=acc.token_version)
+
+
+def token_if_usable(ctx: AppContext, acc: Account) -> AccessToken | None:
+    """The account's stored access token when it can be used as it is (connected, not about to expire),
+    so a caller that has just read the account needs no second read; None sends it to `current_token`."""
+    if acc.status in ("revoked", "disconnected") or not acc.access_token_enc:
+        return None
+    try:
+        token = _decrypted(ctx, acc)
+    except TokenDecryptError:
+        return None  # `current_token` raises it where the caller expects it
+    return token if token.usable(_now()) else None
 
 
 async def refresh(ctx: AppContext, account_id: int, seen_version: int) -> AccessToken:

@@ -167,6 +167,11 @@ class Channel(Protocol):
         """What Mercado Libre shows that Mostrador never recorded (a lost webhook, a topic switched off)."""
         ...
 
+    def own_echo(self, s: Session, account_id: int, resource_id: str, received_at: datetime) -> bool:
+        """Whether a notification received at `received_at` only echoes a reply this app is posting or
+        has just posted to the resource, so it needs no workflow (the dispatcher settles it at once)."""
+        ...
+
     # ---- replies --------------------------------------------------------------------------------------
     def reply_refusal(self, state: dict[str, Any]) -> str | None:
         """Why no reply may be written in a thread in this state right now (plain words), or None."""

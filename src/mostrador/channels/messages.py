@@ -115,6 +115,9 @@ class MessagesChannel:
     def due_date(self, state: dict[str, Any]) -> datetime | None:
         return None
 
+    def own_echo(self, s: Session, account_id: int, resource_id: str, received_at: datetime) -> bool:
+        return False  # a message notification may carry the buyer's next message: always ingested
+
     # ---- ingest -------------------------------------------------------------------------------------
     async def ingest(self, ctx: AppContext, api: SellerApi, topic: str, resource_id: str) -> Plan:
         if topic == order_events.TOPIC:

@@ -43,13 +43,14 @@ from mostrador.store import conversations as conversations_store
 from mostrador.store import notifications as notifications_store
 from mostrador.store import outbox as outbox_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, Conversation, utcnow
+from mostrador.store.models import Account, Conversation, OutboxStatus, utcnow
 
 NAME = "questions"
 TOPIC = "questions"
 ANSWER_LIMIT = 2000  # §5.4
 SEARCH_PAGE = 50
 SEARCH_REACH = 1000  # the search cannot page past 1,000 results (§5.1)
+ECHO_WINDOW = timedelta(seconds=30)  # Mercado Libre notifies within seconds of a change (§4)
 CLOSED_STATES = {
     "DELETED": "la pregunta fue eliminada",
     "BANNED": "Mercado Libre dio de baja la pregunta",
@@ -87,6 +88,25 @@ class QuestionsChannel:
 
     def due_date(self, state: dict[str, Any]) -> datetime | None:
         return None
+
+    def own_echo(self, s: Session, account_id: int, resource_id: str, received_at: datetime) -> bool:
+        """Posting an answer makes Mercado Libre notify the question again. That notification teaches
+        nothing when our answer to it is being posted (its first attempt holds its lease, never put off
+        by an outage: the pipeline settles it, and looks at the question itself if the outcome is
+        unknown) or was posted at most `ECHO_WINDOW` before (the question is answered, with our text:
+        one answer per question, §5.3). Anything later (deleted, banned), or during an outage's
+        back-off, is ingested as usual."""
+        entry = outbox_store.entry_for_target(s, account_id, NAME, resource_id)
+        if entry is None or entry.attempts < 1:
+            return False
+        if entry.status == OutboxStatus.SENT:
+            return entry.sent_at is not None and received_at <= entry.sent_at + ECHO_WINDOW
+        return (
+            entry.status == OutboxStatus.PENDING
+            and entry.deferrals == 0
+            and entry.next_attempt_at is not None
+            and received_at < entry.next_attempt_at
+        )
 
     # ---- ingest -------------------------------------------------------------------------------------
     async def ingest(self, ctx: AppContext, api: SellerApi, topic: str, resource_id: str) -> Plan:

@@ -35,6 +35,7 @@ MAX_PRIORITY = 2**31 - 1
 MARK_EVERY = 50
 FAILED_COUNTER = "dispatch.failed"  # rows given up on (`dispatch_failed`), waiting for an operator
 ERROR_COUNTER = "dispatch.enqueue_errors"  # failed enqueue attempts, retried or not
+ECHO_COUNTER = "dispatch.echoes"  # rows that only echoed our own reply: settled without a workflow
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ class Dispatcher:
         Several pending notifications about one resource (redeliveries with new ids, a question and its
         answer, a burst of changes) are coalesced: the workflow re-reads the resource's current state,
         so one run after all of them is what they ask for, and a backlog shrinks instead of growing.
+        Notifications that only echo a reply of ours being (or just) posted — Mercado Libre notifies the
+        answered question — are settled without a workflow (`Channel.own_echo`).
         """
         result = PassResult()
         batches = await asyncio.to_thread(_pending, self.ctx, datetime.now(UTC), limit)
@@ -121,7 +124,7 @@ class Dispatcher:
     async def _enqueue(self, batch: Batch, result: PassResult) -> str | None:
         """Enqueue one batch's workflow: its id, "" for rows that need none, None if it failed."""
         channel = channel_for(batch.topic)
-        if channel is None or batch.account_id is None:
+        if channel is None or batch.account_id is None or batch.echo:
             result.dispatched += len(batch.row_ids)
             return ""
         try:
@@ -193,6 +196,8 @@ class Batch:
     row_ids: list[int] = field(default_factory=list)
     attempts: dict[int, int] = field(default_factory=dict)  # row id → failed enqueues so far
     seq: int = 1  # deterministic for the same rows: re-dispatching after a crash reuses the workflow id
+    received_at: datetime | None = None  # the latest row's
+    echo: bool = False  # only echoes a reply being posted or just posted: settled without a workflow
 
     @property
     def last_row_id(self) -> int:
@@ -212,12 +217,19 @@ def _pending(ctx: AppContext, now: datetime, limit: int) -> list[Batch]:
             batch = batches.setdefault(key, Batch(n.topic, n.resource_id or "", account_id))
             batch.row_ids.append(n.id)
             batch.attempts[n.id] = n.dispatch_attempts
+            batch.received_at = max(batch.received_at or n.received_at, n.received_at)
             if account_id is not None:
                 last_seen[account_id] = max(last_seen.get(account_id, n.received_at), n.received_at)
         for batch in batches.values():
             batch.seq = max(
                 notifications_store.resource_sequence(s, batch.topic, batch.resource_id, batch.last_row_id), 1
             )
+            route = channel_for(batch.topic)
+            if route is not None and batch.account_id is not None and batch.received_at is not None:
+                batch.echo = route.channel.own_echo(s, batch.account_id, batch.resource_id, batch.received_at)
+        echoes = sum(len(b.row_ids) for b in batches.values() if b.echo)
+        if echoes:
+            notifications_store.bump_counter(s, ECHO_COUNTER, echoes)
         for account_id, at in last_seen.items():
             accounts_store.touch_account_notification(s, account_id, at)
         return list(batches.values())

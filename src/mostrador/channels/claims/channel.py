@@ -86,6 +86,9 @@ class ClaimsChannel:
     def send_partition(self, reply: Outgoing) -> str:
         return f"claim:{reply.conversation_key}"
 
+    def own_echo(self, s: Session, account_id: int, resource_id: str, received_at: datetime) -> bool:
+        return False  # a claim moves on its own (stages, deadlines): every notification is ingested
+
     def due_date(self, state: dict[str, Any]) -> datetime | None:
         """When the seller must act (§9.1 mandatory action, §9.3 reputation window), while open."""
         raw = state.get("due_date")
