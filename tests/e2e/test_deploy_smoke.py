@@ -1,6 +1,7 @@
 """CI smoke test of the deployable artefact: build and start deploy/Containerfile's image when asked
-(`MOSTRADOR_SMOKE_IMAGE=1`) and this machine has a usable container engine, else run the very command the image runs (its ENTRYPOINT + CMD,
-with the same ENV) from this checkout; either way /healthz and /readyz must answer."""
+(`MOSTRADOR_SMOKE_IMAGE=1`) and this machine has a usable container engine, else run the very command
+the image runs (its ENTRYPOINT + CMD, with the same ENV) from this checkout; either way /healthz and
+/readyz must answer."""
 
 from __future__ import annotations
 

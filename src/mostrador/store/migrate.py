@@ -56,6 +56,7 @@ def revision(engine: Engine, message: str) -> None:
 
 def heads() -> set[str]:
     """The revisions a fully migrated database is at (read from the migration scripts)."""
+    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     cfg = Config()
