@@ -12,7 +12,15 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from mostrador.store.models import Account, Conversation, OutboxEntry, ReplyTemplate, WebhookEndpoint
+from mostrador.store.models import (
+    Account,
+    Conversation,
+    Invitation,
+    OutboxEntry,
+    ReplyTemplate,
+    User,
+    WebhookEndpoint,
+)
 
 # path parameter -> the query of the workspace that holds the object with that id
 SCOPED: dict[str, Callable[[int], Select[Any]]] = {
@@ -20,6 +28,8 @@ SCOPED: dict[str, Callable[[int], Select[Any]]] = {
     "conversation_id": lambda i: select(Conversation.workspace_id).where(Conversation.id == i),
     "template_id": lambda i: select(ReplyTemplate.workspace_id).where(ReplyTemplate.id == i),
     "endpoint_id": lambda i: select(WebhookEndpoint.workspace_id).where(WebhookEndpoint.id == i),
+    "invitation_id": lambda i: select(Invitation.workspace_id).where(Invitation.id == i),
+    "person_id": lambda i: select(User.workspace_id).where(User.id == i),
     "entry_id": lambda i: (
         select(Conversation.workspace_id)
         .join(OutboxEntry, OutboxEntry.conversation_id == Conversation.id)

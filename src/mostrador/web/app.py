@@ -19,7 +19,6 @@ from mostrador.intake.writer import IntakeWriter
 from mostrador.settings import Settings
 from mostrador.store import migrate
 from mostrador.users.roles import Role
-from mostrador.users.sessions import ABSOLUTE_LIFETIME
 from mostrador.web import (
     accounts,
     auth,
@@ -27,6 +26,7 @@ from mostrador.web import (
     dashboards,
     inbox,
     intake,
+    people,
     reply_templates,
     webhooks,
 )
@@ -97,7 +97,7 @@ def create_app(
         session_cookie="mostrador_session",
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
-        max_age=int(ABSOLUTE_LIFETIME.total_seconds()),  # the session row decides (users.sessions)
+        max_age=int(settings.session_lifetime_s),  # the session row decides (users.sessions)
     )
     app.add_middleware(BodyLimit)  # before sessions: a body too large is refused before anything reads it
     # Added last, so it runs first: the webhook skips sessions and routing (see web/intake.py).
@@ -105,7 +105,7 @@ def create_app(
     app.add_middleware(intake.IntakeEndpoint, ctx=context, writer=writer, wake=lambda: _wake_dispatcher(app))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     live = install_live(app, context)  # before the inbox's routes: /inbox/events is not a conversation
-    routers = (auth, accounts, bot_settings, inbox, reply_templates, dashboards, webhooks)
+    routers = (auth, people, accounts, bot_settings, inbox, reply_templates, dashboards, webhooks)
     for router in (module.router for module in routers):
         app.include_router(router)
 

@@ -36,7 +36,20 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_KEY = "sid"  # the cookie's session token (the database keeps only its hash)
 # Routes anyone may call, logged in or not: (method, path). The webhook (POST /notifications) is not
 # a route at all but an ASGI middleware in front of the app (web/intake.py), and /static is a mount.
-PUBLIC = frozenset({("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")})
+PUBLIC = frozenset(
+    {
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("GET", "/healthz"),
+        # One-time links (web/people.py): the token in the path is the credential.
+        ("GET", "/invite/{token}"),
+        ("POST", "/invite/{token}"),
+        ("GET", "/password/forgot"),
+        ("POST", "/password/forgot"),
+        ("GET", "/password/reset/{token}"),
+        ("POST", "/password/reset/{token}"),
+    }
+)
 PUBLIC_MOUNTS = frozenset({"/static"})
 
 
@@ -163,7 +176,9 @@ def requires(minimum: Role) -> Requires:
 
 def _session_user(request: Request) -> CurrentUser:
     token = request.session.get(SESSION_KEY)
-    found = user_sessions.resume(get_ctx(request).sessions, str(token)) if token else None
+    ctx = get_ctx(request)
+    policy = user_sessions.SessionPolicy.of(ctx.settings)
+    found = user_sessions.resume(ctx.sessions, str(token), policy=policy) if token else None
     if found is None:
         request.session.pop(SESSION_KEY, None)
         raise LoginRequired()

@@ -6,6 +6,7 @@ BIGINT where they are (users exceed int32, §1 of the API reference).
 
 import mostrador.store.models.dashboards  # noqa: F401 - the dashboards' tables (imported from there)
 from mostrador.store.models.accounts import Account, OAuthState
+from mostrador.store.models.audit import AuditEntry
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
 from mostrador.store.models.claims import ClaimRecord
 from mostrador.store.models.conversations import Contact, ContactIdentity, Conversation, Message
@@ -14,7 +15,14 @@ from mostrador.store.models.learning import BotExample, BotLearning
 from mostrador.store.models.limits import ApiBudget
 from mostrador.store.models.operations import Event, SyncRun
 from mostrador.store.models.outbox import OutboxEntry, OutboxStatus, OutgoingFile
-from mostrador.store.models.people import LoginFailure, User, UserSession, Workspace
+from mostrador.store.models.people import (
+    Invitation,
+    LoginFailure,
+    PasswordReset,
+    User,
+    UserSession,
+    Workspace,
+)
 from mostrador.store.models.templates import ReplyTemplate
 from mostrador.store.models.webhooks import (
     WebhookAttempt,
@@ -27,6 +35,7 @@ from mostrador.store.models.webhooks import (
 __all__ = [
     "Account",
     "ApiBudget",
+    "AuditEntry",
     "Base",
     "BotExample",
     "BotLearning",
@@ -36,6 +45,7 @@ __all__ = [
     "Conversation",
     "Counter",
     "Event",
+    "Invitation",
     "LoginFailure",
     "Message",
     "Notification",
@@ -43,6 +53,7 @@ __all__ = [
     "OutboxEntry",
     "OutboxStatus",
     "OutgoingFile",
+    "PasswordReset",
     "ReplyTemplate",
     "SyncRun",
     "UTCDateTime",
