@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import update
 from dbos import DBOS
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import SecretStr
@@ -34,7 +35,15 @@ from mostrador.store import outbox as outbox_store
 from mostrador.store import people as people_store
 from mostrador.store import templates as templates_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, OAuthState, ReplyTemplate, WebhookEndpoint, utcnow
+from mostrador.store.models import (
+    Account,
+    Invitation,
+    OAuthState,
+    ReplyTemplate,
+    User,
+    WebhookEndpoint,
+    utcnow,
+)
 from mostrador.users.roles import ROLES, Role
 from mostrador.users.service import create_user
 from mostrador.web.app import create_app
@@ -47,7 +56,18 @@ from .sandbox_grant import connected_seller
 PASSWORD = "correct horse battery staple"
 ANONYMOUS = "anonymous"
 # The routes anyone may call. Making another route public means editing this line on purpose.
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("GET", "/healthz")}
+PUBLIC = {
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/healthz"),
+    ("GET", "/invite/{token}"),
+    ("POST", "/invite/{token}"),
+    ("GET", "/password/forgot"),
+    ("POST", "/password/forgot"),
+    ("GET", "/password/reset/{token}"),
+    ("POST", "/password/reset/{token}"),
+}
+DEAD_TOKEN = "not-a-token"  # one-time links: the token is the credential, not an id of a workspace
 
 
 # ---- the app's routes, read from the app ------------------------------------------------------------
@@ -100,7 +120,7 @@ def endpoints_of_the_app() -> tuple[list[Endpoint], list[str]]:
 
 
 ENDPOINTS, NOT_ROUTES = endpoints_of_the_app()
-WITH_IDS = [e for e in ENDPOINTS if e.params]
+WITH_IDS = [e for e in ENDPOINTS if set(e.params) - {"token"}]
 
 
 def test_every_route_declares_its_access_and_few_are_public() -> None:
@@ -139,6 +159,12 @@ def test_every_route_declares_its_access_and_few_are_public() -> None:
                 "GET /webhooks",
                 "POST /webhooks/{endpoint_id}/test",
                 "POST /webhooks/{endpoint_id}/delete",
+                "GET /people",
+                "POST /people/invite",
+                "POST /people/invitations/{invitation_id}/revoke",
+                "POST /people/{person_id}/role",
+                "POST /people/{person_id}/remove",
+                "GET /audit",
             ],
         ),
     ]:
@@ -237,6 +263,26 @@ def put_back_endpoint(world: World, endpoint_id: str) -> None:
             seed_endpoint(s, people_store.get_or_create_workspace(s, "w").id, int(endpoint_id))
 
 
+def seed_invitation(s: Any, workspace_id: int) -> str:
+    """A pending invitation (its link is never opened: the token is not known to anyone)."""
+    invitation = Invitation(
+        workspace_id=workspace_id,
+        email=f"invited-{workspace_id}@example.com",
+        role="agent",
+        token_hash=secrets.token_hex(32),
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    s.add(invitation)
+    s.flush()
+    return str(invitation.id)
+
+
+def put_back_person(world: World, person_id: str) -> None:
+    """The remove route removes the person: bring them back so each role's call finds one."""
+    with transaction(world.sessions) as s:
+        s.execute(update(User).where(User.id == int(person_id)).values(removed_at=None, role="agent"))
+
+
 def seed_chat_with_a_file(s: Any, account: Account, pack_id: str, filename: str) -> str:
     """A post-sale chat whose buyer message lists `filename` (the files route serves only listed files)."""
     contact = conversations_store.ensure_contact(s, account, "messages", "7002", "COMPRADOR")
@@ -300,7 +346,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
             create_user(ctx.sessions, emails["owner"], PASSWORD, "Olga", "w")  # first user: the owner
             for role in (Role.ADMIN, Role.AGENT, Role.VIEWER):
                 create_user(ctx.sessions, emails[role.value], PASSWORD, role.value, "w", role)
-            create_user(ctx.sessions, "otra@example.com", PASSWORD, "Otra", "otra")
+            other_person = create_user(ctx.sessions, "otra@example.com", PASSWORD, "Otra", "otra")
+            # The person the people routes act on (removed, role changed): none of the callers.
+            my_person = create_user(ctx.sessions, "extra@example.com", PASSWORD, "Extra", "w", Role.AGENT)
             with transaction(ctx.sessions) as s:
                 mine = s.get(Account, seller.account_id)
                 assert mine is not None
@@ -322,6 +370,10 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
                 their_ids["template_id"] = seed_template(s, other_ws.id)
                 my_ids["endpoint_id"] = seed_endpoint(s, mine.workspace_id)
                 their_ids["endpoint_id"] = seed_endpoint(s, other_ws.id)
+                my_ids["invitation_id"] = seed_invitation(s, mine.workspace_id)
+                their_ids["invitation_id"] = seed_invitation(s, other_ws.id)
+                my_ids["person_id"], their_ids["person_id"] = str(my_person), str(other_person)
+                my_ids["token"] = their_ids["token"] = DEAD_TOKEN
             server = ServerThread(create_app(settings, ctx), name="roles-app").start()
             clients = {name: httpx.Client(base_url=server.url, timeout=30) for name in [*emails, ANONYMOUS]}
             try:
@@ -361,6 +413,9 @@ def sample_form(world: World, caller: str, fields: tuple[str, ...]) -> dict[str,
         "current_password": PASSWORD,
         "new_password": PASSWORD,
         "new_password_again": PASSWORD,
+        "password_again": PASSWORD,
+        "name": "Nueva Persona",
+        "role": "agent",
     }
     return {name: known.get(name, "1") for name in fields if name != "upload"}
 
@@ -381,6 +436,8 @@ def call(world: World, caller: str, endpoint: Endpoint, objects: dict[str, str])
         put_back_template(world, objects["template_id"])
     if endpoint.path == "/webhooks/{endpoint_id}/delete" and objects is world.mine:
         put_back_endpoint(world, objects["endpoint_id"])
+    if endpoint.path == "/people/{person_id}/remove" and objects is world.mine:
+        put_back_person(world, objects["person_id"])
     path = endpoint.path.format(**{p: objects[p] for p in endpoint.params})
     if endpoint.method == "GET" and endpoint.path in STREAMS:
         return opened_stream(client, path)
