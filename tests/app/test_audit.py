@@ -82,7 +82,7 @@ async def test_admins_read_their_workspace_s_entries_filtered_and_paged(
             audit.record(s, w1, ana, "question.answered", f"conversation:{n}", {"n": n})
         audit.record(s, w1, bea, "message.sent", "conversation:7", {}, at=old)
         audit.record(s, w1, None, "account.connected", "account:1")
-        for n in range(3):
+        for _ in range(3):
             audit.record(s, w2, other, "person.removed", "SECRETO-W2@example.com")
     first = await owner.get("/audit")
     assert len(rows(first)) == PAGE_SIZE and "SECRETO-W2" not in first.text

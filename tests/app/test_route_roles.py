@@ -23,10 +23,10 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import update
 from dbos import DBOS
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import SecretStr
+from sqlalchemy import update
 
 from mostrador.cli.servers import ServerThread
 from mostrador.settings import Settings
