@@ -24,7 +24,7 @@ from mostrador.store.models import AuditEntry, User, utcnow
 ACTIONS: dict[str, str] = {
     "question.answered": "Respondió una pregunta",
     "message.sent": "Envió un mensaje",
-    "claim.action": "Hizo una acción en un reclamo",
+    "conversation.action": "Hizo una acción (reclamo, borrar pregunta, bloquear…)",
     "send.retried": "Reintentó un envío",
     "conversation.taken_over": "Tomó una conversación",
     "conversation.handed_back": "Devolvió una conversación al bot",

@@ -293,7 +293,7 @@ async def act(
     if recorded is not None:
         await _schedule(recorded)
         await trail.note(
-            request, agent, "claim.action", f"conversation:{conversation_id}", {"action": action}
+            request, agent, "conversation.action", f"conversation:{conversation_id}", {"action": action}
         )
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
