@@ -345,3 +345,56 @@ def test_the_defaults_and_housekeeping_follow_the_policy(ctx: AppContext, agent_
     assert sessions.purge_expired(ctx.sessions, now) == 1  # the default policy: 12 hours idle
     assert sessions.resume(ctx.sessions, live, now) is not None
     assert sessions.resume(ctx.sessions, live, now + timedelta(hours=11), short) is None
+
+
+# ---- one link, two submits at once ------------------------------------------------------------------
+def test_two_browsers_submitting_one_invitation_at_once_make_one_account(
+    ctx: AppContext, agent_email: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mostrador.users import invitations
+    from mostrador.users.errors import LinkInvalid
+    from mostrador.users.sessions import SessionUser
+
+    with transaction(ctx.sessions) as s:
+        ana = people_store.user_by_email(s, agent_email)
+        assert ana is not None
+        by = SessionUser(0, ana.id, ana.workspace_id, ana.email, ana.name, Role.OWNER)
+    with caplog.at_level(logging.WARNING, logger="mostrador.links"):
+        url = invitations.invite(
+            ctx.sessions, by, "bea@example.com", Role.AGENT, "http://x", timedelta(days=1)
+        )
+    token = url.rsplit("/", 1)[1]
+
+    def submit(_: int) -> str:
+        try:
+            return invitations.accept(ctx.sessions, token, "Bea", NEW_PASSWORD, NEW_PASSWORD)
+        except LinkInvalid:
+            return "refused"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(submit, range(2)))
+    assert sorted(o == "refused" for o in outcomes) == [False, True]
+    with transaction(ctx.sessions) as s:
+        assert (
+            len([u for u in people_store.people_of(s, ana.workspace_id) if u.email == "bea@example.com"]) == 1
+        )
+
+
+async def test_a_removed_person_gets_no_reset_link_and_loses_the_ones_they_had(
+    app: FastAPI, owner: httpx.AsyncClient, ctx: AppContext, caplog: pytest.LogCaptureFixture
+) -> None:
+    bea = create_user(ctx.sessions, "bea@example.com", AGENT_PASSWORD, "Bea", "w1", Role.AGENT)
+    with caplog.at_level(logging.WARNING, logger="mostrador.links"):
+        await forgot(app, "bea@example.com")
+        [(_, _, token)] = links_in(caplog)
+        assert (await owner.post(f"/people/{bea}/remove")).status_code == 303
+        caplog.clear()
+        r = await forgot(app, "bea@example.com")
+    assert r.status_code == 200 and "Si ese e-mail tiene una cuenta" in r.text and links_in(caplog) == []
+    async with client_of(app) as guest:
+        csrf = await csrf_of(guest, "/password/forgot")
+        form = {"new_password": NEW_PASSWORD, "new_password_again": NEW_PASSWORD, "csrf_token": csrf}
+        assert (await guest.get(f"/password/reset/{token}")).status_code == 410
+        assert (await guest.post(f"/password/reset/{token}", data=form)).status_code == 410

@@ -40,9 +40,9 @@ def add_invitation(
     return row
 
 
-def invitation_by_token(s: Session, token_hash: str, *, lock: bool = False) -> Invitation | None:
+def invitation_by_token(s: Session, token_hash: str) -> Invitation | None:
     stmt = select(Invitation).where(Invitation.token_hash == token_hash)
-    return s.scalars(stmt.with_for_update() if lock else stmt).first()
+    return s.scalars(stmt).first()
 
 
 def pending_invitations(s: Session, workspace_id: int, now: datetime) -> Sequence[Invitation]:
@@ -114,9 +114,9 @@ def count_resets(s: Session, since: datetime, *, email: str | None = None, clien
     return int(s.scalar(stmt) or 0)
 
 
-def reset_by_token(s: Session, token_hash: str, *, lock: bool = False) -> PasswordReset | None:
+def reset_by_token(s: Session, token_hash: str) -> PasswordReset | None:
     stmt = select(PasswordReset).where(PasswordReset.token_hash == token_hash)
-    return s.scalars(stmt.with_for_update() if lock else stmt).first()
+    return s.scalars(stmt).first()
 
 
 def use_resets_of(s: Session, user_id: int, now: datetime) -> None:
@@ -133,19 +133,29 @@ def delete_resets_before(s: Session, before: datetime) -> int:
     return int(s.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
 
 
-def use_invitation(s: Session, invitation_id: int, now: datetime) -> bool:
-    """Mark the invitation accepted unless it already is (or was revoked): True when this call did."""
+def use_invitation(s: Session, token_hash: str, now: datetime) -> bool:
+    """Mark the invitation accepted if it is still usable: True when this call did.
+
+    A write before any read: on SQLite the transaction takes the write lock first (waiting its turn), so
+    two browsers submitting one link at once queue up and the second finds it used."""
     stmt = (
         update(Invitation)
         .where(
-            Invitation.id == invitation_id, Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None)
+            Invitation.token_hash == token_hash,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > now,
         )
         .values(accepted_at=now)
     )
     return bool(s.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
-def use_reset(s: Session, reset_id: int, now: datetime) -> bool:
-    """Mark the reset used unless it already is: True when this call did."""
-    stmt = update(PasswordReset).where(PasswordReset.id == reset_id, PasswordReset.used_at.is_(None))
+def use_reset(s: Session, token_hash: str, now: datetime) -> bool:
+    """Mark the reset used if it is still usable: True when this call did (written first, as above)."""
+    stmt = update(PasswordReset).where(
+        PasswordReset.token_hash == token_hash,
+        PasswordReset.used_at.is_(None),
+        PasswordReset.expires_at > now,
+    )
     return bool(s.execute(stmt.values(used_at=now)).rowcount)  # type: ignore[attr-defined]

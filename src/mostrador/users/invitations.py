@@ -132,9 +132,11 @@ def accept(
         raise PasswordsDiffer(PasswordsDiffer.__doc__)
     hashed = hash_password(password)  # raises WeakPassword; Argon2 outside any transaction
     with transaction(sessions) as s:
-        row = _usable(s, token, now)
-        if not links_store.use_invitation(s, row.id, now):  # a second use racing this one lost
+        if not links_store.use_invitation(s, links.token_hash(token), now):
+            _usable(s, token, now)  # says why: used (a second submit racing this one), revoked or expired
             raise LinkInvalid(LinkInvalid.__doc__)
+        row = links_store.invitation_by_token(s, links.token_hash(token))
+        assert row is not None
         name = " ".join(name.split())[:200] or row.email.split("@")[0]
         user = people_store.user_by_email(s, row.email)
         if user is None:

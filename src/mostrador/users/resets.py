@@ -86,8 +86,11 @@ def use(
         raise PasswordsDiffer(PasswordsDiffer.__doc__)
     hashed = hash_password(new)  # raises WeakPassword
     with transaction(sessions) as s:
-        row = _usable(s, token, now)
-        if row.user_id is None or not links_store.use_reset(s, row.id, now):
+        if not links_store.use_reset(s, links.token_hash(token), now):
+            _usable(s, token, now)  # says why: used (a second submit racing this one) or expired
+            raise LinkInvalid(LinkInvalid.__doc__)
+        row = links_store.reset_by_token(s, links.token_hash(token))
+        if row is None or row.user_id is None:
             raise LinkInvalid(LinkInvalid.__doc__)
         user = people_store.user_by_id(s, row.user_id)
         if user is None or user.removed_at is not None:

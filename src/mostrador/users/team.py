@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from mostrador.store import audit
+from mostrador.store import links as links_store
 from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 from mostrador.store.models import User, utcnow
@@ -74,6 +75,7 @@ def remove(
                 raise LastOwner(LastOwner.__doc__)
         people_store.mark_removed(s, person.id, now)
         people_store.delete_sessions_of(s, person.id)
+        links_store.use_resets_of(s, person.id, now)  # a reset link sent before stops working
         audit.record(s, by.workspace_id, by.user_id, "person.removed", person.email, {"role": person.role})
 
 
