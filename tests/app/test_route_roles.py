@@ -512,6 +512,7 @@ def test_pages_show_each_role_only_what_it_may_do(world: World) -> None:
     conversation = f"/inbox/{world.untouched_conversation}"
     bot = f"/accounts/{world.mine['account_id']}/bot"
     admin_only = ['action="/accounts/sync"', 'href="/accounts/connect"', "/bot/mode", 'name="yaml"']
+    admin_only += ['href="/people"', 'href="/audit"']  # the navigation's Equipo and Registro
     for role in ROLES:
         client = world.clients[role.value]
         if client.get("/account/password").status_code != 200:
