@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from mostrador.store.models import AuditEntry, User, utcnow
@@ -101,6 +101,3 @@ def page_of(
         stmt = stmt.where(AuditEntry.id < before_id)
     return list(s.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit)))
 
-
-def count_of(s: Session, workspace_id: int) -> int:
-    return int(s.scalar(select(func.count()).where(AuditEntry.workspace_id == workspace_id)) or 0)
