@@ -100,4 +100,3 @@ def page_of(
     if before_id is not None:
         stmt = stmt.where(AuditEntry.id < before_id)
     return list(s.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit)))
-
