@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     webhooks_allow_private_addresses: bool = False
     webhooks_due_soon_s: float = Field(default=86_400.0, gt=0)  # `claim.due_soon`: due within a day
     webhooks_gap_wait_s: float = Field(default=600.0, ge=0)  # an id skipped in the feed may still commit
+    # People (docs/people.md): a login session ends after `session_idle_timeout_s` without a request or
+    # `session_lifetime_s` after the login; an invitation link works for `invitation_lifetime_s`, a
+    # password-reset link for `password_reset_lifetime_s`, each once.
+    session_idle_timeout_s: float = Field(default=12 * 3600.0, gt=0)
+    session_lifetime_s: float = Field(default=14 * 86_400.0, gt=0)
+    invitation_lifetime_s: float = Field(default=7 * 86_400.0, gt=0)
+    password_reset_lifetime_s: float = Field(default=3600.0, gt=0)
     # Crash points for tests that must kill the process at one exact place (see mostrador.failpoints).
     failpoints: str = Field(default="", description="Comma-separated failpoint names; tests only.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"

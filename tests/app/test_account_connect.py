@@ -7,12 +7,13 @@ import re
 from urllib.parse import urljoin
 
 import httpx
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from mostrador.cli.demo import _hidden_inputs
 from mostrador.context import AppContext
 from mostrador.store.db import transaction
-from mostrador.store.models import Account
+from mostrador.store.models import Account, AuditEntry
+from mostrador.users.roles import Role
 from mostrador.users.service import create_user
 from mostrador.web.app import create_app
 
@@ -45,12 +46,17 @@ def stored(ctx: AppContext, account_id: int) -> Account:
 
 async def connect_from_another_workspace(connected: Connected) -> httpx.Response:
     """An owner of workspace `otra` runs the whole OAuth round trip for the seller `w` already holds."""
+    return await connect_as(connected, "bea@example.com", "otra")
+
+
+async def connect_as(connected: Connected, email: str, workspace: str) -> httpx.Response:
+    """A new owner or agent of `workspace` runs the whole OAuth round trip for the sandbox seller."""
     ctx = connected.ctx
     ctx.settings.public_url = REDIRECT.removesuffix("/oauth/callback")  # the redirect URI the app registered
-    create_user(ctx.sessions, "bea@example.com", AGENT_PASSWORD, "Bea", "otra")
+    create_user(ctx.sessions, email, AGENT_PASSWORD, "Bea", workspace, Role.ADMIN)
     app = create_app(ctx.settings, ctx, durable=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as web:
-        assert (await log_in(web, "bea@example.com")).status_code == 303
+        assert (await log_in(web, email)).status_code == 303
         start = await web.get("/accounts/connect")
         authorize = start.headers["location"]
         async with httpx.AsyncClient() as sandbox:
@@ -81,6 +87,23 @@ async def test_the_account_of_another_workspace_gets_a_409_page_and_keeps_workin
     assert after.token_version == before.token_version + 1
     assert not refresh_works(connected, old_refresh)  # the exchange killed it, as Mercado Libre does (§2.3)
     assert refresh_works(connected, connected.ctx.cipher.decrypt(after.refresh_token_enc))
+    with transaction(connected.ctx.sessions) as s:  # refused: nothing for the audit log
+        assert s.scalars(select(AuditEntry)).all() == []
+
+
+async def test_a_reconnection_is_recorded_in_the_audit_log(connected: Connected) -> None:
+    r = await connect_as(connected, "bea@example.com", "w")
+    assert r.status_code == 303
+    with transaction(connected.ctx.sessions) as s:
+        [entry] = s.scalars(select(AuditEntry)).all()
+        account = s.get(Account, connected.account_id)
+        assert account is not None
+        assert (entry.action, entry.target, entry.actor, entry.workspace_id) == (
+            "account.connected",
+            f"account:{connected.account_id}",
+            "Bea <bea@example.com>",
+            account.workspace_id,
+        )
 
 
 async def test_an_account_its_workspace_disconnected_is_not_brought_back(connected: Connected) -> None:

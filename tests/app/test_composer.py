@@ -17,7 +17,7 @@ from mostrador.conversations.outgoing import ReplyRefused
 from mostrador.conversations.templating import fill, unknown_variables, variables_in
 from mostrador.inbox import actions, composing
 from mostrador.store.db import transaction
-from mostrador.store.models import Conversation, Message
+from mostrador.store.models import AuditEntry, Conversation, Message
 from mostrador.users.roles import Role
 from mostrador.users.service import create_user
 from mostrador.web.app import create_app
@@ -338,6 +338,11 @@ def test_the_composer_through_the_web(connected: Connected) -> None:
                 f"/inbox/{thread.id}/answer-all", data={"text": "Otra vez", "csrf_token": csrf}
             )
             assert again.status_code == 422 and "No queda" in again.text
+            with transaction(connected.ctx.sessions) as s:  # the audit log: who answered, once
+                logged = s.scalars(select(AuditEntry).where(AuditEntry.action == "question.answered")).all()
+            assert [(e.actor, e.target, e.details) for e in logged] == [
+                ("Ana <ana@example.com>", f"conversation:{thread.id}", {"count": 2})
+            ]
 
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as lu:
             csrf = await _log_in(lu, "lu@example.com")

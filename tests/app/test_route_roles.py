@@ -28,6 +28,7 @@ from cryptography.fernet import Fernet
 from dbos import DBOS
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import SecretStr
+from sqlalchemy import update
 
 from mostrador.cli.servers import ServerThread
 from mostrador.settings import Settings
@@ -36,7 +37,15 @@ from mostrador.store import outbox as outbox_store
 from mostrador.store import people as people_store
 from mostrador.store import templates as templates_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, OAuthState, ReplyTemplate, WebhookEndpoint, utcnow
+from mostrador.store.models import (
+    Account,
+    Invitation,
+    OAuthState,
+    ReplyTemplate,
+    User,
+    WebhookEndpoint,
+    utcnow,
+)
 from mostrador.users import api_keys
 from mostrador.users.roles import ROLES, Role
 from mostrador.users.service import create_user
@@ -59,9 +68,16 @@ PUBLIC = {
     ("GET", "/readyz"),
     ("GET", "/metrics"),
     ("GET", "/api/v1/openapi.json"),
+    ("GET", "/invite/{token}"),
+    ("POST", "/invite/{token}"),
+    ("GET", "/password/forgot"),
+    ("POST", "/password/forgot"),
+    ("GET", "/password/reset/{token}"),
+    ("POST", "/password/reset/{token}"),
 }
 # The kinds of API key a REST API route is called with.
 KEYS = ("none", "revoked", "read", "read-write")
+DEAD_TOKEN = "not-a-token"  # one-time links: the token is the credential, not an id of a workspace
 
 
 # ---- the app's routes, read from the app ------------------------------------------------------------
@@ -124,7 +140,7 @@ def endpoints_of_the_app() -> tuple[list[Endpoint], list[str]]:
 ENDPOINTS, NOT_ROUTES = endpoints_of_the_app()
 PAGES = [e for e in ENDPOINTS if e.key is None]
 API = [e for e in ENDPOINTS if e.key is not None]
-NOT_IDS = {"board"}  # path parameters that name no object of a workspace
+NOT_IDS = {"board", "token"}  # path parameters that name no object of a workspace
 WITH_IDS = [e for e in PAGES if set(e.params) - NOT_IDS]
 API_WITH_IDS = [e for e in API if set(e.params) - NOT_IDS]
 
@@ -168,6 +184,12 @@ def test_every_route_declares_its_access_and_few_are_public() -> None:
                 "GET /settings/api-keys",
                 "POST /settings/api-keys",
                 "POST /settings/api-keys/{key_id}/revoke",
+                "GET /people",
+                "POST /people/invite",
+                "POST /people/invitations/{invitation_id}/revoke",
+                "POST /people/{person_id}/role",
+                "POST /people/{person_id}/remove",
+                "GET /audit",
             ],
         ),
     ]:
@@ -292,6 +314,26 @@ def put_back_endpoint(world: World, endpoint_id: str) -> None:
             seed_endpoint(s, people_store.get_or_create_workspace(s, "w").id, int(endpoint_id))
 
 
+def seed_invitation(s: Any, workspace_id: int) -> str:
+    """A pending invitation (its link is never opened: the token is not known to anyone)."""
+    invitation = Invitation(
+        workspace_id=workspace_id,
+        email=f"invited-{workspace_id}@example.com",
+        role="agent",
+        token_hash=secrets.token_hex(32),
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    s.add(invitation)
+    s.flush()
+    return str(invitation.id)
+
+
+def put_back_person(world: World, person_id: str) -> None:
+    """The remove route removes the person: bring them back so each role's call finds one."""
+    with transaction(world.sessions) as s:
+        s.execute(update(User).where(User.id == int(person_id)).values(removed_at=None, role="agent"))
+
+
 def seed_chat_with_a_file(s: Any, account: Account, pack_id: str, filename: str) -> str:
     """A post-sale chat whose buyer message lists `filename` (the files route serves only listed files)."""
     contact = conversations_store.ensure_contact(s, account, "messages", "7002", "COMPRADOR")
@@ -355,7 +397,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
             create_user(ctx.sessions, emails["owner"], PASSWORD, "Olga", "w")  # first user: the owner
             for role in (Role.ADMIN, Role.AGENT, Role.VIEWER):
                 create_user(ctx.sessions, emails[role.value], PASSWORD, role.value, "w", role)
-            create_user(ctx.sessions, "otra@example.com", PASSWORD, "Otra", "otra")
+            other_person = create_user(ctx.sessions, "otra@example.com", PASSWORD, "Otra", "otra")
+            # The person the people routes act on (removed, role changed): none of the callers.
+            my_person = create_user(ctx.sessions, "extra@example.com", PASSWORD, "Extra", "w", Role.AGENT)
             with transaction(ctx.sessions) as s:
                 mine = s.get(Account, seller.account_id)
                 assert mine is not None
@@ -386,6 +430,10 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
                 their_ids["key_id"] = str(their_key.info.id)
                 my_ids["question_id"], their_ids["question_id"] = "9001", "9002"
                 my_ids["board"] = their_ids["board"] = "questions"
+                my_ids["invitation_id"] = seed_invitation(s, mine.workspace_id)
+                their_ids["invitation_id"] = seed_invitation(s, other_ws.id)
+                my_ids["person_id"], their_ids["person_id"] = str(my_person), str(other_person)
+                my_ids["token"] = their_ids["token"] = DEAD_TOKEN
             server = ServerThread(create_app(settings, ctx), name="roles-app").start()
             clients = {name: httpx.Client(base_url=server.url, timeout=30) for name in [*emails, ANONYMOUS]}
             try:
@@ -426,8 +474,10 @@ def sample_form(world: World, caller: str, fields: tuple[str, ...]) -> dict[str,
         "current_password": PASSWORD,
         "new_password": PASSWORD,
         "new_password_again": PASSWORD,
-        "name": "ERP",
+        "name": "Nueva Persona",
         "scope": "read",
+        "password_again": PASSWORD,
+        "role": "agent",
     }
     return {name: known.get(name, "1") for name in fields if name != "upload"}
 
@@ -448,6 +498,8 @@ def call(world: World, caller: str, endpoint: Endpoint, objects: dict[str, str])
         put_back_template(world, objects["template_id"])
     if endpoint.path == "/webhooks/{endpoint_id}/delete" and objects is world.mine:
         put_back_endpoint(world, objects["endpoint_id"])
+    if endpoint.path == "/people/{person_id}/remove" and objects is world.mine:
+        put_back_person(world, objects["person_id"])
     path = endpoint.path.format(**{p: objects[p] for p in endpoint.params})
     if endpoint.method == "GET" and endpoint.path in STREAMS:
         return opened_stream(client, path)
@@ -573,6 +625,7 @@ def test_pages_show_each_role_only_what_it_may_do(world: World) -> None:
     conversation = f"/inbox/{world.untouched_conversation}"
     bot = f"/accounts/{world.mine['account_id']}/bot"
     admin_only = ['action="/accounts/sync"', 'href="/accounts/connect"', "/bot/mode", 'name="yaml"']
+    admin_only += ['href="/people"', 'href="/audit"']  # the navigation's Equipo and Registro
     for role in ROLES:
         client = world.clients[role.value]
         if client.get("/account/password").status_code != 200:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from mostrador.conversations import outgoing
 from mostrador.store.db import transaction
-from mostrador.store.models import OutboxEntry, utcnow
+from mostrador.store.models import AuditEntry, OutboxEntry, utcnow
 from mostrador.users.service import create_user
 from mostrador.web.app import create_app
 
@@ -108,6 +108,12 @@ def test_an_agent_opens_a_sale_and_writes_first_through_the_guide_once_per_reaso
         posts = seller_posts(market, pack_id)
         assert len(posts) == 2 and "datos de facturación" in posts[1]  # Mercado Libre's own template text
         assert len(entries(postsale, ":guide:")) == 2
+        with transaction(postsale.ctx.sessions) as s:  # the audit log: two actions done, the refusals not
+            logged = s.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [(e.action, e.target, e.details["action"]) for e in logged] == [
+            ("conversation.action", f"conversation:{conversation_id}", "guide:OTHER"),
+            ("conversation.action", f"conversation:{conversation_id}", "guide:REQUEST_BILLING_INFO"),
+        ]
 
         # The buyer answers: the conversation is open, the guide gone, the composer back.
         market.buyer_writes(order, "Sí, el sábado está bien. ¿Hacen factura A?")

@@ -25,6 +25,7 @@ from mostrador.store import people as people_store
 from mostrador.store import webhooks as webhooks_store
 from mostrador.store.db import transaction
 from mostrador.store.models import (
+    AuditEntry,
     Conversation,
     Event,
     WebhookAttempt,
@@ -452,6 +453,12 @@ async def test_an_admin_makes_an_endpoint_sees_its_secret_once_and_sends_a_test_
     gone = await web.post(f"/webhooks/{endpoint_id}/delete", data={"csrf_token": csrf})
     assert gone.status_code == 303 and endpoints.list_endpoints(ctx, workspace(ctx, "w1")) == []
     assert (await web.get(f"/webhooks/{endpoint_id}")).status_code == 404
+    with transaction(ctx.sessions) as s:  # the audit log: each change once, by Ana; refusals not at all
+        logged = s.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [(e.action, e.target, e.actor) for e in logged] == [
+        (action, f"webhook:{endpoint_id}", "Ana <ana@example.com>")
+        for action in ("webhook.created", "webhook.changed", "webhook.changed", "webhook.deleted")
+    ]
 
 
 def test_another_workspace_s_endpoint_is_not_found(ctx: AppContext) -> None:

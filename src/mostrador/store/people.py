@@ -29,6 +29,10 @@ def workspace_by_name(s: Session, name: str) -> Workspace | None:
     return s.scalars(select(Workspace).where(Workspace.name == name)).first()
 
 
+def workspace_by_id(s: Session, workspace_id: int) -> Workspace:
+    return s.get_one(Workspace, workspace_id)
+
+
 def workspace_of(s: Session, user: User) -> Workspace:
     return s.get_one(Workspace, user.workspace_id)
 
@@ -59,6 +63,42 @@ def add_user(s: Session, workspace_id: int, email: str, name: str, password_hash
     s.add(user)
     s.flush()
     return user
+
+
+def rejoin(s: Session, user: User, name: str, password_hash: str, role: str) -> None:
+    """A removed person comes back (invited again): new name, password and role."""
+    user.name, user.password_hash, user.role, user.removed_at = name, password_hash, role, None
+    s.flush()
+
+
+def set_role(s: Session, user_id: int, role: str) -> None:
+    s.execute(update(User).where(User.id == user_id).values(role=role))
+
+
+def mark_removed(s: Session, user_id: int, at: datetime) -> None:
+    s.execute(update(User).where(User.id == user_id).values(removed_at=at))
+
+
+def people_of(s: Session, workspace_id: int) -> Sequence[User]:
+    """The workspace's people (removed ones left out), oldest first."""
+    stmt = select(User).where(User.workspace_id == workspace_id, User.removed_at.is_(None))
+    return list(s.scalars(stmt.order_by(User.id)))
+
+
+def count_owners(s: Session, workspace_id: int) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(User)
+        .where(User.workspace_id == workspace_id, User.role == "owner", User.removed_at.is_(None))
+    )
+    return int(s.scalar(stmt) or 0)
+
+
+def lock_people_of(s: Session, workspace_id: int) -> None:
+    """Serialise role changes and removals in one workspace (the last-owner rule counts owners; two
+    owners demoting each other at once must not both pass). SQLite serialises writers already."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"people:{workspace_id}"})
 
 
 def set_password_hash(s: Session, user_id: int, password_hash: str) -> None:

@@ -12,7 +12,16 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from mostrador.store.models import Account, ApiKey, Conversation, OutboxEntry, ReplyTemplate, WebhookEndpoint
+from mostrador.store.models import (
+    Account,
+    ApiKey,
+    Conversation,
+    Invitation,
+    OutboxEntry,
+    ReplyTemplate,
+    User,
+    WebhookEndpoint,
+)
 
 # path parameter -> the query of the workspace that holds the object with that id
 SCOPED: dict[str, Callable[[int], Select[Any]]] = {
@@ -21,6 +30,8 @@ SCOPED: dict[str, Callable[[int], Select[Any]]] = {
     "template_id": lambda i: select(ReplyTemplate.workspace_id).where(ReplyTemplate.id == i),
     "endpoint_id": lambda i: select(WebhookEndpoint.workspace_id).where(WebhookEndpoint.id == i),
     "key_id": lambda i: select(ApiKey.workspace_id).where(ApiKey.id == i),
+    "invitation_id": lambda i: select(Invitation.workspace_id).where(Invitation.id == i),
+    "person_id": lambda i: select(User.workspace_id).where(User.id == i),
     "entry_id": lambda i: (
         select(Conversation.workspace_id)
         .join(OutboxEntry, OutboxEntry.conversation_id == Conversation.id)

@@ -9,7 +9,11 @@
     ├── BadCredentials        (a login with a wrong e-mail or password: which one is never said)
     ├── WrongPassword         (the current password, when changing it)
     ├── PasswordsDiffer
-    └── LoginThrottled        (.retry_after_s: too many failures for an e-mail or a client address)
+    ├── LoginThrottled        (.retry_after_s: too many failures for an e-mail or a client address)
+    ├── LinkInvalid           (an invitation or reset link unknown, used or revoked)
+    │   └── LinkExpired       (… or past its life)
+    ├── OwnerProtected        (only an owner changes, removes or makes an owner)
+    └── LastOwner             (a workspace keeps at least one owner)
 
 `mostrador.security.passwords.WeakPassword` covers a too-short new password.
 """
@@ -59,3 +63,19 @@ class LoginThrottled(UsersError):
     def __init__(self, retry_after_s: int) -> None:
         super().__init__(f"too many failed logins; retry in {retry_after_s} s")
         self.retry_after_s = retry_after_s
+
+
+class LinkInvalid(UsersError):
+    """This link was already used, was revoked or never existed."""
+
+
+class LinkExpired(LinkInvalid):
+    """This link has expired."""
+
+
+class OwnerProtected(UsersError):
+    """Only an owner can change, remove or name an owner."""
+
+
+class LastOwner(UsersError):
+    """The workspace's last owner cannot be demoted or removed."""

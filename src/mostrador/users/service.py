@@ -66,7 +66,12 @@ def create_user(
 
 
 def log_in(
-    sessions: sessionmaker[Session], email: str, password: str, client: str, now: datetime | None = None
+    sessions: sessionmaker[Session],
+    email: str,
+    password: str,
+    client: str,
+    now: datetime | None = None,
+    policy: user_sessions.SessionPolicy = user_sessions.DEFAULT_POLICY,
 ) -> str:
     """Check the credentials and open a session; returns its token (for the cookie).
 
@@ -80,6 +85,8 @@ def log_in(
         if attempt is None:
             wait = throttle.retry_after_s(s, email, client, now) or 1
         user = people_store.user_by_email(s, email) if attempt is not None else None
+        if user is not None and user.removed_at is not None:
+            user = None  # a removed person is told what an unknown e-mail is told
         user_id, stored = (user.id, user.password_hash) if user is not None else (None, DUMMY_HASH)
     if attempt is None:
         raise LoginThrottled(wait)
@@ -88,7 +95,7 @@ def log_in(
         raise BadCredentials(BadCredentials.__doc__)  # the attempt stays recorded as a failure
     with transaction(sessions) as s:
         throttle.clear(s, email)
-        return user_sessions.start(s, user_id, now)
+        return user_sessions.start(s, user_id, now, policy)
 
 
 def change_password(
@@ -99,6 +106,7 @@ def change_password(
     again: str,
     client: str,
     now: datetime | None = None,
+    policy: user_sessions.SessionPolicy = user_sessions.DEFAULT_POLICY,
 ) -> str:
     """Change the logged-in user's password and end every session of theirs (a copied cookie stops
     working, the one that made the change included); returns the token of a new session for the caller.
@@ -127,7 +135,7 @@ def change_password(
         # Every session ends, this one too: a stolen copy of the very cookie that made the change must
         # stop working. The caller gives the browser the new session's token.
         people_store.delete_sessions_of(s, who.user_id)
-        return user_sessions.start(s, who.user_id, now)
+        return user_sessions.start(s, who.user_id, now, policy)
 
 
 def set_password(sessions: sessionmaker[Session], email: str, password: str) -> int:

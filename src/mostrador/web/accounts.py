@@ -14,6 +14,7 @@ from mostrador.accounts import connect
 from mostrador.accounts.health import account_health, recent_runs
 from mostrador.meli import errors as meli_errors
 from mostrador.users.roles import Role
+from mostrador.web import trail
 from mostrador.web.deps import CurrentUser, get_ctx, page, requires
 from mostrador.workflows import schedules
 
@@ -80,11 +81,12 @@ async def connect_callback(
         known = error if error in ERRORS else "missing_code"
         return RedirectResponse(f"/accounts?error={quote(known)}", status_code=303)
     try:
-        await connect.complete(get_ctx(request), user.workspace_id, user.id, code, state)
+        connected = await connect.complete(get_ctx(request), user.workspace_id, user.id, code, state)
     except connect.AccountConnectedElsewhere:
         return page(request, "accounts_error.html", status_code=409, message=ELSEWHERE)
     except (connect.ConnectError, meli_errors.MeliError) as exc:
         return page(request, "accounts_error.html", status_code=400, message=str(exc))
+    await trail.note(request, user, "account.connected", f"account:{connected}")
     return RedirectResponse("/accounts", status_code=303)
 
 
@@ -96,4 +98,5 @@ async def disconnect(
         await run_in_threadpool(connect.disconnect, get_ctx(request), user.workspace_id, account_id)
     except connect.ConnectError as exc:
         return page(request, "accounts_error.html", status_code=404, message=str(exc))
+    await trail.note(request, user, "account.disconnected", f"account:{account_id}")
     return RedirectResponse("/accounts", status_code=303)

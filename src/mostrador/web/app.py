@@ -19,7 +19,6 @@ from mostrador.intake.writer import IntakeWriter
 from mostrador.settings import Settings
 from mostrador.store import migrate
 from mostrador.users.roles import Role
-from mostrador.users.sessions import ABSOLUTE_LIFETIME
 from mostrador.web import (
     accounts,
     api,
@@ -30,6 +29,7 @@ from mostrador.web import (
     inbox,
     intake,
     ops,
+    people,
     reply_templates,
     webhooks,
 )
@@ -102,7 +102,7 @@ def create_app(
         session_cookie="mostrador_session",
         same_site="lax",
         https_only=settings.public_url.startswith("https://"),
-        max_age=int(ABSOLUTE_LIFETIME.total_seconds()),  # the session row decides (users.sessions)
+        max_age=int(settings.session_lifetime_s),  # the session row decides (users.sessions)
     )
     app.add_middleware(BodyLimit)  # before sessions: a body too large is refused before anything reads it
     # Added last, so it runs first: the webhook skips sessions and routing (see web/intake.py).
@@ -112,7 +112,7 @@ def create_app(
     readiness = ops.install(app, context, durable=durable)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     live = install_live(app, context)  # before the inbox's routes: /inbox/events is not a conversation
-    routers = (auth, accounts, bot_settings, inbox, reply_templates, dashboards, webhooks, api_keys)
+    routers = (auth, people, accounts, bot_settings, inbox, reply_templates, dashboards, webhooks, api_keys)
     for router in (module.router for module in routers):
         app.include_router(router)
     api.install(app, context)  # /api/v1: keys, problem details, limits per key, its OpenAPI document

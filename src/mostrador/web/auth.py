@@ -42,7 +42,15 @@ async def login(
 ) -> object:
     ctx = get_ctx(request)
     try:
-        token = await run_in_threadpool(log_in, ctx.sessions, email, password, _client(request))
+        token = await run_in_threadpool(
+            log_in,
+            ctx.sessions,
+            email,
+            password,
+            _client(request),
+            None,
+            user_sessions.SessionPolicy.of(ctx.settings),
+        )
     except errors.LoginThrottled as exc:
         # Said the same way for every e-mail, known or not.
         message = f"Demasiados intentos fallidos. Esperá {_minutes(exc.retry_after_s)} y volvé a intentar."
@@ -104,6 +112,8 @@ async def password_change(
             new_password,
             new_password_again,
             _client(request),
+            None,
+            user_sessions.SessionPolicy.of(ctx.settings),
         )
     except errors.LoginThrottled as exc:
         message = f"Demasiados intentos fallidos. Esperá {_minutes(exc.retry_after_s)} y volvé a intentar."

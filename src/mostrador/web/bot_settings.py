@@ -20,6 +20,7 @@ from mostrador.bot.learning import EXAMPLE_WEIGHT
 from mostrador.inbox import learning
 from mostrador.meli import errors as meli_errors
 from mostrador.users.roles import Role
+from mostrador.web import trail
 from mostrador.web.deps import CurrentUser, get_ctx, page, requires
 from mostrador.workflows import learning as learning_workflows
 
@@ -87,6 +88,7 @@ async def save(
         return await _render(request, user, account_id, error=str(exc), yaml_override=text)
     except bot_settings.UnknownAccount as exc:
         raise HTTPException(404, "Cuenta no encontrada") from exc
+    await trail.note(request, user, "bot.settings_changed", f"account:{account_id}")
     return RedirectResponse(f"/accounts/{account_id}/bot?saved=1", status_code=303)
 
 
@@ -103,6 +105,7 @@ async def mode(
         return await _render(request, user, account_id, error=str(exc))
     except bot_settings.UnknownAccount as exc:
         raise HTTPException(404, "Cuenta no encontrada") from exc
+    await trail.note(request, user, "bot.mode_changed", f"account:{account_id}", {"mode": mode})
     return RedirectResponse(f"/accounts/{account_id}/bot?saved=1", status_code=303)
 
 

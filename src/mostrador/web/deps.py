@@ -47,6 +47,13 @@ PUBLIC = frozenset(
         ("GET", "/readyz"),
         ("GET", "/metrics"),
         ("GET", "/api/v1/openapi.json"),
+        # One-time links (web/people.py): the token in the path is the credential.
+        ("GET", "/invite/{token}"),
+        ("POST", "/invite/{token}"),
+        ("GET", "/password/forgot"),
+        ("POST", "/password/forgot"),
+        ("GET", "/password/reset/{token}"),
+        ("POST", "/password/reset/{token}"),
     }
 )
 PUBLIC_MOUNTS = frozenset({"/static"})
@@ -179,7 +186,9 @@ def requires(minimum: Role) -> Requires:
 
 def _session_user(request: Request) -> CurrentUser:
     token = request.session.get(SESSION_KEY)
-    found = user_sessions.resume(get_ctx(request).sessions, str(token)) if token else None
+    ctx = get_ctx(request)
+    policy = user_sessions.SessionPolicy.of(ctx.settings)
+    found = user_sessions.resume(ctx.sessions, str(token), policy=policy) if token else None
     if found is None:
         request.session.pop(SESSION_KEY, None)
         raise LoginRequired()

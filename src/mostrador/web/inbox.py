@@ -28,6 +28,7 @@ from mostrador.meli import errors as meli_errors
 from mostrador.store import accounts as accounts_store
 from mostrador.store.db import transaction
 from mostrador.users.roles import Role
+from mostrador.web import trail
 from mostrador.web.deps import CurrentUser, get_ctx, requires
 from mostrador.web.deps import page as page_response
 from mostrador.workflows import learning as learning_workflows
@@ -291,6 +292,9 @@ async def act(
         return await _conversation_page(request, agent, conversation_id, error=str(exc), status_code=422)
     if recorded is not None:
         await _schedule(recorded)
+        await trail.note(
+            request, agent, "conversation.action", f"conversation:{conversation_id}", {"action": action}
+        )
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
 
@@ -362,6 +366,9 @@ async def retry(
     except actions.ReplyRefused as exc:
         return await _conversation_page(request, agent, conversation_id, error=str(exc), status_code=409)
     await _schedule(again)
+    await trail.note(
+        request, agent, "send.retried", f"conversation:{conversation_id}", {"entry_id": entry_id}
+    )
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
 
@@ -398,6 +405,10 @@ async def _record_and_send(
     if recorded is not None:
         failpoints.reached(ctx.settings, "reply_recorded")
         await _schedule(recorded)
+        action, detail = (
+            ("question.answered", {"question_id": in_reply_to}) if in_reply_to else ("message.sent", {})
+        )
+        await trail.note(request, agent, action, f"conversation:{conversation_id}", detail)
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
 
@@ -493,6 +504,10 @@ async def answer_all(
         return await _conversation_page(request, agent, conversation_id, error=str(exc), status_code=422)
     for entry in recorded:
         await _schedule(entry)
+    if recorded:
+        await trail.note(
+            request, agent, "question.answered", f"conversation:{conversation_id}", {"count": len(recorded)}
+        )
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -152,7 +153,7 @@ def install_live(app: FastAPI, ctx: AppContext) -> LiveUpdates:
         poll_s=s.inbox_events_poll_s,
         session_check_s=s.inbox_events_session_check_s,
         gap_wait_s=s.inbox_events_gap_wait_s,
-        check_sessions=user_sessions.still_live,
+        check_sessions=partial(user_sessions.still_live, policy=user_sessions.SessionPolicy.of(s)),
     )
     live = LiveUpdates(hub, feed.watch_commits(ctx.sessions, hub.wake))
     app.state.event_hub = hub

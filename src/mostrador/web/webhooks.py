@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from mostrador.channels.webhook_events import EVENT_TYPES
 from mostrador.users.roles import Role
+from mostrador.web import trail
 from mostrador.web.deps import CurrentUser, get_ctx, page, requires
 from mostrador.webhooks import endpoints
 from mostrador.workflows import webhooks as webhook_workflows
@@ -75,6 +76,7 @@ async def create(
     except endpoints.EndpointRefused as exc:
         draft = {"url": url, "description": description, "event_types": event_types}
         return await _list_page(request, user, status_code=422, error=str(exc), draft=draft)
+    await trail.note(request, user, "webhook.created", f"webhook:{made.id}", {"url": url})
     return await _endpoint_page(request, user, made.id, status_code=201, secret=secret)
 
 
@@ -109,6 +111,7 @@ async def change(
         raise HTTPException(404, NOT_FOUND) from exc
     except endpoints.EndpointRefused as exc:
         return await _endpoint_page(request, user, endpoint_id, status_code=422, error=str(exc))
+    await trail.note(request, user, "webhook.changed", f"webhook:{endpoint_id}", {"url": url})
     return RedirectResponse(f"/webhooks/{endpoint_id}?saved=1", status_code=303)
 
 
@@ -138,6 +141,7 @@ async def rotate_secret(request: Request, user: Admin, endpoint_id: int) -> obje
         )
     except endpoints.EndpointNotFound as exc:
         raise HTTPException(404, NOT_FOUND) from exc
+    await trail.note(request, user, "webhook.changed", f"webhook:{endpoint_id}", {"secret": "rotated"})
     return await _endpoint_page(request, user, endpoint_id, secret=secret)
 
 
@@ -147,4 +151,5 @@ async def delete(request: Request, user: Admin, endpoint_id: int) -> object:
         await run_in_threadpool(endpoints.delete, get_ctx(request), user.workspace_id, endpoint_id)
     except endpoints.EndpointNotFound as exc:
         raise HTTPException(404, NOT_FOUND) from exc
+    await trail.note(request, user, "webhook.deleted", f"webhook:{endpoint_id}")
     return RedirectResponse("/webhooks?deleted=1", status_code=303)

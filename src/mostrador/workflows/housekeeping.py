@@ -1,5 +1,6 @@
-"""Deleting what has expired: OAuth connection attempts nobody finished, ended login sessions and
-failed logins that no longer count. A DBOS schedule, so it fires once across all processes."""
+"""Deleting what has expired: OAuth connection attempts nobody finished, ended login sessions,
+failed logins that no longer count and password-reset requests past their link's life. A DBOS
+schedule, so it fires once across all processes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from dbos import DBOS
 
 from mostrador.accounts import connect
-from mostrador.users import sessions, throttle
+from mostrador.users import resets, sessions, throttle
 from mostrador.workflows.runtime import context
 
 SCHEDULE_NAME = "housekeeping"
@@ -21,8 +22,9 @@ def housekeeping_step() -> dict[str, int]:
     ctx = context()
     return {
         "oauth_states": connect.purge_expired_states(ctx),
-        "sessions": sessions.purge_expired(ctx.sessions),
+        "sessions": sessions.purge_expired(ctx.sessions, policy=sessions.SessionPolicy.of(ctx.settings)),
         "login_failures": throttle.purge(ctx.sessions),
+        "password_resets": resets.purge(ctx.sessions),
     }
 
 

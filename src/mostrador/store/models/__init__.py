@@ -7,6 +7,7 @@ BIGINT where they are (users exceed int32, §1 of the API reference).
 import mostrador.store.models.dashboards  # noqa: F401 - the dashboards' tables (imported from there)
 from mostrador.store.models.accounts import Account, OAuthState
 from mostrador.store.models.api_keys import ApiKey
+from mostrador.store.models.audit import AuditEntry
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
 from mostrador.store.models.claims import ClaimRecord
 from mostrador.store.models.conversations import Contact, ContactIdentity, Conversation, Message
@@ -15,7 +16,14 @@ from mostrador.store.models.learning import BotExample, BotLearning
 from mostrador.store.models.limits import ApiBudget
 from mostrador.store.models.operations import Event, SyncRun
 from mostrador.store.models.outbox import OutboxEntry, OutboxStatus, OutgoingFile
-from mostrador.store.models.people import LoginFailure, User, UserSession, Workspace
+from mostrador.store.models.people import (
+    Invitation,
+    LoginFailure,
+    PasswordReset,
+    User,
+    UserSession,
+    Workspace,
+)
 from mostrador.store.models.templates import ReplyTemplate
 from mostrador.store.models.webhooks import (
     WebhookAttempt,
@@ -29,6 +37,7 @@ __all__ = [
     "Account",
     "ApiBudget",
     "ApiKey",
+    "AuditEntry",
     "Base",
     "BotExample",
     "BotLearning",
@@ -38,6 +47,7 @@ __all__ = [
     "Conversation",
     "Counter",
     "Event",
+    "Invitation",
     "LoginFailure",
     "Message",
     "Notification",
@@ -45,6 +55,7 @@ __all__ = [
     "OutboxEntry",
     "OutboxStatus",
     "OutgoingFile",
+    "PasswordReset",
     "ReplyTemplate",
     "SyncRun",
     "UTCDateTime",

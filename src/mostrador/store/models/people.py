@@ -1,4 +1,5 @@
-"""Workspaces, the people who log into them, their sessions and failed logins."""
+"""Workspaces, the people who log into them, their sessions, failed logins, invitations and password
+resets."""
 
 from __future__ import annotations
 
@@ -32,6 +33,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="agent")  # owner|admin|agent|viewer (users.roles)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when an admin removes the person: the row stays (their answers still name them), the login ends.
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class UserSession(Base):
@@ -58,3 +61,39 @@ class LoginFailure(Base):
     email: Mapped[str] = mapped_column(String(254))
     client: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Invitation(Base):
+    """An admin's invitation to join a workspace with a role: the link carries a random token, the row
+    only its SHA-256. Used once (`accepted_at`), revocable (`revoked_at`), void after `expires_at`."""
+
+    __tablename__ = "invitations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PasswordReset(Base):
+    """One "forgot my password" request, kept to throttle them: for an unknown e-mail there is no user and
+    no token (the page answers the same either way). The token's SHA-256 only; used once."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = (
+        Index("ix_password_resets_email_at", "email", "requested_at"),
+        Index("ix_password_resets_client_at", "client", "requested_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    client: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
