@@ -287,7 +287,7 @@ def _burst(
         thread = conversations_store.conversation_by_key(s, account_id, key.channel, key.external_key)
         times = (
             sorted(
-                (m.created_at, m.external_id, m.text)
+                (m.created_at, m.external_id, m.text, bool((m.meta or {}).get("reason")))
                 for m in conversations_store.messages_of(s, thread.id)
                 if m.direction == "in" and m.author == "buyer"
             )
@@ -296,25 +296,25 @@ def _burst(
         )
     before = [t for t in times if t[0] < asked and t[1] != str(question.id)]
     earlier: list[str] = []
-    earlier_ids: list[str] = []
+    handed_off: list[bool] = []
     edge = asked
-    for at, external_id, text in reversed(before):
+    for at, _, text, to_person in reversed(before):
         if edge - at > timedelta(seconds=window):
             break
         earlier.insert(0, text)
-        earlier_ids.append(external_id)
+        handed_off.append(to_person)
         edge = at
     first = edge
     latest = asked
-    for at, external_id, _ in times:
+    for at, external_id, _, _ in times:
         if at > latest and at - latest <= timedelta(seconds=window) and external_id != str(question.id):
             latest = at
     wake = min(latest + timedelta(seconds=window), first + timedelta(seconds=window * BURST_PATIENCE))
     wait = (wake - now).total_seconds()
-    greeted = False
-    if earlier_ids and thread is not None:
-        with transaction(ctx.sessions) as s:
-            greeted = outbox_store.answered_by(s, account_id, NAME, earlier_ids, "bot")
+    # The burst's questions are decided side by side when it ends: an earlier one not (yet) handed to a
+    # person is, or is about to be, the bot's greeted answer. Only when a person got every earlier one
+    # does this answer greet.
+    greeted = bool(handed_off) and not all(handed_off)
     return earlier, greeted, wait if wait > 0.5 else 0.0
 
 

@@ -48,24 +48,6 @@ def targets_recorded(s: Session, account_id: int, channel: str, targets: Sequenc
     return found == len(set(targets))
 
 
-def answered_by(s: Session, account_id: int, channel: str, targets: Sequence[str], author: str) -> bool:
-    """Whether `author` (e.g. the bot) wrote the reply recorded for any of these targets, and it was not
-    given up (failed or superseded replies greeted nobody)."""
-    found = s.scalar(
-        select(func.count())
-        .select_from(OutboxEntry)
-        .join(Message, Message.id == OutboxEntry.message_id)
-        .where(
-            OutboxEntry.account_id == account_id,
-            OutboxEntry.channel == channel,
-            OutboxEntry.target_id.in_(list(targets)),
-            OutboxEntry.status.in_((OutboxStatus.PENDING, OutboxStatus.SENT)),
-            Message.author == author,
-        )
-    )
-    return bool(found)
-
-
 def entry_in_conversation(s: Session, conversation_id: int, entry_id: int) -> OutboxEntry | None:
     return s.scalars(
         select(OutboxEntry).where(OutboxEntry.id == entry_id, OutboxEntry.conversation_id == conversation_id)
