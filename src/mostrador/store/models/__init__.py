@@ -8,7 +8,7 @@ import mostrador.store.models.dashboards  # noqa: F401 - the dashboards' tables 
 from mostrador.store.models.accounts import Account, OAuthState
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
 from mostrador.store.models.claims import ClaimRecord
-from mostrador.store.models.conversations import Contact, ContactIdentity, Conversation, Message
+from mostrador.store.models.conversations import Contact, ContactIdentity, Conversation, Message, Presence
 from mostrador.store.models.intake import Counter, Notification
 from mostrador.store.models.learning import BotExample, BotLearning
 from mostrador.store.models.limits import ApiBudget
@@ -43,6 +43,7 @@ __all__ = [
     "OutboxEntry",
     "OutboxStatus",
     "OutgoingFile",
+    "Presence",
     "ReplyTemplate",
     "SyncRun",
     "UTCDateTime",
