@@ -127,6 +127,8 @@ class ThreadFilter:
     status: str | None = None  # waiting | answered | closed
     owner: str | None = None  # bot | agent
     answered_by: str | None = None  # bot | agent | seller: wrote at least one sent reply
+    assignee_id: int | None = None  # assigned to this user
+    unassigned: bool = False  # assigned to nobody
     search: str | None = None  # words in a message, the subject, the buyer's name, or an item id
     # overdue: threads waiting since before their account's cutoff, as (account ids, cutoff) groups
     overdue: tuple[tuple[tuple[int, ...], datetime], ...] | None = None
@@ -148,6 +150,10 @@ def _filtered(stmt: Select[Any], f: ThreadFilter) -> Select[Any]:
         stmt = stmt.where(Conversation.status == "closed")
     if f.owner:
         stmt = stmt.where(Conversation.owner == f.owner)
+    if f.assignee_id is not None:
+        stmt = stmt.where(Conversation.assignee_id == f.assignee_id)
+    elif f.unassigned:
+        stmt = stmt.where(Conversation.assignee_id.is_(None))
     if f.answered_by:
         stmt = stmt.where(
             exists().where(
