@@ -1,14 +1,17 @@
-"""Deleting what has expired: OAuth connection attempts nobody finished, ended login sessions and
-failed logins that no longer count. A DBOS schedule, so it fires once across all processes."""
+"""Deleting what has expired: OAuth connection attempts nobody finished, ended login sessions, failed
+logins that no longer count, and presence rows of pages long closed. A DBOS schedule, so it fires once across all processes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dbos import DBOS
 
 from mostrador.accounts import connect
+from mostrador.store import presence as presence_store
+from mostrador.store.db import transaction
+from mostrador.store.models import utcnow
 from mostrador.users import sessions, throttle
 from mostrador.workflows.runtime import context
 
@@ -23,7 +26,14 @@ def housekeeping_step() -> dict[str, int]:
         "oauth_states": connect.purge_expired_states(ctx),
         "sessions": sessions.purge_expired(ctx.sessions),
         "login_failures": throttle.purge(ctx.sessions),
+        "presence": _purge_presence(ctx),
     }
+
+
+def _purge_presence(ctx: Any) -> int:
+    """Rows long past their TTL (they are never read once stale; this only keeps the table small)."""
+    with transaction(ctx.sessions) as s:
+        return presence_store.delete_before(s, utcnow() - timedelta(hours=1))
 
 
 @DBOS.workflow(name="housekeeping")
