@@ -1,5 +1,6 @@
 """Deleting what has expired: OAuth connection attempts nobody finished, ended login sessions, failed
-logins that no longer count, and presence rows of pages long closed. A DBOS schedule, so it fires once across all processes."""
+logins that no longer count, and presence rows of pages long closed. A DBOS schedule, so it fires once
+across all processes."""
 
 from __future__ import annotations
 
