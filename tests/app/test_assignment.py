@@ -257,3 +257,41 @@ def test_a_bot_answer_recorded_meanwhile_stops_the_agent_unless_the_page_showed_
         raise AssertionError("the agent's answer should have been stopped")
     # Her page showed the bot's answer still pending: she may replace it knowingly.
     assert actions.reply(ctx, ws, ana, thread, "Sí, tenemos", in_reply_to=QUESTION, seen=version) is not None
+
+
+def seed_chat(ctx: AppContext, account_id: int, pack_id: str = "2000000001") -> int:
+    """A post-sale chat where the buyer wrote."""
+    with transaction(ctx.sessions) as s:
+        account = s.get(Account, account_id)
+        assert account is not None
+        contact = conversations_store.ensure_contact(s, account, "messages", "7002", "COMPRADOR")
+        conv = conversations_store.ensure_conversation(
+            s, account, "messages", pack_id, contact, subject="Mate"
+        )
+        conversations_store.upsert_message(
+            s, conv.id, "in", "m-1", author="buyer", text="¿Cuándo llega?", status="received"
+        )
+        return conv.id
+
+
+async def test_a_chat_message_is_stopped_when_a_colleague_wrote_meanwhile(
+    web: Any, ctx: AppContext, account_id: int
+) -> None:
+    chat = seed_chat(ctx, account_id)
+    beto = create_user(ctx.sessions, "beto@example.com", AGENT_PASSWORD, "Beto", "w1", Role.AGENT)
+    ws = _workspace_of(ctx, chat)
+    page = (await web.get(f"/inbox/{chat}")).text
+    seen = re.search(r'name="seen" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    written = actions.reply(ctx, ws, beto, chat, "Llega el jueves.", seen=seen)
+    assert written is not None
+    r = await web.post(f"/inbox/{chat}/reply", data={"text": "Llega esta semana.", "seen": seen})
+    assert r.status_code == 409
+    assert "Mientras escribías, Beto escribió en esta conversación: «Llega el jueves.»" in r.text
+    # The page she got shows Beto's message; sending from it is hers to decide.
+    again = re.search(r'name="seen" value="(\d+)"', r.text).group(1)  # type: ignore[union-attr]
+    assert int(again) > int(seen)
+    ok = await web.post(f"/inbox/{chat}/reply", data={"text": "Y te aviso al salir.", "seen": again})
+    assert ok.status_code == 303
+    with transaction(ctx.sessions) as s:
+        texts = [e.text for e in s.scalars(select(OutboxEntry).where(OutboxEntry.conversation_id == chat))]
+    assert sorted(texts) == ["Llega el jueves.", "Y te aviso al salir."]

@@ -31,7 +31,7 @@ from mostrador.store import outbox as outbox_store
 from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Conversation, Message, utcnow
-from mostrador.store.waiting import waiting_texts
+from mostrador.store.waiting import ACTION_PREFIX, waiting_texts
 
 REPLY_KEY = re.compile(r"[0-9a-f]{16}")
 
@@ -86,7 +86,8 @@ def reply(
     `allow`: Mercado Libre's own values the text quotes (a tracking number, an order id filled from a
     variable) that the guard must not read as contact data; a suggestion's own are added here.
     `seen`: for an answer, the version of the question's answer the agent's page showed ("" for none);
-    an answer someone else gave since stops this one (`AnsweredMeanwhile`).
+    for a chat, the newest message id it showed: an answer someone else gave since, or a message someone
+    else wrote since, stops this one (`AnsweredMeanwhile`).
     Returns the reply when its send must be scheduled; None for a double submit of one already recorded.
     Raises `ConversationNotFound`, or `ReplyRefused` with the reason in the agent's words.
     """
@@ -105,6 +106,8 @@ def reply(
         attached = rules.check(files) if rules is not None else []
         if in_reply_to is not None:
             _stop_if_answered_meanwhile(s, thread, in_reply_to, seen, agent_id)
+        elif seen is not None and seen.isdigit():
+            _stop_if_written_meanwhile(s, thread, int(seen), agent_id)
         plan = _allowing(channel.plan_reply(s, thread, text, in_reply_to, reply_key), allowed)
         entry, must_schedule = outgoing.record(
             s, thread, plan, text, "agent", lease_until, agent_id=agent_id, files=attached
@@ -152,6 +155,22 @@ def _stop_if_answered_meanwhile(
         f"Mientras escribías, {who} respondió esta pregunta{said}. Tu respuesta no se envió: Mercado Libre "
         "admite una sola por pregunta."
     )
+
+
+def _stop_if_written_meanwhile(s: Session, thread: Conversation, seen: int, agent_id: int) -> None:
+    """Refuse a chat message when someone else — a colleague, the bot, the seller in Mercado Libre's own
+    site — wrote in the chat after the newest message the agent's page showed: they may have said it."""
+    for m in sorted(thread.messages, key=lambda m: m.id):
+        if m.id <= seen or m.direction != "out" or m.status in ("failed", "draft"):
+            continue
+        if m.author == "agent" and m.agent_id == agent_id:
+            continue  # the agent's own message (a double submit is recorded once by its reply key)
+        if m.author not in ("agent", "bot", "seller") or m.external_id.startswith(ACTION_PREFIX):
+            continue  # an action's record, the channel's state: nothing said to the buyer
+        raise AnsweredMeanwhile(
+            f"Mientras escribías, {_author_words(s, m)} escribió en esta conversación: «{m.text}». "
+            "Tu mensaje no se envió: leelo y, si todavía hace falta, volvé a enviar el tuyo."
+        )
 
 
 def _author_words(s: Session, written: Message | None) -> str:

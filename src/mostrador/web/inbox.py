@@ -201,16 +201,18 @@ async def reply(
     conversation_id: int,
     text: str = Form(...),
     reply_key: str = Form(""),
+    seen: str | None = Form(None),
 ) -> object:
     """An agent writes in a chat thread (a post-sale chat, a claim), with files where the channel takes
-    them; the outbox posts it once."""
+    them; the outbox posts it once. `seen`: the newest message the page showed — a colleague's message
+    written since stops this one, saying so."""
     try:
         files = await _chosen_files(request)
     except actions.ReplyRefused as exc:
         return await _conversation_page(
             request, agent, conversation_id, error=str(exc), draft=text, status_code=422
         )
-    return await _record_and_send(request, agent, conversation_id, text, None, reply_key, files)
+    return await _record_and_send(request, agent, conversation_id, text, None, reply_key, files, seen=seen)
 
 
 MAX_FILES_READ = 25  # more parts than any channel takes is refused before reading them
