@@ -158,7 +158,7 @@ def respond(
     `state` is the pack's state about to be recorded: a draft is added to it as `suggested_reply`.
     """
     config = _config(account.bot_config)
-    if config is None or thread.owner == "agent" or not ownership.bot_may_speak(thread):
+    if config is None or thread.owner == "agent" or not ownership.bot_may_speak(s, thread):
         return None  # off, or a person has the conversation (a handoff, a takeover)
     if person_wrote(s, thread) or answered(s, thread, turn):
         return None

@@ -366,7 +366,7 @@ def _record(
             "facts": decision.facts,
         }
         inbound.meta = meta
-        if not ownership.bot_may_speak(thread):
+        if not ownership.bot_may_speak(s, thread):
             # A person took the conversation over: the question waits for them, the bot says nothing.
             return Plan("recorded", detail="taken over by a person: the bot stays silent")
         if decision.action != "answer":

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from mostrador.store import conversations as conversations_store
 from mostrador.store import operations as operations_store
 from mostrador.store.models import Conversation
 
@@ -21,8 +22,13 @@ ASSIGNMENT = "assignment"  # event kinds
 OWNERSHIP = "ownership"
 
 
-def bot_may_speak(conv: Conversation) -> bool:
-    """Whether the bots may answer, draft or send first responses in the conversation."""
+def bot_may_speak(s: Session, conv: Conversation) -> bool:
+    """Whether the bots may answer, draft or send first responses in the conversation.
+
+    Read again under a row lock (PostgreSQL): a takeover committed while the bot was deciding is seen,
+    and one that comes later waits for the bot's move to commit, so the page shows it.
+    """
+    conversations_store.lock_ownership(s, conv)
     return conv.taken_by_id is None
 
 

@@ -262,6 +262,16 @@ def items_of(s: Session, workspace_id: int, channel: str | None, limit: int = 20
     return [(str(row[0]), str(row[1] or "")) for row in s.execute(stmt)]
 
 
+def lock_ownership(s: Session, conv: Conversation) -> None:
+    """Re-read who owns the conversation, locking its row until the transaction ends (PostgreSQL's
+    `FOR UPDATE`; SQLite has one writer at a time anyway). What this transaction changed is written first,
+    so the re-read never drops it."""
+    s.flush()
+    s.refresh(
+        conv, attribute_names=["owner", "taken_by_id", "taken_at", "bot_resumed_at"], with_for_update=True
+    )
+
+
 def conversation_in_workspace(s: Session, workspace_id: int, conversation_id: int) -> Conversation | None:
     return s.scalars(
         select(Conversation)

@@ -59,7 +59,7 @@ def first_response(
     claim = view.claim
     if not claim.is_open or record.auto_rule is not None:
         return None
-    if not ownership.bot_may_speak(thread):
+    if not ownership.bot_may_speak(s, thread):
         return None  # a person took the claim over: no first response, not even a suggestion
     if not claim.can("respondent", "send_message_to_complainant"):
         return None  # in a dispute the seller writes to the mediator: a person does that
