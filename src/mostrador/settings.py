@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     inbox_events_session_check_s: float = Field(default=10.0, gt=0, le=600)
     inbox_events_fallback_poll_s: float = Field(default=5.0, gt=0)
     inbox_events_gap_wait_s: float = Field(default=30.0, ge=0, le=3600)
+    # Presence (docs/inbox.md, "Working together"): an open conversation says so every
+    # `presence_heartbeat_s`; a person counts as viewing for `presence_ttl_s` after their last word and
+    # as typing for `presence_typing_ttl_s` after their last key. Kept in the database, not in a process.
+    presence_heartbeat_s: float = Field(default=10.0, gt=0, le=300)
+    presence_ttl_s: float = Field(default=30.0, gt=0, le=3600)
+    presence_typing_ttl_s: float = Field(default=8.0, gt=0, le=600)
 
     # Outbound budgets per application (§10): messaging has published limits; the rest does not, so
     # the default family is a setting (lower it if Mercado Libre answers 429 often).

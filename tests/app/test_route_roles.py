@@ -159,6 +159,8 @@ def test_every_route_declares_its_access_and_few_are_public() -> None:
                 "GET /accounts/{account_id}/bot.yaml",
                 "GET /api/docs",
                 "GET /templates",
+                "POST /inbox/{conversation_id}/presence",
+                "GET /inbox/{conversation_id}/presence",
             ],
         ),
         (
@@ -168,6 +170,9 @@ def test_every_route_declares_its_access_and_few_are_public() -> None:
                 "POST /inbox/{conversation_id}/reply",
                 "POST /inbox/{conversation_id}/answer-all",
                 "POST /inbox/{conversation_id}/check",
+                "POST /inbox/{conversation_id}/assign",
+                "POST /inbox/{conversation_id}/takeover",
+                "POST /inbox/{conversation_id}/handback",
                 "POST /templates",
                 "POST /templates/{template_id}/delete",
             ],
@@ -478,6 +483,9 @@ def sample_form(world: World, caller: str, fields: tuple[str, ...]) -> dict[str,
         "scope": "read",
         "password_again": PASSWORD,
         "role": "agent",
+        "state": "viewing",
+        "assignee": "",  # to nobody: valid for every workspace
+        "seen": "",
     }
     return {name: known.get(name, "1") for name in fields if name != "upload"}
 
@@ -633,8 +641,11 @@ def test_pages_show_each_role_only_what_it_may_do(world: World) -> None:
         pages = client.get("/accounts").text + client.get(bot).text
         for marker in admin_only:
             assert (marker in pages) == role.at_least(Role.ADMIN), (role, marker)
-        answer_form = f'action="{conversation}/answer"' in client.get(conversation).text
+        shown = client.get(conversation).text
+        answer_form = f'action="{conversation}/answer"' in shown
         assert answer_form == role.at_least(Role.AGENT), role
+        for own in ("assign", "takeover"):  # viewers see who owns it, never the forms that change it
+            assert (f'action="{conversation}/{own}"' in shown) == role.at_least(Role.AGENT), (role, own)
         assert role.label in client.get("/inbox").text  # who is logged in, and as what
 
 

@@ -13,7 +13,8 @@ records the claims channel's first responses make:
 
 The bot only acts when the account turned it on (`post_sale: true` in the bot settings), and stays
 silent once a person has taken the conversation over: its owner is an agent (a handoff, an agent's
-reply), or anyone but the bot — an agent, or the seller in Mercado Libre's own site — wrote in it.
+reply, a takeover), or anyone but the bot — an agent, or the seller in Mercado Libre's own site — wrote
+in it since it was last handed back to the bot (`conversations.ownership`).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from mostrador.bot.postsale import (
 from mostrador.channels.base import Plan
 from mostrador.channels.claims.first_response import PORTUGUESE_SITES
 from mostrador.channels.sales import read_pack_sale
-from mostrador.conversations import outgoing
+from mostrador.conversations import outgoing, ownership
 from mostrador.conversations import service as conv
 from mostrador.conversations.outgoing import ReplyPlan
 from mostrador.store import conversations as conversations_store
@@ -131,9 +132,12 @@ def answered(s: Session, thread: Conversation, turn: BuyerTurn | None) -> bool:
 
 
 def person_wrote(s: Session, thread: Conversation) -> bool:
-    """Whether anyone but the bot — an agent, the seller in Mercado Libre's own site — wrote in the thread."""
+    """Whether anyone but the bot — an agent, the seller in Mercado Libre's own site — wrote in the thread
+    since it was last handed back to the bot (what a person wrote before that no longer silences it)."""
+    since = thread.bot_resumed_at
     return any(
-        m.direction == "out" and m.author != "bot" for m in conversations_store.messages_of(s, thread.id)
+        m.direction == "out" and m.author != "bot" and (since is None or m.created_at > since)
+        for m in conversations_store.messages_of(s, thread.id)
     )
 
 
@@ -154,7 +158,9 @@ def respond(
     `state` is the pack's state about to be recorded: a draft is added to it as `suggested_reply`.
     """
     config = _config(account.bot_config)
-    if config is None or thread.owner == "agent" or person_wrote(s, thread) or answered(s, thread, turn):
+    if config is None or thread.owner == "agent" or not ownership.bot_may_speak(s, thread):
+        return None  # off, or a person has the conversation (a handoff, a takeover)
+    if person_wrote(s, thread) or answered(s, thread, turn):
         return None
     if state.get("status") == "blocked" or not buyer or buyer == "unknown":
         return None  # Mercado Libre refuses replies now: the channel's ordinary handoff says why

@@ -34,7 +34,7 @@ from mostrador.channels.base import (
 )
 from mostrador.channels.variables import LISTING_VARIABLES, listing_values
 from mostrador.context import AppContext
-from mostrador.conversations import outgoing
+from mostrador.conversations import outgoing, ownership
 from mostrador.conversations import service as conv
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
 from mostrador.meli import errors as meli_errors
@@ -386,6 +386,9 @@ def _record(
             "facts": decision.facts,
         }
         inbound.meta = meta
+        if not ownership.bot_may_speak(s, thread):
+            # A person took the conversation over: the question waits for them, the bot says nothing.
+            return Plan("recorded", detail="taken over by a person: the bot stays silent")
         if decision.action != "answer":
             conv.hand_off(s, thread, decision.reason or "bot_handoff")
             return Plan("handed_off", detail=decision.reason or "")

@@ -16,6 +16,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from mostrador.bot.guard import explain, guard
 from mostrador.channels.registry import channel_named
 from mostrador.context import AppContext
@@ -26,13 +28,15 @@ from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
 from mostrador.inbox import composing
 from mostrador.store import conversations as conversations_store
 from mostrador.store import outbox as outbox_store
+from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Conversation, Message, utcnow
-from mostrador.store.waiting import waiting_texts
+from mostrador.store.waiting import ACTION_PREFIX, waiting_texts
 
 REPLY_KEY = re.compile(r"[0-9a-f]{16}")
 
 __all__ = [
+    "AnsweredMeanwhile",
     "ConversationNotFound",
     "NewFile",
     "ReplyRefused",
@@ -46,6 +50,16 @@ __all__ = [
 
 class ConversationNotFound(LookupError):
     """No such conversation (or send) in the agent's workspace."""
+
+
+class AnsweredMeanwhile(ReplyRefused):
+    """Someone else's answer reached the question after the agent's page showed it: this one is stopped
+    before it is recorded, so a colleague's text is never replaced and the buyer never gets two."""
+
+
+def answer_version(entry_id: int, drive: int) -> str:
+    """What the answer form remembers of the answer it showed (`seen`): its send and that send's drive."""
+    return f"{entry_id}.{drive}"
 
 
 def new_reply_key() -> str:
@@ -64,12 +78,16 @@ def reply(
     reply_key: str = "",
     files: Sequence[NewFile] = (),
     allow: Sequence[str] = (),
+    seen: str | None = None,
 ) -> Outgoing | None:
     """Record an agent's reply (an answer to question `in_reply_to`, or a chat message), with `files`
     where the channel takes them.
 
     `allow`: Mercado Libre's own values the text quotes (a tracking number, an order id filled from a
     variable) that the guard must not read as contact data; a suggestion's own are added here.
+    `seen`: for an answer, the version of the question's answer the agent's page showed ("" for none);
+    for a chat, the newest message id it showed: an answer someone else gave since, or a message someone
+    else wrote since, stops this one (`AnsweredMeanwhile`).
     Returns the reply when its send must be scheduled; None for a double submit of one already recorded.
     Raises `ConversationNotFound`, or `ReplyRefused` with the reason in the agent's words.
     """
@@ -86,11 +104,82 @@ def reply(
         if any(f.name or f.data for f in files) and rules is None:
             raise ReplyRefused("Acá no se pueden adjuntar archivos.")
         attached = rules.check(files) if rules is not None else []
+        if in_reply_to is not None:
+            _stop_if_answered_meanwhile(s, thread, in_reply_to, seen, agent_id)
+        elif seen is not None and seen.isdigit():
+            _stop_if_written_meanwhile(s, thread, int(seen), agent_id)
         plan = _allowing(channel.plan_reply(s, thread, text, in_reply_to, reply_key), allowed)
         entry, must_schedule = outgoing.record(
             s, thread, plan, text, "agent", lease_until, agent_id=agent_id, files=attached
         )
         return entry if must_schedule else None
+
+
+def _stop_if_answered_meanwhile(
+    s: Session, thread: Conversation, question_id: str, seen: str | None, agent_id: int | None
+) -> None:
+    """Refuse an answer when another one reached the question after the page was read.
+
+    The outbox keeps one answer per question (its target), but on its own it would let a second agent's
+    text replace a colleague's not yet sent, or treat a same-text double as a no-op: here the agent is told
+    instead. The agent's own answer may be edited or submitted twice; a page without `seen` (an older form)
+    is stopped only by a colleague's answer.
+    """
+    entry = outbox_store.entry_for_target(s, thread.account_id, thread.channel, question_id)
+    written: Message | None = None
+    if entry is not None and entry.status in (outgoing.PENDING, outgoing.SENT):
+        if seen is not None and seen == answer_version(entry.id, entry.drive):
+            return  # the page showed this very answer: the agent edits it knowingly
+        written = s.get(Message, entry.message_id) if entry.message_id else None
+        if written is not None and written.author == "agent" and written.agent_id == agent_id:
+            return  # the agent's own answer: an edit before it went out, or a double submit
+        if seen is None and (written is None or written.author != "agent"):
+            return
+    else:  # answered in Mercado Libre's own site: no send of ours, a seller's answer recorded
+        written = next(
+            (
+                m
+                for m in thread.messages
+                if m.direction == "out"
+                and m.author == "seller"
+                and m.status == "sent"
+                and m.external_id.split(":", 1)[-1] == question_id
+            ),
+            None,
+        )
+        if written is None:
+            return
+    who = _author_words(s, written)
+    said = f": «{written.text}»" if written is not None and written.text else ""
+    raise AnsweredMeanwhile(
+        f"Mientras escribías, {who} respondió esta pregunta{said}. Tu respuesta no se envió: Mercado Libre "
+        "admite una sola por pregunta."
+    )
+
+
+def _stop_if_written_meanwhile(s: Session, thread: Conversation, seen: int, agent_id: int | None) -> None:
+    """Refuse a chat message when someone else — a colleague, the bot, the seller in Mercado Libre's own
+    site — wrote in the chat after the newest message the agent's page showed: they may have said it."""
+    for m in sorted(thread.messages, key=lambda m: m.id):
+        if m.id <= seen or m.direction != "out" or m.status in ("failed", "draft"):
+            continue
+        if m.author == "agent" and m.agent_id == agent_id:
+            continue  # the agent's own message (a double submit is recorded once by its reply key)
+        if m.author not in ("agent", "bot", "seller") or m.external_id.startswith(ACTION_PREFIX):
+            continue  # an action's record, the channel's state: nothing said to the buyer
+        raise AnsweredMeanwhile(
+            f"Mientras escribías, {_author_words(s, m)} escribió en esta conversación: «{m.text}». "
+            "Tu mensaje no se envió: leelo y, si todavía hace falta, volvé a enviar el tuyo."
+        )
+
+
+def _author_words(s: Session, written: Message | None) -> str:
+    if written is None or written.author == "bot":
+        return "el bot"
+    if written.author == "seller":
+        return "el vendedor desde Mercado Libre"
+    person = people_store.user_by_id(s, written.agent_id) if written.agent_id else None
+    return person.name if person is not None else "otra persona"
 
 
 def _checked(text: str, channel: Any, allow: Sequence[str]) -> tuple[str, tuple[str, ...]]:

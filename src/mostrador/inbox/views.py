@@ -20,6 +20,7 @@ from mostrador.store import accounts as accounts_store
 from mostrador.store import conversations as conversations_store
 from mostrador.store import learning as learning_store
 from mostrador.store import outbox as outbox_store
+from mostrador.store import presence as presence_store
 from mostrador.store.conversations import ThreadFilter
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, Conversation, Message, OutboxEntry, utcnow
@@ -31,12 +32,18 @@ class SendState:
     """Where the send of an outgoing text stands."""
 
     entry_id: int
+    drive: int
     status: str  # pending | sent | failed | superseded
     attempts: int
     deferrals: int  # times Mercado Libre could not take it since it was last written or retried
     failure: str | None  # why it failed (a code; `error` says it in words)
     error: str | None
     retry_at: datetime | None  # when the next try goes out, while deferred by an outage
+
+    @property
+    def version(self) -> str:
+        """What an answer form remembers of the answer it shows (inbox.actions.answer_version)."""
+        return f"{self.entry_id}.{self.drive}"
 
     @property
     def retrying(self) -> bool:
@@ -126,6 +133,10 @@ class ThreadView:
     reply_due: datetime | None = None  # when the channel's reply window runs out (business hours)
     overdue: bool = False
     account_id: int = 0
+    assignee_id: int | None = None  # the agent the conversation is assigned to (conversations.ownership)
+    assignee: str | None = None
+    taken_by_id: int | None = None  # the person who took it over from the bot: the bots are silent
+    taken_by: str | None = None
 
     @property
     def layout(self) -> str:
@@ -148,6 +159,7 @@ def _send_states(entries: list[OutboxEntry]) -> dict[int, SendState]:
     return {
         e.message_id: SendState(
             entry_id=e.id,
+            drive=e.drive,
             status=e.status,
             attempts=e.attempts,
             deferrals=e.deferrals,
@@ -271,6 +283,7 @@ def _view(
     accounts: dict[int, AccountShown],
     sends: dict[int, SendState],
     now: datetime | None = None,
+    people: dict[int, str] | None = None,
 ) -> ThreadView:
     account = accounts.get(conv.account_id, UNKNOWN_ACCOUNT)
     nickname, site_id = account.nickname, account.site_id
@@ -307,6 +320,11 @@ def _view(
         reply_due=due,
         overdue=due is not None and due < (now or utcnow()),
         account_id=conv.account_id,
+        # An id that names nobody (a user removed since) reads as no one.
+        assignee_id=conv.assignee_id if conv.assignee_id in (people or {}) else None,
+        assignee=(people or {}).get(conv.assignee_id) if conv.assignee_id else None,
+        taken_by_id=conv.taken_by_id,
+        taken_by=(people or {}).get(conv.taken_by_id, "otra persona") if conv.taken_by_id else None,
     )
 
 
@@ -363,7 +381,8 @@ def inbox_page(
         on_top = list(conversations_store.threads_by_id(s, workspace_id, urgent_ids))
         shown = [*on_top, *convs]
         sends = _send_states(list(outbox_store.entries_of(s, [c.id for c in shown])))
-        views = [_view(c, accounts, sends, now) for c in shown]
+        people = {i: name for i, name, _ in presence_store.workspace_people(s, workspace_id)}
+        views = [_view(c, accounts, sends, now, people) for c in shown]
         cutoffs = {c.name: overdue_cutoffs(accounts, c.name, now) for c in CHANNELS}
         waiting = conversations_store.waiting_counts(s, workspace_id, cutoffs)
         items = conversations_store.items_of(s, workspace_id, f.channel)
@@ -402,7 +421,8 @@ def thread(ctx: AppContext, workspace_id: int, conversation_id: int) -> tuple[Th
         account = s.get(Account, conv.account_id)
         assert account is not None
         sends = _send_states(list(outbox_store.entries_of(s, [conv.id])))
-        view = _view(conv, {account.id: _shown(account)}, sends)
+        people = {i: name for i, name, _ in presence_store.workspace_people(s, workspace_id)}
+        view = _view(conv, {account.id: _shown(account)}, sends, people=people)
         taught = learning_store.taught_in(s, conv.id)
         for q in view.questions:
             q.taught = taught.get(q.question_id)

@@ -127,6 +127,8 @@ class ThreadFilter:
     status: str | None = None  # waiting | answered | closed
     owner: str | None = None  # bot | agent
     answered_by: str | None = None  # bot | agent | seller: wrote at least one sent reply
+    assignee_id: int | None = None  # assigned to this user
+    unassigned: bool = False  # assigned to nobody
     search: str | None = None  # words in a message, the subject, the buyer's name, or an item id
     # overdue: threads waiting since before their account's cutoff, as (account ids, cutoff) groups
     overdue: tuple[tuple[tuple[int, ...], datetime], ...] | None = None
@@ -148,6 +150,10 @@ def _filtered(stmt: Select[Any], f: ThreadFilter) -> Select[Any]:
         stmt = stmt.where(Conversation.status == "closed")
     if f.owner:
         stmt = stmt.where(Conversation.owner == f.owner)
+    if f.assignee_id is not None:
+        stmt = stmt.where(Conversation.assignee_id == f.assignee_id)
+    elif f.unassigned:
+        stmt = stmt.where(Conversation.assignee_id.is_(None))
     if f.answered_by:
         stmt = stmt.where(
             exists().where(
@@ -254,6 +260,16 @@ def items_of(s: Session, workspace_id: int, channel: str | None, limit: int = 20
         .limit(limit)
     )
     return [(str(row[0]), str(row[1] or "")) for row in s.execute(stmt)]
+
+
+def lock_ownership(s: Session, conv: Conversation) -> None:
+    """Re-read who owns the conversation, locking its row until the transaction ends (PostgreSQL's
+    `FOR UPDATE`; SQLite has one writer at a time anyway). What this transaction changed is written first,
+    so the re-read never drops it."""
+    s.flush()
+    s.refresh(
+        conv, attribute_names=["owner", "taken_by_id", "taken_at", "bot_resumed_at"], with_for_update=True
+    )
 
 
 def conversation_in_workspace(s: Session, workspace_id: int, conversation_id: int) -> Conversation | None:

@@ -4,7 +4,7 @@ A role grants everything the roles below it do. What each may do (docs/security.
 
 - viewer: reads the inbox, conversations, the accounts page and the bot settings (and exports them);
 - agent: also answers questions, writes post-sale and claim messages, approves or edits bot drafts,
-  takes over conversations and retries failed sends;
+  assigns conversations, takes them over from the bot and hands them back, and retries failed sends;
 - admin: also connects and disconnects accounts, changes the bot's settings and starts a sync;
 - owner: the workspace's first user; owner-only powers (managing admins) come later.
 """

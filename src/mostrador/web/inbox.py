@@ -22,7 +22,7 @@ from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.channels import order_events, seller_contact
 from mostrador.channels.registry import CHANNELS, UnknownChannel, channel_named, default_channel
 from mostrador.conversations.outgoing import Outgoing
-from mostrador.inbox import actions, composing, learning, panel, views
+from mostrador.inbox import actions, composing, learning, ownership, panel, views
 from mostrador.inbox.views import ThreadFilter
 from mostrador.meli import errors as meli_errors
 from mostrador.store import accounts as accounts_store
@@ -66,6 +66,7 @@ async def inbox(
     q: str | None = None,
     page: str | None = None,
     overdue: str | None = None,
+    assigned: str | None = None,
 ) -> object:
     """A channel's threads: waiting ones first, filtered, searched and paged (unknown values are
     ignored, never an error: these come from links and the filter form)."""
@@ -82,6 +83,12 @@ async def inbox(
         owner=owner if owner in ("bot", "agent") else None,
         answered_by=answered_by if answered_by in ANSWERED_BY else None,
         search=search,
+        assignee_id=agent.id
+        if assigned == "mine"
+        else int(assigned)
+        if assigned and assigned.isdigit() and len(assigned) < 12
+        else None,
+        unassigned=assigned == "none",
     )
     number = int(page) if page and page.isdigit() and 0 < int(page) < 100_000 else 1
     overdue_only = overdue == "1" and shown.presentation.reply_window_s is not None
@@ -100,6 +107,7 @@ async def inbox(
             "answered_by": filters.answered_by,
             "q": search,
             "overdue": "1" if overdue_only else None,
+            "assigned": assigned if filters.assignee_id is not None or filters.unassigned else None,
         }.items()
         if v
     }
@@ -115,6 +123,8 @@ async def inbox(
         answered_by=ANSWERED_BY,
         owner=filters.owner,
         overdue=overdue_only,
+        assigned=query.get("assigned"),
+        people=await run_in_threadpool(ownership.assignable, get_ctx(request), agent.workspace_id),
         channel=shown.name,
         presentation=shown.presentation,
         channels=_tabs(),
@@ -177,6 +187,11 @@ async def _conversation_page(
         templates=await run_in_threadpool(composing.templates_for, ctx, agent.workspace_id, thread.channel),
         intent_choices=views.INTENT_CHOICES,
         variables=thread.presentation.template_variables,
+        people=await run_in_threadpool(ownership.assignable, ctx, agent.workspace_id),
+        present=await run_in_threadpool(
+            ownership.others_present, ctx, agent.workspace_id, agent.id, conversation_id
+        ),
+        presence_ms=int(ctx.settings.presence_heartbeat_s * 1000),
     )
 
 
@@ -187,16 +202,18 @@ async def reply(
     conversation_id: int,
     text: str = Form(...),
     reply_key: str = Form(""),
+    seen: str | None = Form(None),
 ) -> object:
     """An agent writes in a chat thread (a post-sale chat, a claim), with files where the channel takes
-    them; the outbox posts it once."""
+    them; the outbox posts it once. `seen`: the newest message the page showed — a colleague's message
+    written since stops this one, saying so."""
     try:
         files = await _chosen_files(request)
     except actions.ReplyRefused as exc:
         return await _conversation_page(
             request, agent, conversation_id, error=str(exc), draft=text, status_code=422
         )
-    return await _record_and_send(request, agent, conversation_id, text, None, reply_key, files)
+    return await _record_and_send(request, agent, conversation_id, text, None, reply_key, files, seen=seen)
 
 
 MAX_FILES_READ = 25  # more parts than any channel takes is refused before reading them
@@ -262,9 +279,110 @@ async def answer(
     conversation_id: int,
     question_id: str = Form(...),
     text: str = Form(...),
+    seen: str | None = Form(None),
 ) -> object:
-    """An agent answers a question, or approves or edits the bot's draft; one public answer each."""
-    return await _record_and_send(request, agent, conversation_id, text, question_id, "")
+    """An agent answers a question, or approves or edits the bot's draft; one public answer each. `seen`
+    is the answer the page showed: someone else's answer since then stops this one, saying so."""
+    return await _record_and_send(request, agent, conversation_id, text, question_id, "", seen=seen)
+
+
+@router.post("/inbox/{conversation_id}/assign")
+async def assign(
+    request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))],
+    conversation_id: int,
+    assignee: str = Form(""),
+) -> object:
+    """Assign the conversation to an agent of the workspace ("": to nobody)."""
+    chosen = int(assignee) if assignee.isdigit() and len(assignee) < 12 else None
+    if assignee and chosen is None:
+        raise HTTPException(422, "Elegí a una persona del equipo.")
+    try:
+        await run_in_threadpool(
+            ownership.assign, get_ctx(request), agent.workspace_id, agent.id, conversation_id, chosen
+        )
+    except ownership.ConversationNotFound as exc:
+        raise HTTPException(404, NOT_FOUND) from exc
+    except ownership.NotAssignable:
+        return await _conversation_page(
+            request,
+            agent,
+            conversation_id,
+            error="Solo se asigna a personas del equipo que responden (agentes o más).",
+            status_code=422,
+        )
+    return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+
+
+@router.post("/inbox/{conversation_id}/takeover")
+async def take_over(
+    request: Request, agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))], conversation_id: int
+) -> object:
+    """The agent takes the conversation from the bot: no bot answers, drafts or first responses in it."""
+    try:
+        await run_in_threadpool(
+            ownership.take_over, get_ctx(request), agent.workspace_id, agent.id, conversation_id
+        )
+    except ownership.ConversationNotFound as exc:
+        raise HTTPException(404, NOT_FOUND) from exc
+    return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+
+
+@router.post("/inbox/{conversation_id}/handback")
+async def hand_back(
+    request: Request, agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))], conversation_id: int
+) -> object:
+    """Give the conversation back to the bot: it answers the buyer's new texts again."""
+    try:
+        await run_in_threadpool(
+            ownership.hand_back, get_ctx(request), agent.workspace_id, agent.id, conversation_id
+        )
+    except ownership.ConversationNotFound as exc:
+        raise HTTPException(404, NOT_FOUND) from exc
+    return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+
+
+PRESENCE_STATES = ("viewing", "typing", "gone")
+
+
+@router.post("/inbox/{conversation_id}/presence")
+async def presence(
+    request: Request,
+    agent: Annotated[CurrentUser, Depends(requires(Role.VIEWER))],
+    conversation_id: int,
+    state: str = Form("viewing"),
+) -> object:
+    """The page's heartbeat: the person is viewing, typing, or leaving (`gone`); answers with who else is
+    on the conversation now (a fragment of the page). Viewers are shown viewing, never typing."""
+    if state not in PRESENCE_STATES:
+        raise HTTPException(422, "Estado de presencia desconocido.")
+    if state == "typing" and not agent.can(Role.AGENT):
+        state = "viewing"
+    try:
+        present = await run_in_threadpool(
+            ownership.heartbeat, get_ctx(request), agent.workspace_id, agent.id, conversation_id, state
+        )
+    except ownership.ConversationNotFound as exc:
+        raise HTTPException(404, NOT_FOUND) from exc
+    return page_response(
+        request, "_presence.html", agent=agent, present=present, conversation_id=conversation_id
+    )
+
+
+@router.get("/inbox/{conversation_id}/presence")
+async def presence_now(
+    request: Request, agent: Annotated[CurrentUser, Depends(requires(Role.VIEWER))], conversation_id: int
+) -> object:
+    """Who else is on the conversation now (the fragment live pages re-read on a presence event)."""
+    try:
+        present = await run_in_threadpool(
+            ownership.others_present, get_ctx(request), agent.workspace_id, agent.id, conversation_id
+        )
+    except ownership.ConversationNotFound as exc:
+        raise HTTPException(404, NOT_FOUND) from exc
+    return page_response(
+        request, "_presence.html", agent=agent, present=present, conversation_id=conversation_id
+    )
 
 
 @router.post("/inbox/{conversation_id}/actions")
@@ -380,6 +498,7 @@ async def _record_and_send(
     in_reply_to: str | None,
     reply_key: str,
     files: list[actions.NewFile] | None = None,
+    seen: str | None = None,
 ) -> object:
     ctx = get_ctx(request)
     try:
@@ -395,9 +514,14 @@ async def _record_and_send(
             reply_key=reply_key,
             files=files or (),
             allow=filled.quoted,
+            seen=seen,
         )
     except actions.ConversationNotFound as exc:
         raise HTTPException(404, NOT_FOUND) from exc
+    except actions.AnsweredMeanwhile as exc:
+        return await _conversation_page(
+            request, agent, conversation_id, error=str(exc), draft=text, status_code=409
+        )
     except actions.ReplyRefused as exc:
         return await _conversation_page(
             request, agent, conversation_id, error=str(exc), draft=text, status_code=422

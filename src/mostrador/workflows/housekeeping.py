@@ -1,15 +1,18 @@
 """Deleting what has expired: OAuth connection attempts nobody finished, ended login sessions,
-failed logins that no longer count and password-reset requests past their link's life. A DBOS
-schedule, so it fires once across all processes."""
+failed logins that no longer count, password-reset requests past their link's life, and presence
+rows of pages long closed. A DBOS schedule, so it fires once across all processes."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dbos import DBOS
 
 from mostrador.accounts import connect
+from mostrador.store import presence as presence_store
+from mostrador.store.db import transaction
+from mostrador.store.models import utcnow
 from mostrador.users import resets, sessions, throttle
 from mostrador.workflows.runtime import context
 
@@ -25,7 +28,14 @@ def housekeeping_step() -> dict[str, int]:
         "sessions": sessions.purge_expired(ctx.sessions, policy=sessions.SessionPolicy.of(ctx.settings)),
         "login_failures": throttle.purge(ctx.sessions),
         "password_resets": resets.purge(ctx.sessions),
+        "presence": _purge_presence(ctx),
     }
+
+
+def _purge_presence(ctx: Any) -> int:
+    """Rows long past their TTL (they are never read once stale; this only keeps the table small)."""
+    with transaction(ctx.sessions) as s:
+        return presence_store.delete_before(s, utcnow() - timedelta(hours=1))
 
 
 @DBOS.workflow(name="housekeeping")

@@ -1,8 +1,9 @@
 """The bot's first response to a claim, by what the buyer complains about (the seller's rules, bot/claims.py).
 
 At most one per rule per claim (its outbox target is `<claim>:rule:<rule>`), only while the claim is
-between buyer and seller (never to the mediator), and never once anyone — a person in Mostrador, the
-seller in Mercado Libre's own UI, or the bot — has written in the claim. In `auto` mode it is sent
+between buyer and seller (never to the mediator), never while a person has taken the claim over
+(`conversations.ownership`), and never once anyone — a person in Mostrador, the seller in Mercado
+Libre's own UI, or the bot — has written in the claim. In `auto` mode it is sent
 through the outbox as the bot's; in `draft` mode it is kept as a suggestion in the reply form.
 """
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from mostrador.bot.cache import account_config
 from mostrador.bot.claims import DEFAULT_RETURN_POLICY, category, render, rule_for, shipment_words
 from mostrador.channels.claims.reading import ClaimView, Sale
-from mostrador.conversations import outgoing
+from mostrador.conversations import outgoing, ownership
 from mostrador.conversations.outgoing import ReplyPlan
 from mostrador.store import conversations as conversations_store
 from mostrador.store.models import ClaimRecord, Conversation
@@ -58,6 +59,8 @@ def first_response(
     claim = view.claim
     if not claim.is_open or record.auto_rule is not None:
         return None
+    if not ownership.bot_may_speak(s, thread):
+        return None  # a person took the claim over: no first response, not even a suggestion
     if not claim.can("respondent", "send_message_to_complainant"):
         return None  # in a dispute the seller writes to the mediator: a person does that
     if any(m.direction == "out" for m in conversations_store.messages_of(s, thread.id)):

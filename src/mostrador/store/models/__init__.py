@@ -10,7 +10,7 @@ from mostrador.store.models.api_keys import ApiKey
 from mostrador.store.models.audit import AuditEntry
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
 from mostrador.store.models.claims import ClaimRecord
-from mostrador.store.models.conversations import Contact, ContactIdentity, Conversation, Message
+from mostrador.store.models.conversations import Contact, ContactIdentity, Conversation, Message, Presence
 from mostrador.store.models.intake import Counter, Notification
 from mostrador.store.models.learning import BotExample, BotLearning
 from mostrador.store.models.limits import ApiBudget
@@ -56,6 +56,7 @@ __all__ = [
     "OutboxStatus",
     "OutgoingFile",
     "PasswordReset",
+    "Presence",
     "ReplyTemplate",
     "SyncRun",
     "UTCDateTime",

@@ -39,6 +39,7 @@ class Conversation(Base):
         UniqueConstraint("account_id", "channel", "external_key"),
         Index("ix_conversations_workspace_last", "workspace_id", "last_message_at"),
         Index("ix_conversations_workspace_waiting", "workspace_id", "channel", "waiting_since"),
+        Index("ix_conversations_workspace_assignee", "workspace_id", "assignee_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
@@ -56,6 +57,14 @@ class Conversation(Base):
     # Buyer texts waiting for an answer and when the oldest arrived (store/waiting.py keeps them).
     waiting_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Who works on it (conversations/ownership.py): the agent it is assigned to, the agent who took it
+    # over from the bot (the bots stay silent while set), and when it was last handed back to the bot.
+    # Users' ids without a foreign key: adding one would rebuild `conversations` on SQLite, which the
+    # rows pointing at it forbid inside a migration's transaction; an id that matches nobody reads as none.
+    assignee_id: Mapped[int | None] = mapped_column(Integer)
+    taken_by_id: Mapped[int | None] = mapped_column(Integer)
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    bot_resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     messages: Mapped[list[Message]] = relationship(
         back_populates="conversation", order_by="Message.created_at, Message.id"
@@ -82,3 +91,17 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
+
+
+class Presence(Base):
+    """Who is viewing or typing in a conversation now: one row per person and conversation, refreshed by
+    the open page's heartbeat and read only while fresh (a short TTL), so every web process agrees."""
+
+    __tablename__ = "presence"
+    __table_args__ = (UniqueConstraint("conversation_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"))
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(10))  # viewing | typing
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -5,6 +5,8 @@
 //                                   the same id in the freshly rendered page replaces it
 //   data-live-thread="<id>"         ... only when that conversation changed
 //   data-live-along                 never asks for a refresh, but is replaced whenever its page is re-read
+//   data-live-presence="<id>"       re-read only on presence events of that conversation (who is viewing
+//                                   or typing); presence events re-read nothing else
 //   data-live-src="<url>"           (on the region or an ancestor) the page to re-read; default: this one
 //
 // What the agent typed survives a refresh, with the focus and the selection: a field the agent changed
@@ -24,7 +26,7 @@
   var source = null, pollTimer = null, retryTimer = null, flushTimer = null, retries = 0;
   var busy = false, pending = fresh();
 
-  function fresh() { return { all: false, any: false, threads: {} }; }
+  function fresh() { return { all: false, any: false, threads: {}, presence: {} }; }
   function regions() { return Array.prototype.slice.call(document.querySelectorAll("[data-live-region][id]")); }
   function srcOf(el) {
     var holder = el.closest("[data-live-src]");
@@ -32,13 +34,18 @@
   }
   function wants(el, p) {
     if (el.hasAttribute("data-live-along")) return false;
+    var present = el.getAttribute("data-live-presence");
+    if (present) return p.all || !!p.presence[present];
     var thread = el.getAttribute("data-live-thread");
     return p.all || (thread ? !!p.threads[thread] : p.any);
   }
 
   function note(change) {
     if (change.all) pending.all = true;
-    else {
+    else if (change.kind === "presence") {
+      // Someone arrived, typed or left: only the conversation's presence line is re-read, not lists.
+      if (change.conversation != null) pending.presence[change.conversation] = true;
+    } else {
       pending.any = true;
       if (change.conversation != null) pending.threads[change.conversation] = true;
     }
@@ -85,7 +92,7 @@
     var form = field.form, hidden = [];
     if (form) {
       Array.prototype.forEach.call(form.querySelectorAll("input[type=hidden]"), function (h) {
-        if (h.name !== "csrf_token" && h.name !== "reply_key") hidden.push(h.name + "=" + h.value);
+        if (h.name !== "csrf_token" && h.name !== "reply_key" && h.name !== "seen") hidden.push(h.name + "=" + h.value);
       });
     }
     return (form ? form.getAttribute("action") : "") + "|" + field.name + "|" + hidden.join("&");
