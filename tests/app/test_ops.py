@@ -203,3 +203,16 @@ def test_text_logs_name_both_ids() -> None:
         logging.getLogger().removeHandler(handler)
         logging.getLogger().setLevel(logging.WARNING)
     assert "WARNING mostrador.test [req=None wf=question:77] plain line" in stream.getvalue()
+
+
+async def test_a_nul_byte_in_the_address_is_a_clear_400_for_pages_and_the_api(ctx: AppContext) -> None:
+    """PostgreSQL's text cannot hold NUL: a filter carrying one must be refused, never reach a query."""
+    app = create_app(ctx.settings, ctx, durable=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        page = await client.get("/inbox?q=a%00b")
+        api = await client.get("/api/v1/conversations?item_id=MLA%001")
+        fine = await client.get("/healthz?x=%01")
+    assert page.status_code == 400 and "byte nulo" in page.text
+    assert api.status_code == 400 and api.headers["content-type"] == "application/problem+json"
+    assert api.json()["status"] == 400
+    assert fine.status_code == 200

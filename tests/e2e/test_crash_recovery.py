@@ -146,7 +146,10 @@ def test_an_agent_reply_recorded_just_before_a_crash_is_sent_once_after_the_rest
         )
         order = api.post("/_sandbox/orders", json={"buyer_id": buyer["id"], "item_id": item}).json()
         pack_id = int(order["pack_id"] or order["id"])
-        api.post(f"/_sandbox/packs/{pack_id}/buyer_messages", json={"text": "¿Me mandás la factura?"})
+        # Something the post-sale bot leaves to a person (it answers invoice requests from the facts).
+        api.post(
+            f"/_sandbox/packs/{pack_id}/buyer_messages", json={"text": "¿Lo puedo cambiar por otro color?"}
+        )
         conversation_id = wait_for(lambda: _conversation_id(settings, str(pack_id)), timeout=20)
 
         text = "Sí, te la mando hoy por este medio."

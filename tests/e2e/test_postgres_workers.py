@@ -32,6 +32,9 @@ def web_only(deployment: dict[str, Any], tmp_path: Path) -> Any:  # noqa: F811
     app.stop()
     app.env = {**app.env, "MOSTRADOR_RUN_WORKERS": "false", "MOSTRADOR_EXECUTOR_ID": "web-1"}
     app.start()
+    # Two workflows at a time each: a worker up a moment before the other cannot take the whole batch
+    # (a question is one workflow; its answer's notification is settled without one).
+    app.env = {**app.env, "MOSTRADOR_WORKER_CONCURRENCY": "2"}
     workers: list[subprocess.Popen[bytes]] = [app.spawn_worker(f"worker-{i}") for i in (1, 2)]
     yield deployment
     for proc in workers:

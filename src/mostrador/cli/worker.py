@@ -78,6 +78,9 @@ async def run_worker(
 
         probe = probe_app(ctx)
         probes = ServerThread(probe, metrics_host, metrics_port, "metrics", log_config=None).start()
+    # Train (or load) the intent model before taking work, as `serve` does at start: the first question
+    # this worker takes must not wait for it.
+    await asyncio.to_thread(ctx.bots.warm)
     await runtime.launch(ctx, consume=True)
     if probes is not None:
         probe.state.readiness.dbos_launched = True

@@ -44,6 +44,7 @@ from mostrador.web.deps import (
     requires,
 )
 from mostrador.web.live import install_live
+from mostrador.web.query_guard import RefuseNul
 
 STATIC = Path(__file__).parent / "static"
 
@@ -105,6 +106,7 @@ def create_app(
         max_age=int(settings.session_lifetime_s),  # the session row decides (users.sessions)
     )
     app.add_middleware(BodyLimit)  # before sessions: a body too large is refused before anything reads it
+    app.add_middleware(RefuseNul)  # a NUL byte in the address: 400, never a query PostgreSQL refuses
     # Added last, so it runs first: the webhook skips sessions and routing (see web/intake.py).
     writer = IntakeWriter(context.engine, in_thread=settings.is_postgres)
     app.add_middleware(intake.IntakeEndpoint, ctx=context, writer=writer, wake=lambda: _wake_dispatcher(app))

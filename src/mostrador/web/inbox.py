@@ -319,13 +319,7 @@ async def take_over(
     request: Request, agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))], conversation_id: int
 ) -> object:
     """The agent takes the conversation from the bot: no bot answers, drafts or first responses in it."""
-    try:
-        await run_in_threadpool(
-            ownership.take_over, get_ctx(request), agent.workspace_id, agent.id, conversation_id
-        )
-    except ownership.ConversationNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
-    return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
+    return await _change_owner(request, agent, conversation_id, ownership.take_over)
 
 
 @router.post("/inbox/{conversation_id}/handback")
@@ -333,10 +327,12 @@ async def hand_back(
     request: Request, agent: Annotated[CurrentUser, Depends(requires(Role.AGENT))], conversation_id: int
 ) -> object:
     """Give the conversation back to the bot: it answers the buyer's new texts again."""
+    return await _change_owner(request, agent, conversation_id, ownership.hand_back)
+
+
+async def _change_owner(request: Request, agent: CurrentUser, conversation_id: int, change: Any) -> object:
     try:
-        await run_in_threadpool(
-            ownership.hand_back, get_ctx(request), agent.workspace_id, agent.id, conversation_id
-        )
+        await run_in_threadpool(change, get_ctx(request), agent.workspace_id, agent.id, conversation_id)
     except ownership.ConversationNotFound as exc:
         raise HTTPException(404, NOT_FOUND) from exc
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
