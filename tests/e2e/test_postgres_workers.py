@@ -11,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from mostrador.cli.servers import ChildApp, free_port
 from mostrador.settings import normalise_db_url
 
 from ..conftest import PG_URL
@@ -32,10 +33,15 @@ def web_only(deployment: dict[str, Any], tmp_path: Path) -> Any:  # noqa: F811
     app.stop()
     app.env = {**app.env, "MOSTRADOR_RUN_WORKERS": "false", "MOSTRADOR_EXECUTOR_ID": "web-1"}
     app.start()
-    # Two workflows at a time each: a worker up a moment before the other cannot take the whole batch
-    # (a question is one workflow; its answer's notification is settled without one).
+    # Both workers up before the questions come (a worker up seconds before the other would answer them
+    # all), and two workflows at a time each.
     app.env = {**app.env, "MOSTRADOR_WORKER_CONCURRENCY": "2"}
-    workers: list[subprocess.Popen[bytes]] = [app.spawn_worker(f"worker-{i}") for i in (1, 2)]
+    ports = [free_port(), free_port()]
+    workers: list[subprocess.Popen[bytes]] = [
+        app.spawn_worker(f"worker-{i}", metrics_port=port) for i, port in zip((1, 2), ports, strict=True)
+    ]
+    for port in ports:
+        ChildApp.wait_until_ready(port)
     yield deployment
     for proc in workers:
         proc.send_signal(signal.SIGTERM)

@@ -80,9 +80,13 @@ def deployment(tmp_path: Path, model_cache_dir: Path) -> Iterator[dict[str, Any]
             _create_admin(settings, password)  # also migrates the database
             app = ChildApp(env, port, str(tmp_path / "app.log"))
             app.start()  # creates DBOS's tables before the workers look for them
-            # Two workflows at a time each, so the first worker up cannot take the whole batch.
+            # Every worker up before the questions come, and two workflows at a time each: the first
+            # worker up cannot answer the whole batch alone.
             app.env = {**app.env, "MOSTRADOR_WORKER_CONCURRENCY": "2"}
-            workers = [app.spawn_worker(name) for name in WORKERS]
+            ports = [free_port() for _ in WORKERS]
+            workers = [app.spawn_worker(name, metrics_port=p) for name, p in zip(WORKERS, ports, strict=True)]
+            for p in ports:
+                ChildApp.wait_until_ready(p)
             connect_seller_via_oauth(app_url, DEMO_EMAIL, password, world["seller"])
             yield {"sandbox": sandbox, "world": world, "database_url": database_url}
     finally:

@@ -77,15 +77,31 @@ class ChildApp:
         self.env, self.port, self.log_path = env, port, log_path
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def spawn_worker(self, executor_id: str) -> subprocess.Popen[bytes]:
-        """A `mostrador worker` sharing this app's settings (PostgreSQL mode)."""
+    def spawn_worker(self, executor_id: str, metrics_port: int | None = None) -> subprocess.Popen[bytes]:
+        """A `mostrador worker` sharing this app's settings (PostgreSQL mode); with `metrics_port`, its
+        `/readyz` says when it has launched (and takes work)."""
         cmd = [sys.executable, "-m", "mostrador.cli.main", "worker", "--executor-id", executor_id]
+        if metrics_port is not None:
+            cmd += ["--metrics-port", str(metrics_port)]
         with open(f"{self.log_path}.{executor_id}", "ab") as out:
             return subprocess.Popen(cmd, env=self.env, stdout=out, stderr=subprocess.STDOUT)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @staticmethod
+    def wait_until_ready(port: int, timeout: float = 120.0) -> None:
+        """Until the process serving `/readyz` on `port` says it is ready (a worker: launched)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"nothing ready on port {port} after {timeout:.0f} s")
 
     def start(self, timeout: float = 60.0) -> None:
         cmd = [sys.executable, "-m", "mostrador.cli.main", "serve", "--port", str(self.port)]

@@ -37,7 +37,22 @@ def openapi_document(routes: Sequence[BaseRoute]) -> dict[str, Any]:
                 operation["responses"]["422"] = {"description": "Unprocessable Content", "content": problem}
     for unused in ("HTTPValidationError", "ValidationError"):
         schemas.pop(unused, None)
+    # No value in an address may hold a NUL byte (web/query_guard.py answers 400): say so in the schema.
+    for methods in doc.get("paths", {}).values():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []):
+                _no_nul(parameter.get("schema", {}))
     return doc
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _no_nul(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
+        schema["pattern"] = NO_NUL
+    for option in schema.get("anyOf", []):
+        _no_nul(option)
 
 
 def markdown(doc: dict[str, Any]) -> str:
