@@ -189,6 +189,8 @@ def record_pack(
         subject=subject if sale is not None else "",
         item_id=sale.item_id if sale else None,
     )
+    # The thread's row first (two messages of one pack are ingested side by side): see questions._record.
+    conversations_store.lock_ownership(s, conversation)
     known = {(m.direction, m.external_id): m for m in conversations_store.messages_of(s, conversation.id)}
     new_inbound: set[str] = set()
     ordered = sorted(thread.messages, key=message_date)

@@ -363,6 +363,9 @@ def _record(
             subject=item.title or "" if item is not None else "",
             item_id=question.item_id,
         )
+        # The thread's row first, before anything else is written: two questions of one buyer on one item
+        # are ingested side by side, and a lock taken later, after other writes, can deadlock them.
+        conversations_store.lock_ownership(s, thread)
         asked_at = question.date_created or utcnow()
         inbound = conv.record_inbound(
             s, thread, str(question.id), question.text, asked_at, external_status=question.status
