@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Mount
 
+from mostrador import i18n
 from mostrador.context import AppContext
 from mostrador.inbox import views as inbox_views
 from mostrador.outbox.failures import failure_label
@@ -61,7 +62,13 @@ PUBLIC_MOUNTS = frozenset({"/static"})
 
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))  # autoescape on for .html: buyer text is escaped
-    templates.env.globals["csrf_token"] = csrf_token
+    # Words in the reader's language (mostrador.i18n): {% trans %}…{% endtrans %} and _("…").
+    templates.env.add_extension("jinja2.ext.i18n")
+    templates.env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace folded, as extracted
+    templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+    )
+    templates.env.globals.update(csrf_token=csrf_token, locale=i18n.current, languages=i18n.NAMES)
     templates.env.filters.update(
         local_time=local_time,
         money=money,
@@ -108,6 +115,7 @@ class CurrentUser:
     name: str
     role: Role
     session_id: int
+    locale: str | None = None  # their chosen language (None: the browser's Accept-Language)
 
     def can(self, minimum: Role | str) -> bool:
         """What templates ask to hide what the role may not do (the server check is `requires`)."""
@@ -116,7 +124,7 @@ class CurrentUser:
     @property
     def session(self) -> user_sessions.SessionUser:
         return user_sessions.SessionUser(
-            self.session_id, self.id, self.workspace_id, self.email, self.name, self.role
+            self.session_id, self.id, self.workspace_id, self.email, self.name, self.role, self.locale
         )
 
 
@@ -153,6 +161,8 @@ class Requires:
     async def __call__(self, request: Request) -> CurrentUser:
         user = await run_in_threadpool(_session_user, request)
         request.state.user = user  # pages, the 403 and 404 pages included, show who is logged in
+        if user.locale:  # their choice beats the browser's (web/language.py set that one)
+            i18n.activate(user.locale)
         await run_in_threadpool(_check_ids, request, user)
         if not user.role.at_least(self.minimum):
             raise Forbidden(user.role, self.minimum)
@@ -193,7 +203,7 @@ def _session_user(request: Request) -> CurrentUser:
         request.session.pop(SESSION_KEY, None)
         raise LoginRequired()
     return CurrentUser(
-        found.user_id, found.workspace_id, found.email, found.name, found.role, found.session_id
+        found.user_id, found.workspace_id, found.email, found.name, found.role, found.session_id, found.locale
     )
 
 
