@@ -28,16 +28,18 @@ def test_every_catalog_has_every_string_translated() -> None:
     assert not problems, "run `mostrador i18n update`, then translate:\n" + "\n".join(map(str, problems))
 
 
-class _Visible(HTMLParser):
-    """The words of a flattened template a person would read, outside <script> and <style>."""
+class VisibleText(HTMLParser):
+    """The words of a page (or a flattened template) a person would read, outside <script> and <style>;
+    `skip_data` also leaves out what a person typed or will type (textareas, input values)."""
 
-    def __init__(self) -> None:
+    def __init__(self, skip_data: bool = False) -> None:
         super().__init__(convert_charrefs=True)
         self.words: list[str] = []
         self._hidden = 0
+        self._skip_data = skip_data
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style") or (self._skip_data and tag == "textarea"):
             self._hidden += 1
         shown = {name: value or "" for name, value in attrs}
         for name, value in shown.items():
@@ -47,7 +49,7 @@ class _Visible(HTMLParser):
             self.words.append(shown.get("value", ""))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
+        if tag in ("script", "style") or (self._skip_data and tag == "textarea"):
             self._hidden = max(0, self._hidden - 1)
 
     def handle_data(self, data: str) -> None:
@@ -99,7 +101,7 @@ def untranslated_words(env: Environment, source: str) -> list[str]:
         elif kind == "string" and not calls and _looks_like_words(value[1:-1]):
             literals.append(value[1:-1])
         previous, previous_value = kind, value
-    parser = _Visible()
+    parser = VisibleText()
     parser.feed("".join(flat))
     found = []
     for run in parser.words:
