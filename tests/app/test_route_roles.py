@@ -769,3 +769,21 @@ def test_every_page_reads_in_the_reader_s_language(world: World, language: str) 
         if words:
             left[str(endpoint)] = words
     assert not left, f"Spanish left on {language} pages: {left}"
+
+
+@pytest.mark.parametrize("huge", ["2147483648", "999999999999999999"])
+def test_ids_beyond_any_row_are_not_found_on_every_page(world: World, huge: str) -> None:
+    """Ids past INTEGER's range (PostgreSQL's int4) name nothing: 404, never a database error."""
+    owner = world.clients["owner"]
+    if owner.get("/account/password").status_code != 200:
+        world.csrf["owner"] = log_in(owner, world.emails["owner"])
+    for endpoint in (e for e in WITH_IDS if e.method == "GET" and e.path not in STREAMS):
+        objects = {**world.mine, **{p: huge for p in endpoint.params if p not in NOT_IDS}}
+        r = owner.get(endpoint.path.format(**{p: objects[p] for p in endpoint.params}))
+        assert r.status_code == 404, (str(endpoint), describe(r))
+    for query in ("account", "assigned", "page"):  # the inbox's filters: a bad one is ignored
+        for value in (huge, "²"):
+            assert owner.get("/inbox", params={query: value}).status_code == 200, (query, value)
+    for query in ("who", "before"):  # the audit log's
+        for value in (huge, "²"):
+            assert owner.get("/audit", params={query: value}).status_code == 200, (query, value)

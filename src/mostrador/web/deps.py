@@ -58,6 +58,7 @@ PUBLIC = frozenset(
     }
 )
 PUBLIC_MOUNTS = frozenset({"/static"})
+MAX_ID = 2**31 - 1  # our ids are INTEGER columns
 
 
 def build_templates() -> Jinja2Templates:
@@ -214,13 +215,14 @@ def _check_ids(request: Request, user: CurrentUser) -> None:
         return
     with transaction(get_ctx(request).sessions) as s:
         for name, value in ids:
-            if not _is_id(value) or not scope.workspace_holds(s, user.workspace_id, name, int(value)):
+            if not is_id(value) or not scope.workspace_holds(s, user.workspace_id, name, int(value)):
                 raise NotInWorkspace(name)
 
 
-def _is_id(value: str) -> bool:
-    """A database id: ASCII digits that fit a BIGINT ('²' is a digit to Python; 10**20 overflows)."""
-    return value.isascii() and value.isdigit() and len(value) <= 18
+def is_id(value: str) -> bool:
+    """A database id: ASCII digits ('²' is a digit to Python) within INTEGER's range (PostgreSQL's
+    int4: a larger value fails the query instead of finding nothing)."""
+    return value.isascii() and value.isdigit() and len(value) <= 10 and int(value) <= MAX_ID
 
 
 def access_of(dependant: Dependant | None) -> list[Requires | Public | DeclaredAccess]:
