@@ -321,3 +321,18 @@ async def test_the_pages_before_logging_in_follow_the_browser(
         form["csrf_token"] = await csrf_of(guest, "/login", en)
         r = await guest.post(f"/password/reset/{reset}", data=form, headers=en)
         assert r.status_code == 422 and "The password needs at least 10 characters." in r.text
+
+
+async def test_a_disconnected_account_is_told_in_the_reader_s_language(
+    owner: httpx.AsyncClient, account_id: int
+) -> None:
+    assert (await owner.post(f"/accounts/{account_id}/disconnect")).status_code == 303
+    expected = {
+        "es": ("Desconectada", "la desconectó una persona del equipo"),
+        "pt": ("Desconectada", "desconectada por uma pessoa da equipe"),
+        "en": ("Disconnected", "disconnected by a team member"),
+    }
+    for lang, words in expected.items():
+        page = await owner.get("/accounts", headers=BROWSER[lang])
+        assert all(word in page.text for word in words), (lang, words)
+        assert "disconnected by an agent" not in page.text  # the row's English, for the log only

@@ -20,6 +20,9 @@ TOKEN_LABELS = {  # in Spanish, the source text: `token_label` is in the reader'
     "revoked": N_("Autorización revocada: reconectá la cuenta"),
     "disconnected": N_("Desconectada"),
 }
+# Details the app itself records (English, in the row: accounts.connect); others (Mercado Libre's
+# refusals of a token) are shown as recorded.
+KNOWN_DETAILS = {"disconnected by an agent": N_("la desconectó una persona del equipo")}
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def account_health(ctx: AppContext, workspace_id: int) -> list[AccountHealth]:
                     site_id=a.site_id,
                     status=a.status,
                     token_label=gettext(TOKEN_LABELS[a.status]) if a.status in TOKEN_LABELS else a.status,
-                    detail=a.status_detail,
+                    detail=_detail(a.status_detail),
                     notifications=flow,
                     last_notification_at=a.last_notification_at,
                     last_sync_at=a.last_sync_at,
@@ -62,6 +65,11 @@ def account_health(ctx: AppContext, workspace_id: int) -> list[AccountHealth]:
                 )
             )
     return out
+
+
+def _detail(recorded: str | None) -> str | None:
+    known = KNOWN_DETAILS.get(recorded or "")
+    return gettext(known) if known else recorded
 
 
 @dataclass(frozen=True)
