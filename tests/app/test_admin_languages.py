@@ -336,3 +336,27 @@ async def test_a_disconnected_account_is_told_in_the_reader_s_language(
         page = await owner.get("/accounts", headers=BROWSER[lang])
         assert all(word in page.text for word in words), (lang, words)
         assert "disconnected by an agent" not in page.text  # the row's English, for the log only
+
+
+async def test_the_bot_history_page_reads_in_the_reader_s_language(
+    owner: httpx.AsyncClient, account_id: int
+) -> None:
+    """Mercado Libre cannot be read here (no sandbox): the page says so, in the reader's language."""
+    for lang, words in (
+        (
+            "es",
+            [
+                "¿Qué habría respondido el bot?",
+                "No se pudieron leer las preguntas",
+                "Todavía no hay ejemplos.",
+            ],
+        ),
+        (
+            "pt",
+            ["O que o bot teria respondido?", "Não foi possível ler as perguntas", "Ainda não há exemplos."],
+        ),
+        ("en", ["What would the bot have answered?", "Could not read the questions", "No examples yet."]),
+    ):
+        page = await owner.get(f"/accounts/{account_id}/bot/history", headers=BROWSER[lang])
+        assert page.status_code == 200, page.text
+        assert all(word in page.text for word in words), (lang, words)

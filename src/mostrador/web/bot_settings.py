@@ -125,7 +125,7 @@ async def history(
     """What the bot would have answered to the account's last answered questions, and its examples."""
     ctx = get_ctx(request)
     try:
-        account, _ = await run_in_threadpool(bot_settings.load, ctx, user.workspace_id, account_id)
+        account, _config = await run_in_threadpool(bot_settings.load, ctx, user.workspace_id, account_id)
     except bot_settings.UnknownAccount as exc:
         raise HTTPException(404, _("Cuenta no encontrada")) from exc
     limit = HISTORY_LIMIT
