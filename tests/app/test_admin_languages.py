@@ -360,3 +360,16 @@ async def test_the_bot_history_page_reads_in_the_reader_s_language(
         page = await owner.get(f"/accounts/{account_id}/bot/history", headers=BROWSER[lang])
         assert page.status_code == 200, page.text
         assert all(word in page.text for word in words), (lang, words)
+
+
+async def test_a_template_for_every_channel_with_a_channel_s_variable_is_refused_in_the_reader_s_language(
+    owner: httpx.AsyncClient,
+) -> None:
+    form = {"name": "Envío", "channel": "", "text": "Tu envío: {tracking_number}"}
+    r = await owner.post("/templates", data=form, headers=BROWSER["en"])
+    assert r.status_code == 422 and "A template for every channel cannot use {tracking_number}." in r.text
+    r = await owner.post("/templates", data=form)
+    assert (
+        r.status_code == 422
+        and "Una plantilla para todos los canales no puede usar {tracking_number}." in r.text
+    )

@@ -93,11 +93,8 @@ def check(text: str, channel: str, limit: int | None = None) -> Check:
     names = variables_in(text)
     unknown = unknown_variables(text, known)
     if unknown:
-        listed = ", ".join(f"{{{n}}}" for n in known) or gettext("ninguna")
-        problem = gettext("No existe la variable %(name)s acá. Se pueden usar: %(listed)s.") % {
-            "name": f"{{{unknown[0]}}}",
-            "listed": listed,
-        }
+        listed = ", ".join(f"{{{n}}}" for n in known) or "ninguna"
+        problem = f"No existe la variable {{{unknown[0]}}} acá. Se pueden usar: {listed}."
         return Check(len(text), limit, False, problem, names)
     probe = text
     for name in names:
@@ -159,8 +156,8 @@ def _check_any(text: str) -> Check:
     if unknown:
         listed = ", ".join(f"{{{n}}}" for n in known) or gettext("ninguna")
         problem = gettext(
-            "Una plantilla para todos los canales no puede usar %(name)s. Se pueden usar: %(listed)s."
-        ) % {"name": f"{{{unknown[0]}}}", "listed": listed}
+            "Una plantilla para todos los canales no puede usar %(name)s. Se pueden usar: %(names)s."
+        ) % {"name": f"{{{unknown[0]}}}", "names": listed}
         return Check(len(text), _limit(None), False, problem, variables_in(text))
     return check(text, CHANNELS[0].name, _limit(None))
 
