@@ -10,12 +10,18 @@ from mostrador.bot import BotConfig
 from mostrador.bot.cache import account_config
 from mostrador.bot.errors import BotConfigError
 from mostrador.context import AppContext
+from mostrador.i18n import gettext
 from mostrador.store.db import transaction
 from mostrador.store.models import Account
 
 
 class UnknownAccount(LookupError):
     """No such account in this workspace."""
+
+
+class SettingsRefused(BotConfigError):
+    """Input refused here, before the bot reads it; the message is in the reader's words (the bot's own
+    `BotConfigError`s are technical English: the page says they were not saved and quotes them)."""
 
 
 def load(ctx: AppContext, workspace_id: int, account_id: int) -> tuple[Account, BotConfig]:
@@ -40,7 +46,9 @@ def save_yaml(ctx: AppContext, workspace_id: int, account_id: int, text: str) ->
 
 def set_mode(ctx: AppContext, workspace_id: int, account_id: int, mode: str) -> None:
     if mode not in ("auto", "draft"):
-        raise BotConfigError("mode must be auto or draft")
+        raise SettingsRefused(
+            gettext("El modo es «auto» (responder solo) o «draft» (borrador para aprobar).")
+        )
     _, config = load(ctx, workspace_id, account_id)
     data: dict[str, Any] = {**config.model_dump(mode="json"), "mode": mode}
     _store(ctx, workspace_id, account_id, BotConfig.from_data(data).model_dump(mode="json"))
@@ -60,5 +68,7 @@ def parse_upload(raw: bytes) -> str:
         text = raw.decode("utf-8")
         yaml.safe_load(text)
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise BotConfigError(f"the file is not UTF-8 YAML: {exc}") from exc
+        raise SettingsRefused(
+            gettext("El archivo no es YAML en UTF-8: %(detail)s") % {"detail": exc}
+        ) from exc
     return text

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mostrador.context import AppContext
+from mostrador.i18n import N_, gettext
 from mostrador.store import accounts as accounts_store
 from mostrador.store import operations as operations_store
 from mostrador.store.db import transaction
@@ -13,12 +14,15 @@ from mostrador.store.models import utcnow
 
 STALE_AFTER = timedelta(hours=6)
 
-TOKEN_LABELS = {
-    "active": "Token válido",
-    "refresh_failing": "Renovación del token fallando",
-    "revoked": "Autorización revocada: reconectá la cuenta",
-    "disconnected": "Desconectada",
+TOKEN_LABELS = {  # in Spanish, the source text: `token_label` is in the reader's language
+    "active": N_("Token válido"),
+    "refresh_failing": N_("Renovación del token fallando"),
+    "revoked": N_("Autorización revocada: reconectá la cuenta"),
+    "disconnected": N_("Desconectada"),
 }
+# Details the app itself records (English, in the row: accounts.connect); others (Mercado Libre's
+# refusals of a token) are shown as recorded.
+KNOWN_DETAILS = {"disconnected by an agent": N_("la desconectó una persona del equipo")}
 
 
 @dataclass(frozen=True)
@@ -52,8 +56,8 @@ def account_health(ctx: AppContext, workspace_id: int) -> list[AccountHealth]:
                     meli_user_id=a.meli_user_id,
                     site_id=a.site_id,
                     status=a.status,
-                    token_label=TOKEN_LABELS.get(a.status, a.status),
-                    detail=a.status_detail,
+                    token_label=gettext(TOKEN_LABELS[a.status]) if a.status in TOKEN_LABELS else a.status,
+                    detail=_detail(a.status_detail),
                     notifications=flow,
                     last_notification_at=a.last_notification_at,
                     last_sync_at=a.last_sync_at,
@@ -61,6 +65,11 @@ def account_health(ctx: AppContext, workspace_id: int) -> list[AccountHealth]:
                 )
             )
     return out
+
+
+def _detail(recorded: str | None) -> str | None:
+    known = KNOWN_DETAILS.get(recorded or "")
+    return gettext(known) if known else recorded
 
 
 @dataclass(frozen=True)
@@ -82,7 +91,7 @@ def recent_runs(ctx: AppContext, workspace_id: int, limit: int = 15) -> list[Run
         return [
             RunView(
                 r.kind,
-                accounts.get(r.account_id or 0, "todas"),
+                accounts.get(r.account_id or 0, gettext("todas")),  # app-wide runs
                 r.started_at,
                 r.finished_at,
                 r.found,

@@ -22,18 +22,19 @@ from mostrador.channels.claims.recording import STATE_KEY as CLAIM_STATE
 from mostrador.channels.messages import NAME as PACKS
 from mostrador.channels.questions import NAME as QUESTIONS
 from mostrador.conversations import service as conv
+from mostrador.i18n import N_
 from mostrador.store.models import Account, ClaimRecord, Conversation, Message
 from mostrador.store.webhooks import FeedRow
 
-# Event type → what the endpoint form says about it (the inbox speaks Spanish).
+# Event type → what the endpoint form says about it (Spanish, the source text: the page translates it).
 EVENT_TYPES: dict[str, str] = {
-    "question.received": "Pregunta recibida",
-    "question.answered": "Pregunta respondida (por el bot, una persona o en Mercado Libre)",
-    "question.handed_off": "Pregunta derivada a una persona",
-    "message.received": "Mensaje posventa recibido",
-    "claim.opened": "Reclamo abierto",
-    "claim.changed": "Reclamo cambió de etapa, estado, turno o vencimiento",
-    "claim.due_soon": "Reclamo por vencer (acción del vendedor pendiente)",
+    "question.received": N_("Pregunta recibida"),
+    "question.answered": N_("Pregunta respondida (por el bot, una persona o en Mercado Libre)"),
+    "question.handed_off": N_("Pregunta derivada a una persona"),
+    "message.received": N_("Mensaje posventa recibido"),
+    "claim.opened": N_("Reclamo abierto"),
+    "claim.changed": N_("Reclamo cambió de etapa, estado, turno o vencimiento"),
+    "claim.due_soon": N_("Reclamo por vencer (acción del vendedor pendiente)"),
 }
 TEST_EVENT = "webhook.test"  # sent by an endpoint's "send test event" button only
 

@@ -17,6 +17,7 @@ from mostrador.context import AppContext
 from mostrador.conversations import service as conv_service
 from mostrador.conversations.outgoing import ReplyRefused
 from mostrador.conversations.templating import fill, unknown_variables, variables_in
+from mostrador.i18n import gettext, pgettext
 from mostrador.store import conversations as conversations_store
 from mostrador.store import templates as templates_store
 from mostrador.store.db import transaction
@@ -52,7 +53,7 @@ class Check:
 
 
 def _label(channel: str | None) -> str:
-    return channel_named(channel).presentation.label if channel else "Todas"
+    return gettext(channel_named(channel).presentation.label) if channel else pgettext("canales", "Todas")
 
 
 def _view(t: ReplyTemplate) -> TemplateView:
@@ -114,14 +115,16 @@ def save_template(
     """Create or change a template; `TemplateRefused` when the name is taken or the text breaks a rule."""
     name, text = " ".join(name.split()), text.strip()
     if not name or len(name) > NAME_MAX:
-        raise TemplateRefused(f"El nombre es obligatorio (hasta {NAME_MAX} caracteres).")
+        raise TemplateRefused(
+            gettext("El nombre es obligatorio (hasta %(max)d caracteres).") % {"max": NAME_MAX}
+        )
     if channel:
         try:
             channel_named(channel)
         except UnknownChannel as exc:
-            raise TemplateRefused("Ese canal no existe.") from exc
+            raise TemplateRefused(gettext("Ese canal no existe.")) from exc
     if not text:
-        raise TemplateRefused("El texto está vacío.")
+        raise TemplateRefused(gettext("El texto está vacío."))
     found = check(text, channel) if channel else _check_any(text)
     if not found.ok:
         raise TemplateRefused(found.problem)
@@ -129,7 +132,7 @@ def save_template(
         with transaction(ctx.sessions) as s:
             same_name = templates_store.template_named(s, workspace_id, name)
             if same_name is not None and same_name.id != template_id:
-                raise TemplateRefused(f"Ya hay una plantilla llamada «{name}».")
+                raise TemplateRefused(_taken(name))
             if template_id is None:
                 row = templates_store.add_template(s, workspace_id, user_id, name, channel, text)
             else:
@@ -140,17 +143,21 @@ def save_template(
                 row.name, row.channel, row.text = name, channel, text
             return _view(row)
     except IntegrityError as exc:  # saved at the same moment by a colleague under the same name
-        raise TemplateRefused(f"Ya hay una plantilla llamada «{name}».") from exc
+        raise TemplateRefused(_taken(name)) from exc
+
+
+def _taken(name: str) -> str:
+    return gettext("Ya hay una plantilla llamada «%(name)s».") % {"name": name}
 
 
 def _check_any(text: str) -> Check:
     known = _known_variables(None)
     unknown = unknown_variables(text, known)
     if unknown:
-        listed = ", ".join(f"{{{n}}}" for n in known) or "ninguna"
-        problem = (
-            f"Una plantilla para todos los canales no puede usar {{{unknown[0]}}}. Se pueden usar: {listed}."
-        )
+        listed = ", ".join(f"{{{n}}}" for n in known) or gettext("ninguna")
+        problem = gettext(
+            "Una plantilla para todos los canales no puede usar %(name)s. Se pueden usar: %(names)s."
+        ) % {"name": f"{{{unknown[0]}}}", "names": listed}
         return Check(len(text), _limit(None), False, problem, variables_in(text))
     return check(text, CHANNELS[0].name, _limit(None))
 

@@ -20,29 +20,7 @@ from sqlalchemy.orm import Session
 
 from mostrador.store.models import AuditEntry, User, utcnow
 
-# What the log knows how to name (the page's filter offers these); another action is still recorded.
-ACTIONS: dict[str, str] = {
-    "question.answered": "Respondió una pregunta",
-    "message.sent": "Envió un mensaje",
-    "conversation.action": "Hizo una acción (reclamo, borrar pregunta, bloquear…)",
-    "send.retried": "Reintentó un envío",
-    "conversation.taken_over": "Tomó una conversación",
-    "conversation.handed_back": "Devolvió una conversación al bot",
-    "conversation.assigned": "Asignó una conversación",
-    "bot.settings_changed": "Cambió la configuración del bot",
-    "bot.mode_changed": "Cambió el modo del bot",
-    "account.connected": "Conectó una cuenta",
-    "account.disconnected": "Desconectó una cuenta",
-    "webhook.created": "Creó un webhook",
-    "webhook.changed": "Cambió un webhook",
-    "webhook.deleted": "Borró un webhook",
-    "person.invited": "Invitó a una persona",
-    "invitation.revoked": "Revocó una invitación",
-    "invitation.accepted": "Aceptó una invitación",
-    "person.role_changed": "Cambió un rol",
-    "person.removed": "Quitó a una persona",
-    "password.reset": "Restableció su contraseña",
-}
+SYSTEM = "sistema"  # the actor of what no person did (the page shows it in the reader's language)
 
 
 def record(
@@ -55,7 +33,7 @@ def record(
     at: datetime | None = None,
 ) -> AuditEntry:
     """Add an entry in the caller's transaction. `user_id` None means the system did it."""
-    actor = "sistema"
+    actor = SYSTEM
     if user_id is not None:
         user = s.get(User, user_id)
         actor = f"{user.name} <{user.email}>" if user is not None else f"usuario {user_id}"

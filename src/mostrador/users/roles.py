@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from mostrador.i18n import N_, gettext
 from mostrador.users.errors import UnknownRole
 
 
@@ -31,8 +32,8 @@ class Role(StrEnum):
 
     @property
     def label(self) -> str:
-        """The Spanish name the inbox shows."""
-        return LABELS[self]
+        """The role's name in the reader's language (the header, the people page, the 403 page)."""
+        return gettext(LABELS[self])
 
     @classmethod
     def parse(cls, value: str) -> Role:
@@ -45,5 +46,10 @@ class Role(StrEnum):
 
 
 _ORDER = (Role.VIEWER, Role.AGENT, Role.ADMIN, Role.OWNER)
-LABELS = {Role.VIEWER: "Lector", Role.AGENT: "Agente", Role.ADMIN: "Administrador", Role.OWNER: "Propietario"}
+LABELS = {  # Spanish, the source text; `Role.label` translates
+    Role.VIEWER: N_("Lector"),
+    Role.AGENT: N_("Agente"),
+    Role.ADMIN: N_("Administrador"),
+    Role.OWNER: N_("Propietario"),
+}
 ROLES = _ORDER  # lowest first

@@ -12,6 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from mostrador.accounts import connect
 from mostrador.accounts.health import account_health, recent_runs
+from mostrador.i18n import N_
+from mostrador.i18n import gettext as _
 from mostrador.meli import errors as meli_errors
 from mostrador.users.roles import Role
 from mostrador.web import trail
@@ -20,13 +22,17 @@ from mostrador.workflows import schedules
 
 router = APIRouter()
 
+# Words in Spanish (the source text), shown in the reader's language: `_(ERRORS[...])`.
 ERRORS = {
-    "sync_throttled": "Ya se pidió una revisión hace menos de un minuto: esperá un momento y volvé a probar.",
-    "access_denied": "La conexión no se completó: en Mercado Libre no se dio el permiso.",
-    "missing_code": "La conexión no se completó: Mercado Libre no devolvió el código. Probá de nuevo.",
+    "sync_throttled": N_(
+        "Ya se pidió una revisión hace menos de un minuto: esperá un momento y volvé a probar."
+    ),
+    "access_denied": N_("La conexión no se completó: en Mercado Libre no se dio el permiso."),
+    "missing_code": N_("La conexión no se completó: Mercado Libre no devolvió el código. Probá de nuevo."),
 }
-NOTICES = {"sync_started": "Revisión iniciada: los resultados aparecen abajo en unos segundos."}
-ELSEWHERE = (
+NOT_COMPLETED = N_("La conexión no se completó.")
+NOTICES = {"sync_started": N_("Revisión iniciada: los resultados aparecen abajo en unos segundos.")}
+ELSEWHERE = N_(
     "Esta cuenta de Mercado Libre ya está conectada a otro espacio de trabajo de Mostrador, así que no se "
     "puede conectar acá. Si hay que moverla, pedíselo a quien administra Mostrador."
 )
@@ -40,13 +46,14 @@ async def accounts_page(
     rows = await run_in_threadpool(account_health, ctx, user.workspace_id)
     runs = await run_in_threadpool(recent_runs, ctx, user.workspace_id)
     error = request.query_params.get("error")
+    notice = request.query_params.get("notice") or ""
     return page(
         request,
         "accounts.html",
         accounts=rows,
         runs=runs,
-        error=ERRORS.get(error, "La conexión no se completó.") if error else None,
-        notice=NOTICES.get(request.query_params.get("notice") or ""),
+        error=_(ERRORS.get(error, NOT_COMPLETED)) if error else None,
+        notice=_(NOTICES[notice]) if notice in NOTICES else None,
     )
 
 
@@ -83,9 +90,15 @@ async def connect_callback(
     try:
         connected = await connect.complete(get_ctx(request), user.workspace_id, user.id, code, state)
     except connect.AccountConnectedElsewhere:
-        return page(request, "accounts_error.html", status_code=409, message=ELSEWHERE)
-    except (connect.ConnectError, meli_errors.MeliError) as exc:
-        return page(request, "accounts_error.html", status_code=400, message=str(exc))
+        return page(request, "accounts_error.html", status_code=409, message=_(ELSEWHERE))
+    except connect.ConnectError:  # its message (English) is for the log: an unknown, used or stale attempt
+        message = _(
+            "El intento de conexión venció o ya se usó: empezalo de nuevo desde «Conectar una cuenta»."
+        )
+        return page(request, "accounts_error.html", status_code=400, message=message)
+    except meli_errors.MeliError as exc:
+        message = _("Mercado Libre no completó la conexión (%(detail)s). Probá de nuevo.") % {"detail": exc}
+        return page(request, "accounts_error.html", status_code=400, message=message)
     await trail.note(request, user, "account.connected", f"account:{connected}")
     return RedirectResponse("/accounts", status_code=303)
 
@@ -96,7 +109,8 @@ async def disconnect(
 ) -> object:
     try:
         await run_in_threadpool(connect.disconnect, get_ctx(request), user.workspace_id, account_id)
-    except connect.ConnectError as exc:
-        return page(request, "accounts_error.html", status_code=404, message=str(exc))
+    except connect.ConnectError:
+        message = _("Esa cuenta no está en tu espacio de trabajo.")
+        return page(request, "accounts_error.html", status_code=404, message=message)
     await trail.note(request, user, "account.disconnected", f"account:{account_id}")
     return RedirectResponse("/accounts", status_code=303)

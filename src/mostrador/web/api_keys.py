@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from mostrador.context import AppContext
+from mostrador.i18n import gettext as _
 from mostrador.store.db import transaction
 from mostrador.users import api_keys
 from mostrador.users.roles import Role
@@ -39,8 +40,8 @@ def _revoke(ctx: AppContext, workspace_id: int, key_id: int) -> None:
 async def _render(request: Request, user: CurrentUser, status_code: int = 200, **extra: object) -> object:
     found = await run_in_threadpool(_keys, get_ctx(request), user.workspace_id)
     scopes = {
-        api_keys.Scope.READ.value: "Solo lectura",
-        api_keys.Scope.READ_WRITE.value: "Lectura y escritura",
+        api_keys.Scope.READ.value: _("Solo lectura"),
+        api_keys.Scope.READ_WRITE.value: _("Lectura y escritura"),
     }
     return page(request, "api_keys.html", status_code=status_code, keys=found, scopes=scopes, **extra)
 
@@ -57,9 +58,9 @@ async def create(request: Request, user: Admin, name: str = Form(""), scope: str
         made = await run_in_threadpool(_create, get_ctx(request), user, name, api_keys.parse_scope(scope))
     except (api_keys.UnknownScope, api_keys.InvalidKeyName) as exc:
         error = (
-            "Elegí un alcance válido."
+            _("Elegí un alcance válido.")
             if isinstance(exc, api_keys.UnknownScope)
-            else ("Poné un nombre de 1 a 80 caracteres (para qué es la clave).")
+            else _("Poné un nombre de 1 a 80 caracteres (para qué es la clave).")
         )
         return await _render(request, user, status_code=422, error=error, key_name=name)
     response = await _render(request, user, made=made)

@@ -17,6 +17,7 @@ from mostrador.accounts import bot_history, bot_settings
 from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.bot.errors import BotConfigError
 from mostrador.bot.learning import EXAMPLE_WEIGHT
+from mostrador.i18n import gettext as _
 from mostrador.inbox import learning
 from mostrador.meli import errors as meli_errors
 from mostrador.users.roles import Role
@@ -29,13 +30,21 @@ MAX_UPLOAD = 256 * 1024
 HISTORY_LIMIT = 50  # questions replayed by the history page (the CLI takes --limit)
 
 
+def _refusal(exc: BotConfigError) -> str:
+    """A refused configuration in the reader's words; the bot's own reasons (field and rule, technical
+    English from `mostrador.bot`, which has no page words) are quoted as they are."""
+    if isinstance(exc, bot_settings.SettingsRefused):
+        return str(exc)
+    return _("No se guardó la configuración: %(detail)s") % {"detail": exc}
+
+
 async def _render(request: Request, user: CurrentUser, account_id: int, **extra: object) -> object:
     try:
         account, config = await run_in_threadpool(
             bot_settings.load, get_ctx(request), user.workspace_id, account_id
         )
     except bot_settings.UnknownAccount as exc:
-        raise HTTPException(404, "Cuenta no encontrada") from exc
+        raise HTTPException(404, _("Cuenta no encontrada")) from exc
     context = {"account": account, "config": config, "yaml": bot_settings.as_yaml(config)}
     context.update(extra)
     status = 422 if extra.get("error") else 200
@@ -58,7 +67,7 @@ async def export(
             bot_settings.load, get_ctx(request), user.workspace_id, account_id
         )
     except bot_settings.UnknownAccount as exc:
-        raise HTTPException(404, "Cuenta no encontrada") from exc
+        raise HTTPException(404, _("Cuenta no encontrada")) from exc
     filename = f"mostrador-bot-{account.nickname}.yaml"
     return PlainTextResponse(
         bot_settings.as_yaml(config),
@@ -81,13 +90,13 @@ async def save(
         if upload is not None and upload.filename:
             raw = await upload.read(MAX_UPLOAD + 1)
             if len(raw) > MAX_UPLOAD:
-                raise BotConfigError("the file is larger than 256 KB")
+                raise bot_settings.SettingsRefused(_("El archivo pesa más de 256 KB."))
             text = bot_settings.parse_upload(raw)
         await run_in_threadpool(bot_settings.save_yaml, ctx, user.workspace_id, account_id, text)
     except BotConfigError as exc:
-        return await _render(request, user, account_id, error=str(exc), yaml_override=text)
+        return await _render(request, user, account_id, error=_refusal(exc), yaml_override=text)
     except bot_settings.UnknownAccount as exc:
-        raise HTTPException(404, "Cuenta no encontrada") from exc
+        raise HTTPException(404, _("Cuenta no encontrada")) from exc
     await trail.note(request, user, "bot.settings_changed", f"account:{account_id}")
     return RedirectResponse(f"/accounts/{account_id}/bot?saved=1", status_code=303)
 
@@ -102,9 +111,9 @@ async def mode(
     try:
         await run_in_threadpool(bot_settings.set_mode, get_ctx(request), user.workspace_id, account_id, mode)
     except BotConfigError as exc:
-        return await _render(request, user, account_id, error=str(exc))
+        return await _render(request, user, account_id, error=_refusal(exc))
     except bot_settings.UnknownAccount as exc:
-        raise HTTPException(404, "Cuenta no encontrada") from exc
+        raise HTTPException(404, _("Cuenta no encontrada")) from exc
     await trail.note(request, user, "bot.mode_changed", f"account:{account_id}", {"mode": mode})
     return RedirectResponse(f"/accounts/{account_id}/bot?saved=1", status_code=303)
 
@@ -116,15 +125,15 @@ async def history(
     """What the bot would have answered to the account's last answered questions, and its examples."""
     ctx = get_ctx(request)
     try:
-        account, _ = await run_in_threadpool(bot_settings.load, ctx, user.workspace_id, account_id)
+        account, _config = await run_in_threadpool(bot_settings.load, ctx, user.workspace_id, account_id)
     except bot_settings.UnknownAccount as exc:
-        raise HTTPException(404, "Cuenta no encontrada") from exc
+        raise HTTPException(404, _("Cuenta no encontrada")) from exc
     limit = HISTORY_LIMIT
     replayed, error = None, None
     try:
         replayed = await bot_history.replay(ctx, account_id, limit)
     except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed) as exc:
-        error = f"No se pudieron leer las preguntas de Mercado Libre: {exc}"
+        error = _("No se pudieron leer las preguntas de Mercado Libre: %(detail)s") % {"detail": exc}
     examples = await run_in_threadpool(learning.examples, ctx, user.workspace_id, account_id)
     return page(
         request,

@@ -14,8 +14,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from mostrador.i18n import N_
+from mostrador.i18n import gettext as _
 from mostrador.security.passwords import MIN_PASSWORD_LENGTH, WeakPassword
-from mostrador.store.audit import ACTIONS, AuditFilter
+from mostrador.store.audit import AuditFilter
 from mostrador.users import audit_log, errors, invitations, resets, team
 from mostrador.users.roles import ROLES, Role
 from mostrador.users.sessions import SessionPolicy
@@ -27,18 +29,21 @@ Admin = Annotated[CurrentUser, Depends(requires(Role.ADMIN))]
 Public = [Depends(public)]
 PublicForm = [Depends(public), Depends(require_csrf)]
 
+# Words in Spanish (the source text), shown in the reader's language: `_(NOTICES[...])`.
 NOTICES = {
-    "invited": "Invitación creada. No hay servidor de correo: el enlace quedó en el log del servidor "
-    "(línea «INVITE LINK for …»); mandáselo a la persona.",
-    "revoked": "Invitación revocada: su enlace ya no sirve.",
-    "role": "Rol cambiado.",
-    "removed": "La persona ya no está en el equipo; sus sesiones se cerraron.",
+    "invited": N_(
+        "Invitación creada. No hay servidor de correo: el enlace quedó en el log del servidor "
+        "(línea «INVITE LINK for …»); mandáselo a la persona."
+    ),
+    "revoked": N_("Invitación revocada: su enlace ya no sirve."),
+    "role": N_("Rol cambiado."),
+    "removed": N_("La persona ya no está en el equipo; sus sesiones se cerraron."),
 }
 DEAD_LINK = {
-    errors.LinkExpired: "Este enlace venció. Pedí uno nuevo.",
-    errors.LinkInvalid: "Este enlace ya se usó, fue revocado o no existe. Pedí uno nuevo.",
+    errors.LinkExpired: N_("Este enlace venció. Pedí uno nuevo."),
+    errors.LinkInvalid: N_("Este enlace ya se usó, fue revocado o no existe. Pedí uno nuevo."),
 }
-FORGOT_SENT = (
+FORGOT_SENT = N_(
     "Si ese e-mail tiene una cuenta, le mandamos un enlace para elegir una contraseña nueva. "
     "Vence en una hora y sirve una sola vez."
 )
@@ -46,13 +51,13 @@ FORGOT_SENT = (
 
 def _password_error(exc: Exception) -> str:
     if isinstance(exc, errors.PasswordsDiffer):
-        return "Las dos contraseñas no coinciden."
-    return f"La contraseña necesita al menos {MIN_PASSWORD_LENGTH} caracteres."
+        return _("Las dos contraseñas no coinciden.")
+    return _("La contraseña necesita al menos %(num)d caracteres.") % {"num": MIN_PASSWORD_LENGTH}
 
 
 def _dead(request: Request, exc: errors.LinkInvalid) -> object:
     message = DEAD_LINK[type(exc)] if type(exc) in DEAD_LINK else DEAD_LINK[errors.LinkInvalid]
-    return page(request, "link_dead.html", status_code=410, message=message)
+    return page(request, "link_dead.html", status_code=410, message=_(message))
 
 
 # ---- the workspace's people (admins) -------------------------------------------------------------
@@ -63,7 +68,8 @@ async def _people_page(
     found = await run_in_threadpool(team.people, ctx.sessions, user.workspace_id)
     pending = await run_in_threadpool(invitations.pending, ctx.sessions, user.workspace_id)
     grantable = [r for r in ROLES if r is not Role.OWNER or user.role is Role.OWNER]
-    notice = NOTICES.get(request.query_params.get("done", ""))
+    done = request.query_params.get("done", "")
+    notice = _(NOTICES[done]) if done in NOTICES else None
     return page(
         request,
         "people.html",
@@ -97,10 +103,10 @@ async def invite(request: Request, user: Admin, email: str = Form(...), role: st
         )
     except errors.UsersError as exc:
         message = {
-            errors.InvalidEmail: "Eso no es un e-mail.",
-            errors.UnknownRole: "Elegí un rol de la lista.",
-            errors.UserExists: "Ese e-mail ya tiene una cuenta en Mostrador.",
-            errors.OwnerProtected: "Solo un propietario puede invitar a otro propietario.",
+            errors.InvalidEmail: _("Eso no es un e-mail."),
+            errors.UnknownRole: _("Elegí un rol de la lista."),
+            errors.UserExists: _("Ese e-mail ya tiene una cuenta en Mostrador."),
+            errors.OwnerProtected: _("Solo un propietario puede invitar a otro propietario."),
         }.get(type(exc), str(exc))
         return await _people_page(request, user, status_code=422, error=message, email=email)
     return RedirectResponse("/people?done=invited", status_code=303)
@@ -138,10 +144,13 @@ async def remove(request: Request, user: Admin, person_id: int) -> object:
 
 def _team_refusal(exc: errors.UsersError) -> tuple[int, str]:
     return {
-        errors.UnknownRole: (422, "Elegí un rol de la lista."),
-        errors.OwnerProtected: (403, "Solo un propietario puede cambiar, quitar o nombrar a un propietario."),
-        errors.LastOwner: (409, "El espacio necesita al menos un propietario: nombrá otro antes."),
-        errors.UnknownUser: (404, "Esa persona no está en el equipo."),
+        errors.UnknownRole: (422, _("Elegí un rol de la lista.")),
+        errors.OwnerProtected: (
+            403,
+            _("Solo un propietario puede cambiar, quitar o nombrar a un propietario."),
+        ),
+        errors.LastOwner: (409, _("El espacio necesita al menos un propietario: nombrá otro antes.")),
+        errors.UnknownUser: (404, _("Esa persona no está en el equipo.")),
     }.get(type(exc), (422, str(exc)))
 
 
@@ -158,7 +167,7 @@ async def audit_page(
 ) -> object:
     where = AuditFilter(
         user_id=int(who) if is_id(who) else None,
-        action=what if what in ACTIONS else None,
+        action=what if what in audit_log.ACTIONS else None,
         since=_day(since),
         until=(d + timedelta(days=1)) if (d := _day(until)) is not None else None,
     )
@@ -167,7 +176,7 @@ async def audit_page(
         audit_log.read, get_ctx(request).sessions, user.workspace_id, where, older
     )
     chosen = {"who": who, "what": what, "since": since, "until": until}
-    return page(request, "audit.html", log=found, actions=ACTIONS, chosen=chosen)
+    return page(request, "audit.html", log=found, actions=audit_log.actions(), chosen=chosen)
 
 
 def _day(value: str) -> datetime | None:
@@ -211,7 +220,7 @@ async def accept(
     except errors.LinkInvalid as exc:
         return _dead(request, exc)
     except errors.UserExists:
-        return page(request, "link_dead.html", status_code=409, message="Ese e-mail ya tiene una cuenta.")
+        return page(request, "link_dead.html", status_code=409, message=_("Ese e-mail ya tiene una cuenta."))
     except (errors.PasswordsDiffer, WeakPassword) as exc:
         found = await run_in_threadpool(invitations.look_up, ctx.sessions, token)
         return page(
@@ -241,7 +250,7 @@ async def forgot(request: Request, email: str = Form(...)) -> object:
     await run_in_threadpool(
         resets.request, ctx.sessions, email, _client(request), ctx.settings.public_url, lifetime
     )
-    return page(request, "forgot.html", sent=FORGOT_SENT)
+    return page(request, "forgot.html", sent=_(FORGOT_SENT))
 
 
 @router.get("/password/reset/{token}", dependencies=Public)

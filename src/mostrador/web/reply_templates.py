@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from mostrador.channels.registry import CHANNELS
+from mostrador.i18n import gettext as _
 from mostrador.inbox import composing
 from mostrador.users.roles import Role
 from mostrador.web.deps import CurrentUser, get_ctx, page, requires
@@ -22,7 +23,11 @@ router = APIRouter()
 
 async def _render(request: Request, user: CurrentUser, status_code: int = 200, **extra: object) -> object:
     found = await run_in_threadpool(composing.templates_for, get_ctx(request), user.workspace_id)
-    channels = {c.name: (c.presentation.label, c.presentation.template_variables) for c in CHANNELS}
+    # Channels' names and their variables' descriptions are Spanish source text: shown translated.
+    channels = {
+        c.name: (_(c.presentation.label), {k: _(v) for k, v in c.presentation.template_variables.items()})
+        for c in CHANNELS
+    }
     return page(
         request, "reply_templates.html", status_code=status_code, templates=found, channels=channels, **extra
     )
@@ -63,7 +68,7 @@ async def delete(
     if not await run_in_threadpool(
         composing.delete_template, get_ctx(request), user.workspace_id, template_id
     ):
-        raise HTTPException(404, "Plantilla no encontrada")
+        raise HTTPException(404, _("Plantilla no encontrada"))
     return RedirectResponse("/templates?saved=1", status_code=303)
 
 
@@ -85,5 +90,5 @@ async def _save(
         draft = {"id": template_id, "name": name, "channel": channel, "text": text}
         return await _render(request, user, status_code=422, error=str(exc), draft=draft)
     except LookupError as exc:
-        raise HTTPException(404, "Plantilla no encontrada") from exc
+        raise HTTPException(404, _("Plantilla no encontrada")) from exc
     return RedirectResponse("/templates?saved=1", status_code=303)

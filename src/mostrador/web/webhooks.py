@@ -16,6 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from mostrador.channels.webhook_events import EVENT_TYPES
+from mostrador.i18n import N_
+from mostrador.i18n import gettext as _
 from mostrador.users.roles import Role
 from mostrador.web import trail
 from mostrador.web.deps import CurrentUser, get_ctx, page, requires
@@ -26,7 +28,7 @@ from mostrador.workflows.runtime import RuntimeNotStarted
 log = logging.getLogger(__name__)
 router = APIRouter()
 Admin = Annotated[CurrentUser, Depends(requires(Role.ADMIN))]
-NOT_FOUND = "Endpoint no encontrado"
+NOT_FOUND = N_("Endpoint no encontrado")
 
 
 async def _list_page(request: Request, user: CurrentUser, status_code: int = 200, **extra: object) -> object:
@@ -44,7 +46,7 @@ async def _endpoint_page(
         endpoint = await run_in_threadpool(endpoints.get, ctx, user.workspace_id, endpoint_id)
         log_rows = await run_in_threadpool(endpoints.deliveries, ctx, user.workspace_id, endpoint_id)
     except endpoints.EndpointNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, _(NOT_FOUND)) from exc
     return page(
         request,
         "webhook_endpoint.html",
@@ -108,7 +110,7 @@ async def change(
             enabled == "on",
         )
     except endpoints.EndpointNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, _(NOT_FOUND)) from exc
     except endpoints.EndpointRefused as exc:
         return await _endpoint_page(request, user, endpoint_id, status_code=422, error=str(exc))
     await trail.note(request, user, "webhook.changed", f"webhook:{endpoint_id}", {"url": url})
@@ -122,7 +124,7 @@ async def send_test(request: Request, user: Admin, endpoint_id: int) -> object:
             endpoints.send_test, get_ctx(request), user.workspace_id, endpoint_id
         )
     except endpoints.EndpointNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, _(NOT_FOUND)) from exc
     except endpoints.EndpointRefused as exc:
         return await _endpoint_page(request, user, endpoint_id, status_code=422, error=str(exc))
     try:
@@ -140,7 +142,7 @@ async def rotate_secret(request: Request, user: Admin, endpoint_id: int) -> obje
             endpoints.rotate_secret, get_ctx(request), user.workspace_id, endpoint_id
         )
     except endpoints.EndpointNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, _(NOT_FOUND)) from exc
     await trail.note(request, user, "webhook.changed", f"webhook:{endpoint_id}", {"secret": "rotated"})
     return await _endpoint_page(request, user, endpoint_id, secret=secret)
 
@@ -150,6 +152,6 @@ async def delete(request: Request, user: Admin, endpoint_id: int) -> object:
     try:
         await run_in_threadpool(endpoints.delete, get_ctx(request), user.workspace_id, endpoint_id)
     except endpoints.EndpointNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, _(NOT_FOUND)) from exc
     await trail.note(request, user, "webhook.deleted", f"webhook:{endpoint_id}")
     return RedirectResponse("/webhooks?deleted=1", status_code=303)

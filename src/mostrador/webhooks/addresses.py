@@ -15,6 +15,8 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from mostrador.i18n import gettext as _
+
 MAX_URL = 2000
 
 
@@ -37,18 +39,18 @@ def parse(url: str) -> Target:
     """Check the URL's shape: http(s), a host, no user:password part, not too long."""
     url = url.strip()
     if not url or len(url) > MAX_URL:
-        raise AddressRefused(f"La URL debe tener entre 1 y {MAX_URL} caracteres.")
+        raise AddressRefused(_("La URL debe tener entre 1 y %(max)d caracteres.") % {"max": MAX_URL})
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise AddressRefused("La URL no es válida.") from exc
+        raise AddressRefused(_("La URL no es válida.")) from exc
     if parts.scheme not in ("http", "https"):
-        raise AddressRefused("La URL debe empezar con https:// (o http://).")
+        raise AddressRefused(_("La URL debe empezar con https:// (o http://)."))
     if not parts.hostname:
-        raise AddressRefused("La URL no tiene servidor.")
+        raise AddressRefused(_("La URL no tiene servidor."))
     if parts.username is not None or parts.password is not None:
-        raise AddressRefused("La URL no puede llevar usuario ni contraseña.")
+        raise AddressRefused(_("La URL no puede llevar usuario ni contraseña."))
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return Target(url, parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path)
 
@@ -67,10 +69,10 @@ def check_literal(target: Target, allow_private: bool) -> None:
         address = ipaddress.ip_address(target.host)
     except ValueError:
         if not allow_private and target.host.rstrip(".").lower() in ("localhost", "localhost.localdomain"):
-            raise AddressRefused("No se envían webhooks a direcciones privadas o locales.") from None
+            raise AddressRefused(_("No se envían webhooks a direcciones privadas o locales.")) from None
         return
     if not allow_private and not is_public(address):
-        raise AddressRefused("No se envían webhooks a direcciones privadas o locales.")
+        raise AddressRefused(_("No se envían webhooks a direcciones privadas o locales."))
 
 
 async def resolve(target: Target, allow_private: bool) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from mostrador.channels.webhook_events import EVENT_TYPES, TEST_EVENT, Fact
 from mostrador.context import AppContext
+from mostrador.i18n import gettext as _
 from mostrador.store import webhooks as store
 from mostrador.store.db import transaction
 from mostrador.store.models import WebhookEndpoint, utcnow
@@ -80,12 +81,12 @@ def _checked(
         raise EndpointRefused(str(exc)) from exc
     unknown = sorted(set(event_types) - set(EVENT_TYPES))
     if unknown:
-        raise EndpointRefused(f"Tipos de evento desconocidos: {', '.join(unknown)}.")
+        raise EndpointRefused(_("Tipos de evento desconocidos: %(types)s.") % {"types": ", ".join(unknown)})
     if not event_types:
-        raise EndpointRefused("Elegí al menos un tipo de evento.")
+        raise EndpointRefused(_("Elegí al menos un tipo de evento."))
     description = description.strip()
     if len(description) > DESCRIPTION_MAX:
-        raise EndpointRefused(f"La descripción admite hasta {DESCRIPTION_MAX} caracteres.")
+        raise EndpointRefused(_("La descripción admite hasta %(max)d caracteres.") % {"max": DESCRIPTION_MAX})
     return target.url, description, [t for t in EVENT_TYPES if t in set(event_types)]
 
 
@@ -187,7 +188,7 @@ def send_test(ctx: AppContext, workspace_id: int, endpoint_id: int) -> int:
     with transaction(ctx.sessions) as s:
         endpoint = _owned(s, workspace_id, endpoint_id)
         if not endpoint.enabled:
-            raise EndpointRefused("El endpoint está desactivado: activalo para probarlo.")
+            raise EndpointRefused(_("El endpoint está desactivado: activalo para probarlo."))
         key = f"{TEST_EVENT}:{signing.new_message_id()}"
         data = {"endpoint_id": endpoint.id, "message": "Evento de prueba de Mostrador"}
         fact = Fact(TEST_EVENT, key, f"endpoint:{endpoint.id}", data)
