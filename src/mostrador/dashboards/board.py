@@ -11,8 +11,9 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from mostrador import i18n
 from mostrador.conversations import calendar
-from mostrador.dashboards import histogram
+from mostrador.dashboards import histogram, numbers
 from mostrador.dashboards.filters import Filters, parse
 from mostrador.dashboards.histogram import Percentile
 from mostrador.dashboards.tables import Table
@@ -114,7 +115,8 @@ def totals(rows: Sequence[Any], counts: Sequence[str]) -> dict[str, Any]:
 
 def percentile_tile(key: str, label: str, hist: list[int], p: int, detail: str = "") -> Tile:
     found = histogram.percentile(hist, p)
-    return Tile(key, label, found.words() if found else "—", found.seconds if found else None, detail)
+    shown = found.words() if found else numbers.NONE
+    return Tile(key, label, shown, found.seconds if found else None, detail)
 
 
 def percentiles(hist: list[int], *ps: int) -> dict[str, Percentile | None]:
@@ -122,8 +124,13 @@ def percentiles(hist: list[int], *ps: int) -> dict[str, Percentile | None]:
 
 
 def count_words(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
+    return numbers.count(value)
 
 
 def share_words(part: int, whole: int) -> str:
-    return f"{part * 100 / whole:.1f} %".replace(".", ",") if whole else "—"
+    return numbers.share(part, whole)
+
+
+def part_of_words(part: int, whole: int) -> str:
+    """The words "12 de 40" in the reader's language."""
+    return i18n.gettext("%(part)s de %(whole)s") % {"part": count_words(part), "whole": count_words(whole)}

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from mostrador.dashboards import numbers
+
 WIDTH = 640
 BLUE, GREEN, RED, AMBER, GREY = "#2f6fde", "#2e9d5b", "#d64545", "#e0a100", "#9aa3ad"
 
@@ -40,7 +42,7 @@ def _svg(height: int, title: str, body: list[str]) -> Markup:
 
 
 def _number(value: float) -> str:
-    return f"{int(value):,}".replace(",", ".")
+    return numbers.count(value)
 
 
 def columns(title: str, points: Sequence[tuple[str, dict[str, int]]], series: Sequence[Series]) -> Markup:
@@ -90,7 +92,7 @@ def bars(
     for i, (key, label, value) in enumerate(items):
         y = 4 + i * row
         w = bar_w * value / peak
-        share = f" ({value * 100 / of:.1f} %)".replace(".", ",") if of else ""
+        share = f" ({numbers.share(value, of)})" if of else ""
         body.append(
             f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end" font-size="11">'
             f"{escape(_short(label))}</text>"
@@ -130,7 +132,7 @@ def _short(label: str, most: int = 48) -> str:
 
 
 def _share(value: int, total: int) -> str:
-    return f" ({value * 100 / total:.0f} %)" if total else ""
+    return f" ({numbers.share(value, total, digits=0)})" if total else ""
 
 
 LEGEND_LINE = 16

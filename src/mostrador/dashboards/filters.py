@@ -8,10 +8,16 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from mostrador.i18n import N_
+
 PRESETS = (7, 30, 90, 365)
 DEFAULT_DAYS = 30
 LONGEST = timedelta(days=3 * 366)  # a custom range is cut to its last three years
-PERIODS = {"day": "día", "week": "semana", "month": "mes"}
+# The periods a series is grouped by, and the whole sentences the pages make of them (each translated
+# where it is shown, never glued from pieces).
+PERIODS = {"day": N_("día"), "week": N_("semana"), "month": N_("mes")}
+BY_PERIOD = {"day": N_("Por día"), "week": N_("Por semana"), "month": N_("Por mes")}
+PERIOD_STARTS = {"day": N_("Día desde"), "week": N_("Semana desde"), "month": N_("Mes desde")}
 
 
 class UnknownAccount(LookupError):

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mostrador import i18n
 from mostrador.store.models.dashboards import HIST_BUCKETS, HIST_COLUMNS
 
 MINUTE, HOUR, DAY = 60, 3_600, 86_400
@@ -103,7 +104,7 @@ class Percentile:
 
     def words(self) -> str:
         if self.high is None:
-            return f"más de {duration_words(self.low)}"
+            return i18n.gettext("más de %(time)s") % {"time": duration_words(self.low)}
         return f"≤ {duration_words(self.high)}"
 
 
@@ -123,7 +124,8 @@ def percentile(counts: Sequence[int], p: int) -> Percentile | None:
 
 
 def duration_words(value: float) -> str:
-    """A duration as a person reads it: "45 s", "12 min", "3 h 20 min", "2 d 4 h"."""
+    """A duration as a person reads it: "45 s", "12 min", "3 h 20 min", "2 d 4 h" (the units' symbols
+    read the same in Spanish, Portuguese and English)."""
     seconds = round(value)
     if seconds < MINUTE:
         return f"{seconds} s"

@@ -17,40 +17,48 @@ from typing import Any
 
 from mostrador.context import AppContext
 from mostrador.conversations import calendar
-from mostrador.dashboards import charts, rollups
+from mostrador.dashboards import charts, numbers, rollups
 from mostrador.dashboards.board import (
     Board,
     Chart,
     Tile,
     count_words,
     folded_at,
+    part_of_words,
     percentile_tile,
     percentiles,
     scope,
     share_words,
     totals,
 )
-from mostrador.dashboards.filters import PERIODS, natural_period, period_of
-from mostrador.dashboards.tables import AT_MOST, SHARE, TEXT, Column, Table, share
+from mostrador.dashboards.filters import BY_PERIOD, PERIOD_STARTS, PERIODS, natural_period, period_of
+from mostrador.dashboards.tables import AT_MOST, SHARE, TEXT, Column, Table, share, translated
+from mostrador.i18n import N_
+from mostrador.i18n import gettext as _
 from mostrador.store import dashboards as store
 from mostrador.store.db import transaction
 from mostrador.store.models import utcnow
 
 PATH = "/dashboards/messages"
 COUNTS = ("received", "sent", "turns", "replied", "in_window")
-GROUPS = {**PERIODS, "account": "cuenta"}
+GROUPS = {**PERIODS, "account": N_("cuenta")}
+OVER_TIME = {
+    "day": N_("Mensajes por día"),
+    "week": N_("Mensajes por semana"),
+    "month": N_("Mensajes por mes"),
+}
 DEFAULT_GROUP = "day"  # a short range; longer ones default to weeks or months (natural_period)
 FIGURES = [
-    Column("received", "Recibidos"),
-    Column("sent", "Enviados"),
-    Column("turns", "Esperas del comprador"),
-    Column("replied", "Respondidas"),
-    Column("window_met", "En plazo"),
-    Column("window_missed", "Fuera de plazo"),
-    Column("window_pending", "Esperando, en plazo"),
-    Column("window_met_share", "% en plazo", SHARE),
-    Column("response_p50_s", "Respuesta, p50", AT_MOST),
-    Column("response_p90_s", "Respuesta, p90", AT_MOST),
+    Column("received", N_("Recibidos")),
+    Column("sent", N_("Enviados")),
+    Column("turns", N_("Esperas del comprador")),
+    Column("replied", N_("Respondidas")),
+    Column("window_met", N_("En plazo")),
+    Column("window_missed", N_("Fuera de plazo")),
+    Column("window_pending", N_("Esperando, en plazo")),
+    Column("window_met_share", N_("%% en plazo"), SHARE),
+    Column("response_p50_s", N_("Respuesta, p50"), AT_MOST),
+    Column("response_p90_s", N_("Respuesta, p90"), AT_MOST),
 ]
 
 
@@ -73,7 +81,8 @@ def build(ctx: AppContext, workspace_id: int, params: Mapping[str, str]) -> Boar
     for account_id, day, late, within in waiting:
         overdue[(account_id, day)] += int(late or 0)
         pending[(account_id, day)] += int(within or 0)
-    board = Board(PATH, "Mensajes posventa", f, found.accounts, GROUPS, folded_at=fresh)
+    group_words = {key: _(label) for key, label in GROUPS.items()}
+    board = Board(PATH, _("Mensajes posventa"), f, found.accounts, group_words, folded_at=fresh)
     total = _window(totals(by_day, COUNTS), sum(overdue.values()), sum(pending.values()))
     board.tiles = _tiles(total)
     keyed = _keyed(by_day, overdue, pending, f.group_by)
@@ -84,13 +93,12 @@ def build(ctx: AppContext, workspace_id: int, params: Mapping[str, str]) -> Boar
     )
     default = [a.nickname for a in found.accounts if a.id in hours and not hours[a.id].configured]
     board.notes.append(
-        "Plazo de respuesta: 8 horas hábiles desde el primer mensaje del comprador que espera respuesta."
-        + (
-            f" Sin horario configurado en el bot (se usa lunes a viernes de 9 a 18): {', '.join(default)}."
-            if default
-            else ""
-        )
+        _("Plazo de respuesta: 8 horas hábiles desde el primer mensaje del comprador que espera respuesta.")
     )
+    if default:
+        board.notes[-1] += " " + _(
+            "Sin horario configurado en el bot (se usa lunes a viernes de 9 a 18): %(accounts)s."
+        ) % {"accounts": ", ".join(default)}
     return board
 
 
@@ -135,24 +143,24 @@ def _figures(t: dict[str, Any]) -> dict[str, Any]:
 def _tiles(t: dict[str, Any]) -> list[Tile]:
     judged = t["window_met"] + t["window_missed"]
     return [
-        Tile("received", "Mensajes recibidos", count_words(t["received"]), t["received"]),
-        Tile("sent", "Mensajes enviados", count_words(t["sent"]), t["sent"]),
-        Tile("replied", "Esperas respondidas", count_words(t["replied"]), t["replied"],
-             f"de {count_words(t['turns'])}"),
-        percentile_tile("response_p50", "Respuesta, p50", t["hist"], 50),
-        percentile_tile("response_p90", "Respuesta, p90", t["hist"], 90),
-        Tile("window_met", "Respondidas en plazo", share_words(t["window_met"], judged), t["window_met"],
-             f"{count_words(t['window_met'])} de {count_words(judged)}"),
-        Tile("window_missed", "Fuera de plazo", count_words(t["window_missed"]), t["window_missed"]),
-        Tile("window_pending", "Esperando, aún en plazo", count_words(t["window_pending"]),
+        Tile("received", _("Mensajes recibidos"), count_words(t["received"]), t["received"]),
+        Tile("sent", _("Mensajes enviados"), count_words(t["sent"]), t["sent"]),
+        Tile("replied", _("Esperas respondidas"), count_words(t["replied"]), t["replied"],
+             _("de %(whole)s") % {"whole": count_words(t["turns"])}),
+        percentile_tile("response_p50", _("Respuesta, p50"), t["hist"], 50),
+        percentile_tile("response_p90", _("Respuesta, p90"), t["hist"], 90),
+        Tile("window_met", _("Respondidas en plazo"), share_words(t["window_met"], judged), t["window_met"],
+             part_of_words(t["window_met"], judged)),
+        Tile("window_missed", _("Fuera de plazo"), count_words(t["window_missed"]), t["window_missed"]),
+        Tile("window_pending", _("Esperando, aún en plazo"), count_words(t["window_pending"]),
              t["window_pending"]),
     ]  # fmt: skip
 
 
 def _table(group_by: str, keyed: dict[Any, Any], nicknames: dict[int, str]) -> Table:
     if group_by == "account":
-        keys = [Column("account_id", "Id", TEXT, csv_only=True), Column("account", "Cuenta", TEXT)]
-        table = Table("groups", "Por cuenta", keys + FIGURES)
+        keys = [Column("account_id", N_("Id"), TEXT, csv_only=True), Column("account", N_("Cuenta"), TEXT)]
+        table = Table("groups", _("Por cuenta"), translated(keys + FIGURES))
         table.rows = [
             {"account_id": k, "account": nicknames.get(k, ""), **_figures(t)}
             for k, t in sorted(keyed.items())
@@ -160,8 +168,8 @@ def _table(group_by: str, keyed: dict[Any, Any], nicknames: dict[int, str]) -> T
         return table
     table = Table(
         "groups",
-        f"Por {PERIODS[group_by]}",
-        [Column("period", f"{PERIODS[group_by].capitalize()} desde", TEXT), *FIGURES],
+        _(BY_PERIOD[group_by]),
+        translated([Column("period", PERIOD_STARTS[group_by], TEXT), *FIGURES]),
     )
     table.rows = [{"period": k, **_figures(t)} for k, t in sorted(keyed.items())]
     return table
@@ -169,22 +177,22 @@ def _table(group_by: str, keyed: dict[Any, Any], nicknames: dict[int, str]) -> T
 
 def _charts(total: dict[str, Any], by_period: dict[Any, Any], every: str) -> list[Chart]:
     volume = charts.columns(
-        f"Mensajes por {PERIODS[every]}",
+        _(OVER_TIME[every]),
         [
-            (day.strftime("%d/%m"), {"received": t["received"], "sent": t["sent"]})
+            (numbers.short_day(day), {"received": t["received"], "sent": t["sent"]})
             for day, t in sorted(by_period.items())
         ],
         [
-            charts.Series("received", "recibidos", charts.BLUE),
-            charts.Series("sent", "enviados", charts.GREEN),
+            charts.Series("received", _("recibidos"), charts.BLUE),
+            charts.Series("sent", _("enviados"), charts.GREEN),
         ],
     )
     window = charts.split(
-        "Plazo de 8 horas hábiles",
+        _("Plazo de 8 horas hábiles"),
         [
-            charts.Part("met", "en plazo", total["window_met"], charts.GREEN),
-            charts.Part("missed", "fuera de plazo", total["window_missed"], charts.RED),
-            charts.Part("pending", "esperando, en plazo", total["window_pending"], charts.AMBER),
+            charts.Part("met", _("en plazo"), total["window_met"], charts.GREEN),
+            charts.Part("missed", _("fuera de plazo"), total["window_missed"], charts.RED),
+            charts.Part("pending", _("esperando, en plazo"), total["window_pending"], charts.AMBER),
         ],
     )
-    return [Chart(f"Por {PERIODS[every]}", volume), Chart("Plazo de respuesta", window)]
+    return [Chart(_(BY_PERIOD[every]), volume), Chart(_("Plazo de respuesta"), window)]

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from mostrador.context import AppContext
-from mostrador.dashboards import charts, rollups, words
+from mostrador.dashboards import charts, numbers, rollups, words
 from mostrador.dashboards.board import (
     Board,
     Chart,
@@ -28,28 +28,35 @@ from mostrador.dashboards.board import (
     share_words,
     totals,
 )
-from mostrador.dashboards.filters import PERIODS, natural_period, period_of
-from mostrador.dashboards.tables import AT_MOST, COUNT, SHARE, TEXT, Column, Table, share
+from mostrador.dashboards.filters import BY_PERIOD, PERIOD_STARTS, PERIODS, natural_period, period_of
+from mostrador.dashboards.tables import AT_MOST, COUNT, SHARE, TEXT, Column, Table, share, translated
+from mostrador.i18n import N_
+from mostrador.i18n import gettext as _
 from mostrador.store import dashboards as store
 from mostrador.store.db import transaction
 
 PATH = "/dashboards/questions"
 COUNTS = ("asked", "answered", "by_bot", "by_agent", "by_seller", "sold")
-GROUPS = {**PERIODS, "account": "cuenta"}
+GROUPS = {**PERIODS, "account": N_("cuenta")}
+OVER_TIME = {
+    "day": N_("Preguntas por día"),
+    "week": N_("Preguntas por semana"),
+    "month": N_("Preguntas por mes"),
+}
 DEFAULT_GROUP = "day"  # a short range; longer ones default to weeks or months (natural_period)
 FIGURES = [
-    Column("asked", "Preguntas"),
-    Column("answered", "Respondidas"),
-    Column("answered_share", "% respondidas", SHARE),
-    Column("by_bot", "Por el bot"),
-    Column("bot_share", "% por el bot", SHARE),
-    Column("by_agent", "Por una persona"),
-    Column("by_seller", "En Mercado Libre"),
-    Column("sold", "Terminaron en venta"),
-    Column("sold_share", "% en venta", SHARE),
-    Column("response_p50_s", "Respuesta, p50", AT_MOST),
-    Column("response_p90_s", "Respuesta, p90", AT_MOST),
-    Column("response_p99_s", "Respuesta, p99", AT_MOST),
+    Column("asked", N_("Preguntas")),
+    Column("answered", N_("Respondidas")),
+    Column("answered_share", N_("%% respondidas"), SHARE),
+    Column("by_bot", N_("Por el bot")),
+    Column("bot_share", N_("%% por el bot"), SHARE),
+    Column("by_agent", N_("Por una persona")),
+    Column("by_seller", N_("En Mercado Libre")),
+    Column("sold", N_("Terminaron en venta")),
+    Column("sold_share", N_("%% en venta"), SHARE),
+    Column("response_p50_s", N_("Respuesta, p50"), AT_MOST),
+    Column("response_p90_s", N_("Respuesta, p90"), AT_MOST),
+    Column("response_p99_s", N_("Respuesta, p99"), AT_MOST),
 ]
 
 
@@ -67,7 +74,8 @@ def build(ctx: AppContext, workspace_id: int, params: Mapping[str, str]) -> Boar
         for _account, _day, counted in store.question_handoffs(s, workspace_id, ids, f.start, f.end):
             handoffs.update(counted or {})
         fresh = folded_at(s, rollups.CONVERSATIONS)
-    board = Board(PATH, "Preguntas", f, found.accounts, GROUPS, folded_at=fresh)
+    group_words = {key: _(label) for key, label in GROUPS.items()}
+    board = Board(PATH, _("Preguntas"), f, found.accounts, group_words, folded_at=fresh)
     total = totals(by_day, COUNTS)
     board.tiles = _tiles(total)
     nicknames = {a.id: a.nickname for a in found.accounts}
@@ -75,24 +83,31 @@ def build(ctx: AppContext, workspace_id: int, params: Mapping[str, str]) -> Boar
     board.tables = [groups, _handoff_table(handoffs, total["asked"])]
     board.charts = _charts(total, by_day, natural_period(f), handoffs)
     board.notes.append(
-        "Una pregunta terminó en venta si el mismo comprador compró la misma publicación dentro de los "
-        "30 días siguientes (pedidos leídos de Mercado Libre cada 10 minutos)."
+        _(
+            "Una pregunta terminó en venta si el mismo comprador compró la misma publicación dentro de los "
+            "30 días siguientes (pedidos leídos de Mercado Libre cada 10 minutos)."
+        )
     )
     return board
 
 
 def _tiles(t: dict[str, Any]) -> list[Tile]:
     asked, answered = t["asked"], t["answered"]
+    of_answered = _("%(part)s de %(whole)s respondidas") % {
+        "part": count_words(t["by_bot"]),
+        "whole": count_words(answered),
+    }
     return [
-        Tile("asked", "Preguntas", count_words(asked), asked),
-        Tile("answered", "Respondidas", count_words(answered), answered, share_words(answered, asked)),
-        Tile("unanswered", "Sin respuesta", count_words(asked - answered), asked - answered),
-        Tile("by_bot", "Respondidas por el bot", share_words(t["by_bot"], answered), t["by_bot"],
-             f"{count_words(t['by_bot'])} de {count_words(answered)} respondidas"),
-        percentile_tile("response_p50", "Respuesta, p50", t["hist"], 50),
-        percentile_tile("response_p90", "Respuesta, p90", t["hist"], 90),
-        percentile_tile("response_p99", "Respuesta, p99", t["hist"], 99),
-        Tile("sold", "Terminaron en venta", count_words(t["sold"]), t["sold"], share_words(t["sold"], asked)),
+        Tile("asked", _("Preguntas"), count_words(asked), asked),
+        Tile("answered", _("Respondidas"), count_words(answered), answered, share_words(answered, asked)),
+        Tile("unanswered", _("Sin respuesta"), count_words(asked - answered), asked - answered),
+        Tile("by_bot", _("Respondidas por el bot"), share_words(t["by_bot"], answered), t["by_bot"],
+             of_answered),
+        percentile_tile("response_p50", _("Respuesta, p50"), t["hist"], 50),
+        percentile_tile("response_p90", _("Respuesta, p90"), t["hist"], 90),
+        percentile_tile("response_p99", _("Respuesta, p99"), t["hist"], 99),
+        Tile("sold", _("Terminaron en venta"), count_words(t["sold"]), t["sold"],
+             share_words(t["sold"], asked)),
     ]  # fmt: skip
 
 
@@ -114,9 +129,7 @@ def _by_period(by_day: Sequence[Any], every: str) -> Table:
     for row in by_day:
         merged[period_of(row.day, every)].append(row)
     table = Table(
-        "groups",
-        f"Por {PERIODS[every]}",
-        [Column("period", f"{PERIODS[every].capitalize()} desde", TEXT), *FIGURES],
+        "groups", _(BY_PERIOD[every]), translated([Column("period", PERIOD_STARTS[every], TEXT), *FIGURES])
     )
     table.rows = [
         {"period": period, **_figures(totals(rows, COUNTS))} for period, rows in sorted(merged.items())
@@ -125,8 +138,8 @@ def _by_period(by_day: Sequence[Any], every: str) -> Table:
 
 
 def _by_account(rows: Sequence[Any], nicknames: dict[int, str]) -> Table:
-    keys = [Column("account_id", "Id", TEXT, csv_only=True), Column("account", "Cuenta", TEXT)]
-    table = Table("groups", "Por cuenta", keys + FIGURES)
+    keys = [Column("account_id", N_("Id"), TEXT, csv_only=True), Column("account", N_("Cuenta"), TEXT)]
+    table = Table("groups", _("Por cuenta"), translated(keys + FIGURES))
     table.rows = [
         {
             "account_id": r.account_id,
@@ -141,13 +154,15 @@ def _by_account(rows: Sequence[Any], nicknames: dict[int, str]) -> Table:
 def _handoff_table(handoffs: Counter[str], asked: int) -> Table:
     table = Table(
         "handoffs",
-        "Por qué pasaron a una persona",
-        [
-            Column("reason", "Código", TEXT, csv_only=True),
-            Column("reason_words", "Motivo", TEXT),
-            Column("count", "Preguntas", COUNT),
-            Column("share_of_asked", "% de las preguntas", SHARE),
-        ],
+        _("Por qué pasaron a una persona"),
+        translated(
+            [
+                Column("reason", N_("Código"), TEXT, csv_only=True),
+                Column("reason_words", N_("Motivo"), TEXT),
+                Column("count", N_("Preguntas"), COUNT),
+                Column("share_of_asked", N_("%% de las preguntas"), SHARE),
+            ]
+        ),
     )
     table.rows = [
         {
@@ -169,33 +184,35 @@ def _charts(t: dict[str, Any], by_day: Sequence[Any], every: str, handoffs: Coun
         point["person"] += int(row.answered - row.by_bot)
         point["open"] += int(row.asked - row.answered)
     volume = charts.columns(
-        f"Preguntas por {PERIODS[every]}",
-        [(day.strftime("%d/%m"), values) for day, values in sorted(series.items())],
+        _(OVER_TIME[every]),
+        [(numbers.short_day(day), values) for day, values in sorted(series.items())],
         [
-            charts.Series("bot", "respondidas por el bot", charts.GREEN),
-            charts.Series("person", "respondidas por una persona o en Mercado Libre", charts.BLUE),
-            charts.Series("open", "sin respuesta", charts.AMBER),
+            charts.Series("bot", _("respondidas por el bot"), charts.GREEN),
+            charts.Series("person", _("respondidas por una persona o en Mercado Libre"), charts.BLUE),
+            charts.Series("open", _("sin respuesta"), charts.AMBER),
         ],
     )
     who = charts.split(
-        "Quién respondió",
+        _("Quién respondió"),
         [
-            charts.Part("bot", "el bot", t["by_bot"], charts.GREEN),
-            charts.Part("agent", "una persona", t["by_agent"], charts.BLUE),
-            charts.Part("seller", "en Mercado Libre", t["by_seller"], charts.GREY),
-            charts.Part("unanswered", "sin respuesta", t["asked"] - t["answered"], charts.AMBER),
+            charts.Part("bot", _("el bot"), t["by_bot"], charts.GREEN),
+            charts.Part("agent", _("una persona"), t["by_agent"], charts.BLUE),
+            charts.Part("seller", _("en Mercado Libre"), t["by_seller"], charts.GREY),
+            charts.Part("unanswered", _("sin respuesta"), t["asked"] - t["answered"], charts.AMBER),
         ],
     )
     reasons = charts.bars(
-        "Por qué pasaron a una persona",
+        _("Por qué pasaron a una persona"),
         [(code, words.handoff(code), n) for code, n in handoffs.most_common(10)],
         of=t["asked"] or None,
         color=charts.AMBER,
     )
     return [
-        Chart(f"Por {PERIODS[every]}", volume),
-        Chart("Quién respondió", who),
+        Chart(_(BY_PERIOD[every]), volume),
+        Chart(_("Quién respondió"), who),
         Chart(
-            "Pasaron a una persona", reasons, "Los diez motivos más frecuentes, sobre el total de preguntas."
+            _("Pasaron a una persona"),
+            reasons,
+            _("Los diez motivos más frecuentes, sobre el total de preguntas."),
         ),
     ]

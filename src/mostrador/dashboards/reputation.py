@@ -17,10 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from mostrador import i18n
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.context import AppContext
 from mostrador.dashboards import words
 from mostrador.dashboards.sales import ERRORS
+from mostrador.i18n import N_
 from mostrador.meli.models import ReputationMetrics
 from mostrador.store import dashboards as store
 from mostrador.store.db import transaction
@@ -54,20 +56,26 @@ THRESHOLDS: dict[str, Thresholds] = {
     "MLC": Thresholds(0.025, 0.035, 0.055, 0.07, f"{HELP_16622} · {HELP_27672}"),
     "MCO": Thresholds(0.025, 0.035, 0.055, 0.07, HELP_27672),
 }
+# The colours in words (Spanish, translated where shown: `band_words`, `outlook`).
 BANDS = {
-    "leader": "verde (MercadoLíder)",
-    "green": "verde",
-    "yellow": "amarillo",
-    "orange": "naranja",
-    "red": "rojo",
+    "leader": N_("verde (MercadoLíder)"),
+    "green": N_("verde"),
+    "yellow": N_("amarillo"),
+    "orange": N_("naranja"),
+    "red": N_("rojo"),
 }
 LEVELS = {  # §3.2 level_id
-    "5_green": "verde",
-    "4_light_green": "verde claro",
-    "3_yellow": "amarillo",
-    "2_orange": "naranja",
-    "1_red": "rojo",
+    "5_green": N_("verde"),
+    "4_light_green": N_("verde claro"),
+    "3_yellow": N_("amarillo"),
+    "2_orange": N_("naranja"),
+    "1_red": N_("rojo"),
 }
+
+
+def band_words(key: str | None) -> str | None:
+    """A colour's words in the reader's language (None for no colour)."""
+    return i18n.gettext(BANDS[key]) if key in BANDS else None
 
 
 def band(rate: float | None, limits: Thresholds | None) -> str | None:
@@ -174,7 +182,7 @@ def outlook(account: Any, cached: Any | None, open_claims: list[ClaimRecord]) ->
         nickname=account.nickname,
         site_id=account.site_id,
         read_at=cached.read_at if cached is not None else None,
-        level=LEVELS.get(cached.level_id or "", cached.level_id) if cached is not None else None,
+        level=_level(cached.level_id) if cached is not None else None,
         power_seller_status=cached.power_seller_status if cached is not None else None,
         claims_metric=metric,
         limits=limits,
@@ -196,6 +204,11 @@ def outlook(account: Any, cached: Any | None, open_claims: list[ClaimRecord]) ->
             )
         )
     return result
+
+
+def _level(level_id: str | None) -> str | None:
+    """Mercado Libre's colour in words; a level this table does not know, as Mercado Libre wrote it."""
+    return i18n.gettext(LEVELS[level_id]) if level_id in LEVELS else level_id
 
 
 async def outlooks(ctx: AppContext, workspace_id: int) -> list[AccountOutlook]:

@@ -8,54 +8,56 @@ from __future__ import annotations
 from mostrador.context import AppContext
 from mostrador.dashboards import reputation
 from mostrador.dashboards.board import AccountChoice, Board, Tile, count_words
-from mostrador.dashboards.tables import COUNT, SHARE, TEXT, Column, Table
+from mostrador.dashboards.tables import COUNT, SHARE, TEXT, Column, Table, translated
+from mostrador.i18n import N_
+from mostrador.i18n import gettext as _
 
 PATH = "/dashboards/reputation"
 ACCOUNT_COLUMNS = [
-    Column("account_id", "Id", TEXT, csv_only=True),
-    Column("account", "Cuenta", TEXT),
-    Column("site_id", "Sitio", TEXT),
-    Column("level", "Color en Mercado Libre", TEXT),
-    Column("period", "Ventana", TEXT),
-    Column("claims_value", "Reclamos que cuentan", COUNT),
-    Column("sales", "Ventas", COUNT),
-    Column("claims_rate", "Tasa de reclamos", SHARE),
-    Column("band", "Color que permite", TEXT),
-    Column("open_affecting", "Abiertos que afectan", COUNT),
-    Column("rate_if_all_lost", "Si todos terminan en contra", SHARE),
-    Column("band_if_all_lost", "Color que permitiría", TEXT),
-    Column("read_at", "Leída", TEXT),
-    Column("error", "Error de lectura", TEXT),
+    Column("account_id", N_("Id"), TEXT, csv_only=True),
+    Column("account", N_("Cuenta"), TEXT),
+    Column("site_id", N_("Sitio"), TEXT),
+    Column("level", N_("Color en Mercado Libre"), TEXT),
+    Column("period", N_("Ventana"), TEXT),
+    Column("claims_value", N_("Reclamos que cuentan"), COUNT),
+    Column("sales", N_("Ventas"), COUNT),
+    Column("claims_rate", N_("Tasa de reclamos"), SHARE),
+    Column("band", N_("Color que permite"), TEXT),
+    Column("open_affecting", N_("Abiertos que afectan"), COUNT),
+    Column("rate_if_all_lost", N_("Si todos terminan en contra"), SHARE),
+    Column("band_if_all_lost", N_("Color que permitiría"), TEXT),
+    Column("read_at", N_("Leída"), TEXT),
+    Column("error", N_("Error de lectura"), TEXT),
 ]
 CLAIM_COLUMNS = [
-    Column("account", "Cuenta", TEXT),
-    Column("claim_id", "Reclamo", TEXT, link="/inbox/{conversation_id}"),
-    Column("conversation_id", "Conversación", TEXT, csv_only=True),
-    Column("reason", "Motivo", TEXT),
-    Column("due_date", "Vence", TEXT),
-    Column("rate_if_lost", "Tasa si termina en contra", SHARE),
-    Column("band_if_lost", "Color", TEXT),
-    Column("rate_if_all_so_far_lost", "Con los anteriores también", SHARE),
-    Column("band_if_all_so_far_lost", "Color", TEXT),
+    Column("account", N_("Cuenta"), TEXT),
+    Column("claim_id", N_("Reclamo"), TEXT, link="/inbox/{conversation_id}"),
+    Column("conversation_id", N_("Conversación"), TEXT, csv_only=True),
+    Column("reason", N_("Motivo"), TEXT),
+    Column("due_date", N_("Vence"), TEXT),
+    Column("rate_if_lost", N_("Tasa si termina en contra"), SHARE),
+    Column("band_if_lost", N_("Color"), TEXT),
+    Column("rate_if_all_so_far_lost", N_("Con los anteriores también"), SHARE),
+    Column("band_if_all_so_far_lost", N_("Color"), TEXT),
 ]
 LIMIT_COLUMNS = [
-    Column("site_id", "Sitio", TEXT),
-    Column("leader", "MercadoLíder hasta", SHARE),
-    Column("green", "Verde hasta", SHARE),
-    Column("yellow", "Amarillo hasta", SHARE),
-    Column("orange", "Naranja hasta", SHARE),
-    Column("source", "Fuente", TEXT),
+    Column("site_id", N_("Sitio"), TEXT),
+    Column("leader", N_("MercadoLíder hasta"), SHARE),
+    Column("green", N_("Verde hasta"), SHARE),
+    Column("yellow", N_("Amarillo hasta"), SHARE),
+    Column("orange", N_("Naranja hasta"), SHARE),
+    Column("source", N_("Fuente"), TEXT),
 ]
 
 
 def _band(key: str | None) -> str | None:
-    return reputation.BANDS.get(key or "") if key else None
+    return reputation.band_words(key)
 
 
 async def build(ctx: AppContext, workspace_id: int) -> Board:
     found = await reputation.outlooks(ctx, workspace_id)
     accounts = [AccountChoice(o.account_id, o.nickname, o.site_id) for o in found]
-    board = Board(PATH, "Pronóstico de reputación", None, accounts, {})
+    board = Board(PATH, _("Pronóstico de reputación"), None, accounts, {})
     rows, claims = [], []
     for o in found:
         metric = o.claims_metric
@@ -93,24 +95,29 @@ async def build(ctx: AppContext, workspace_id: int) -> Board:
             )
         if o.limits is None:
             board.notes.append(
-                f"{o.nickname} ({o.site_id}): Mercado Libre no publica límites de reclamos para este sitio "
-                "en las páginas que usamos; se muestran las tasas sin color."
+                _(
+                    "%(account)s (%(site)s): Mercado Libre no publica límites de reclamos para este sitio "
+                    "en las páginas que usamos; se muestran las tasas sin color."
+                )
+                % {"account": o.nickname, "site": o.site_id}
             )
     board.tiles = [
         Tile(
             "open_affecting",
-            "Reclamos abiertos que afectan la reputación",
+            _("Reclamos abiertos que afectan la reputación"),
             count_words(len(claims)),
             len(claims),
         )
     ]
     board.tables = [
-        Table("accounts", "Cuentas", ACCOUNT_COLUMNS, rows),
-        Table("open_claims", "Si cada reclamo abierto termina en contra", CLAIM_COLUMNS, claims),
+        Table("accounts", _("Cuentas"), translated(ACCOUNT_COLUMNS), rows),
+        Table(
+            "open_claims", _("Si cada reclamo abierto termina en contra"), translated(CLAIM_COLUMNS), claims
+        ),
         Table(
             "limits",
-            "Límites de reclamos por color",
-            LIMIT_COLUMNS,
+            _("Límites de reclamos por color"),
+            translated(LIMIT_COLUMNS),
             [{"site_id": site, **vars(limits)} for site, limits in sorted(reputation.THRESHOLDS.items())],
         ),
     ]

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from mostrador import i18n
+from mostrador.dashboards import numbers
 from mostrador.dashboards.histogram import Percentile, duration_words
 
 TEXT, COUNT, SHARE, SECONDS, AT_MOST = "text", "count", "share", "seconds", "at_most"
@@ -16,8 +19,10 @@ TEXT, COUNT, SHARE, SECONDS, AT_MOST = "text", "count", "share", "seconds", "at_
 
 @dataclass(frozen=True)
 class Column:
-    key: str  # the CSV header
-    label: str  # the HTML header
+    key: str  # the CSV header (the same in every language: scripts and spreadsheets read it)
+    # The HTML header: Spanish, marked N_, translated by `translated()` when shown; like a template's
+    # `_()`, it is a %-format string (a literal percent sign is written "%%").
+    label: str
     kind: str = COUNT
     csv_only: bool = False  # kept out of the page (ids the page shows in another column)
     link: str | None = None  # on the page, a link made from the row (e.g. "/inbox/{conversation_id}")
@@ -56,17 +61,23 @@ class Table:
         return out.getvalue()
 
 
+def translated(columns: Sequence[Column]) -> list[Column]:
+    """The columns with their headers in the reader's language (their keys, the CSV's, stay)."""
+    return [replace(c, label=i18n.gettext(c.label) % {}) for c in columns]
+
+
 def words(kind: str, value: Any) -> str:
+    """A cell as the page shows it, numbers written the reader's way (numbers.py)."""
     if value is None:
-        return "—"
+        return numbers.NONE
     if kind == SHARE:
-        return f"{value * 100:.1f} %".replace(".", ",")
+        return numbers.percent(value)
     if kind == SECONDS:
         return duration_words(value)
     if isinstance(value, Percentile):
         return value.words()
     if kind == COUNT:
-        return f"{int(value):,}".replace(",", ".")
+        return numbers.count(value)
     return value.isoformat() if isinstance(value, date) else str(value)
 
 

@@ -1,6 +1,10 @@
 """The metrics dashboards: claims, questions, post-sale messages and the reputation forecast, each a
 server-rendered page whose tables download as CSV at the same address with `.csv` (`?table=` picks
-one when a page has several). Viewers and up; every figure is of the user's workspace."""
+one when a page has several). Viewers and up; every figure is of the user's workspace.
+
+The pages are in the reader's language (the boards translate their words as they are built); a CSV's
+headers are the columns' keys and its numbers plain values, the same in every language
+(docs/dashboards.md)."""
 
 from __future__ import annotations
 
@@ -12,20 +16,22 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from mostrador import i18n
 from mostrador.context import AppContext
 from mostrador.dashboards import claims_board, messages_board, questions_board, reputation_board
 from mostrador.dashboards.board import Board
 from mostrador.dashboards.filters import PRESETS, UnknownAccount
+from mostrador.i18n import N_
 from mostrador.users.roles import Role
 from mostrador.web.deps import CurrentUser, NotInWorkspace, get_ctx, page, requires
 
 router = APIRouter()
 Viewer = Annotated[CurrentUser, Depends(requires(Role.VIEWER))]
-TABS = {
-    claims_board.PATH: "Reclamos",
-    questions_board.PATH: "Preguntas",
-    messages_board.PATH: "Mensajes",
-    reputation_board.PATH: "Reputación",
+TABS = {  # translated in the template
+    claims_board.PATH: N_("Reclamos"),
+    questions_board.PATH: N_("Preguntas"),
+    messages_board.PATH: N_("Mensajes"),
+    reputation_board.PATH: N_("Reputación"),
 }
 Builder = Callable[[AppContext, int, dict[str, str], bool], Awaitable[Board]]
 
@@ -70,7 +76,7 @@ async def _csv(request: Request, user: CurrentUser, path: str) -> Response:
     try:
         table = board.table(request.query_params.get("table"))
     except LookupError as exc:
-        raise HTTPException(404, "Esa tabla no existe en este tablero") from exc
+        raise HTTPException(404, i18n.gettext("Esa tabla no existe en este tablero")) from exc
     name = f"{path.rsplit('/', 1)[-1]}-{table.name}.csv"
     return Response(
         table.csv(),

@@ -31,7 +31,16 @@ from mostrador.store import scope
 from mostrador.store.db import transaction
 from mostrador.users import sessions as user_sessions
 from mostrador.users.roles import Role
-from mostrador.web.formatting import duration, local_time, money, since, status_label, time_left, urgency
+from mostrador.web.formatting import (
+    duration,
+    local_date,
+    local_time,
+    money,
+    since,
+    status_label,
+    time_left,
+    urgency,
+)
 
 TEMPLATES = Path(__file__).parent / "templates"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -72,6 +81,7 @@ def build_templates() -> Jinja2Templates:
     templates.env.globals.update(csrf_token=csrf_token, locale=i18n.current, languages=i18n.NAMES)
     templates.env.filters.update(
         local_time=local_time,
+        local_date=local_date,
         money=money,
         status_label=status_label,
         failure_label=failure_label,

@@ -3,7 +3,7 @@ language (mostrador.i18n): "28/11 17:05" in Spanish and Portuguese, "11/28 5:05 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time
@@ -40,6 +40,15 @@ def local_time(value: datetime | None, site_id: str = "MLA", fmt: str = "%d/%m %
         else:
             raise ValueError(f"local_time: unknown part {piece!r} of {fmt!r}")
     return " ".join(parts)
+
+
+def local_date(value: date | None, fmt: str = "%d/%m/%Y") -> str:
+    """A calendar day (no time, no zone) as the reader's language writes it: "28/11/2026", "11/28/2026"."""
+    if value is None:
+        return "—"
+    if fmt not in _DATES:
+        raise ValueError(f"local_date: unknown format {fmt!r}")
+    return format_skeleton(_DATES[fmt], value, locale=i18n.babel_locale())
 
 
 def money(amount: float | int | None, currency: str | None = None) -> str:
