@@ -163,6 +163,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Spanish pages, whatever the machine's locale: Chromium sends its own as `Accept-Language`
+    (en-US here) and the pages follow it (docs/i18n.md). A test of another language opens its own
+    context (`browser.new_context(locale=…)`)."""
+    return {**browser_context_args, "locale": "es-AR"}
+
+
+@pytest.fixture(scope="session")
 def base_url() -> str | None:
     """Pages are opened with absolute URLs; this also replaces pytest-playwright's deprecated default."""
     return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -22,13 +21,6 @@ from .test_browser import HANDOFF_QUESTION, login
 from .test_postsale_flow import buy, buyer_writes, claim_posts, db
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    """Spanish pages, whatever the machine's locale: Chromium sends its own as `Accept-Language`
-    (en-US here), and the pages follow it (docs/i18n.md); these tests read the Spanish words."""
-    return {**browser_context_args, "locale": "es-AR"}
 
 
 def fold(world: World) -> None:
