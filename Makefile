@@ -57,3 +57,11 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/inbox_events.py --agents 20 --seconds 3 --rate 5 --out $(BENCH_OUT)/inbox_events.json
 	$(BIN)/python bench/dashboards.py --claims 2000 --questions 20000 --chat-messages 2000 --days 60 --runs 3 \
 		--out $(BENCH_OUT)/dashboards.json
+	$(BIN)/python bench/memory.py --conversations 10000 --questions 10 --out $(BENCH_OUT)/memory.json
+	$(BIN)/python bench/day.py --accounts 1000 --questions 120 --minutes 1 --stall-s 60 --out $(BENCH_OUT)/day.json
+	@if [ -n "$$MOSTRADOR_TEST_DATABASE_URL" ]; then \
+		$(BIN)/python bench/pg_workers.py --workers 1,4 --per-worker 6 --latency-ms 300 --out $(BENCH_OUT)/pg_workers.json; \
+	elif ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		scripts/with-postgres.sh $(BIN)/python bench/pg_workers.py --workers 1,4 --per-worker 6 --latency-ms 300 \
+			--out $(BENCH_OUT)/pg_workers.json; \
+	else echo "PostgreSQL not installed: skipping bench/pg_workers.py"; fi

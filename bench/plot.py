@@ -1,12 +1,15 @@
-"""Plots for docs/benchmarks.md from `bench/pipeline.py --out` files (matplotlib, PNG).
+"""Plots for docs/benchmarks.md from the benchmarks' `--out` files (matplotlib, PNG).
 
     .venv/bin/python bench/plot.py --before docs/profiles/pipeline-before.json \
         --after docs/profiles/pipeline-after.json --rates docs/profiles/pipeline-quick.json \
-        --out docs/profiles
+        --pg-workers docs/profiles/pg-workers.json --memory docs/profiles/memory.json \
+        --day docs/profiles/day.json --out docs/profiles
 
-Writes `question-path-counts.png` (work per answered question, before and after the cuts, at the first
-phase's rate) and `question-path-latency.png` (p50/p99 and CPU per question against the rate, with the
-issue-12 goals drawn in).
+Writes, for the files given: `question-path-counts.png` (work per answered question, before and after
+the cuts, at the first phase's rate), `question-path-latency.png` (p50/p99 and CPU per question against
+the rate, with the issue-12 goals drawn in), `pg-workers.png` (answered questions/s per worker count
+against linear scaling), `memory.png` (resident memory by step against the goal) and `day.png`
+(questions asked and backlog over the simulated day, latency per simulated hour).
 """
 
 from __future__ import annotations
@@ -85,18 +88,141 @@ def latency_plot(run: dict[str, Any], out: Path) -> None:
     plt.close(fig)
 
 
+def pg_workers_plot(run: dict[str, Any], out: Path) -> None:
+    runs = run["runs"]
+    counts = [r["workers"] for r in runs]
+    rates = [r["answered_per_s"] or 0 for r in runs]
+    one = rates[counts.index(1)] if 1 in counts else rates[0] / counts[0]
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.bar([str(n) for n in counts], rates, color="#2a7ab0", label="answered questions/s")
+    ax.plot(
+        [str(n) for n in counts], [one * n for n in counts], "o--", color="#888888", label="linear (N × one)"
+    )
+    ax.plot(
+        [str(n) for n in counts],
+        [one * 3 if n == 4 else None for n in counts],
+        "_",
+        ms=40,
+        mew=2,
+        color="#c0392b",
+        label="goal at 4 workers (3 × one)",
+    )
+    for n, r in zip(counts, runs, strict=True):
+        ax.annotate(
+            f"{r['answered']}/{r['asked']}, twice {r['answered_twice']}",
+            (str(n), r["answered_per_s"] or 0),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    ax.set_xlabel("mostrador worker processes")
+    ax.set_ylabel("answered questions per second")
+    ax.legend(fontsize=8)
+    ax.set_title(
+        f"PostgreSQL, Mercado Libre +{run['latency_ms_per_call']} ms per call, "
+        f"{run['concurrency_per_worker']} at a time per worker\n"
+        f"(load average {run['load_average_1m_at_end']})",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(out / "pg-workers.png", dpi=110)
+    plt.close(fig)
+
+
+def memory_plot(run: dict[str, Any], out: Path) -> None:
+    steps = {
+        "empty (baseline peak)": run["baseline_empty_peak_rss_mb"],
+        **run["rss_mb_by_step"],
+        "peak (VmHWM)": run["peak_rss_mb"],
+    }
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.bar(list(steps), list(steps.values()), color=["#bbbbbb", *["#2a7ab0"] * (len(steps) - 1)])
+    ax.axhline(run["goals"]["peak_rss_mb"], color="#c0392b", linestyle="--", label="goal 250 MB")
+    ax.set_ylabel("resident memory of mostrador serve (MB)")
+    ax.tick_params(axis="x", labelsize=8, rotation=15)
+    ax.legend(fontsize=8)
+    ax.set_title(
+        f"{run['seeded']['threads']:,} stored conversations, {run['seeded']['messages']:,} messages (SQLite)",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(out / "memory.png", dpi=110)
+    plt.close(fig)
+
+
+def day_plot(run: dict[str, Any], out: Path) -> None:
+    samples = [s for s in run["timeline"] if "backlog" in s]
+    hours = run["by_simulated_period"]
+    width = run["period_minutes"] / 60
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    top.plot(
+        [s["simulated_h"] for s in samples],
+        [s["backlog"] for s in samples],
+        color="#c0392b",
+        label="backlog (asked, not yet answered)",
+    )
+    top.set_ylabel("backlog (questions)")
+    top.legend(fontsize=8, loc="upper left")
+    rate = top.twinx()
+    rate.bar(
+        [h["hour"] + width / 2 for h in hours],
+        [h["per_real_s"] for h in hours],
+        width * 0.9,
+        color="#bbbbbb",
+        alpha=0.6,
+        label="questions asked per real second",
+    )
+    rate.set_ylabel("asked per real second")
+    rate.legend(fontsize=8, loc="center left")
+    bottom.plot([h["hour"] + width / 2 for h in hours], [h["p50_ms"] for h in hours], "o-", label="p50")
+    bottom.plot([h["hour"] + width / 2 for h in hours], [h["p99_ms"] for h in hours], "s-", label="p99")
+    bottom.axhline(150, color="#c0392b", linestyle="--", label="goal p50 150 ms")
+    bottom.axhline(500, color="#e67e22", linestyle=":", label="goal p99 500 ms")
+    bottom.set_yscale("log")
+    bottom.set_xlabel("simulated hour of the day (past 24: the backlog draining after the day)")
+    bottom.set_ylabel(f"question → answer (ms), per {run['period_minutes']:g} simulated min")
+    bottom.set_xlim(0, max(24.0, max((s["simulated_h"] for s in samples), default=24.0)))
+    bottom.legend(fontsize=8)
+    scale = run["scale"]
+    fig.suptitle(
+        f"{scale['accounts']:,} accounts, {scale['questions']:,} questions "
+        f"(÷{scale['questions_divided_by']:,.0f}), "
+        f"a day in {scale['real_minutes']:g} min (×{scale['time_compressed_by']:.0f}); "
+        f"load average {run['load_average_1m_at_end']}",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    fig.savefig(out / "day.png", dpi=110)
+    plt.close(fig)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--before", type=Path, required=True)
-    parser.add_argument("--after", type=Path, required=True)
-    parser.add_argument("--rates", type=Path, required=True, help="a run with several rates")
+    parser.add_argument("--before", type=Path, help="pipeline.py before the cuts (with --after)")
+    parser.add_argument("--after", type=Path, help="pipeline.py after the cuts")
+    parser.add_argument("--rates", type=Path, help="a pipeline.py run with several rates")
+    parser.add_argument("--pg-workers", type=Path, help="a pg_workers.py run")
+    parser.add_argument("--memory", type=Path, help="a memory.py run")
+    parser.add_argument("--day", type=Path, help="a day.py run")
     parser.add_argument("--out", type=Path, default=Path("docs/profiles"))
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    counts_plot(json.loads(args.before.read_text()), json.loads(args.after.read_text()), args.out)
-    latency_plot(json.loads(args.rates.read_text()), args.out)
+
+    def load(path: Path) -> dict[str, Any]:
+        return dict(json.loads(path.read_text()))
+
+    if args.before and args.after:
+        counts_plot(load(args.before), load(args.after), args.out)
+    if args.rates:
+        latency_plot(load(args.rates), args.out)
+    if args.pg_workers:
+        pg_workers_plot(load(args.pg_workers), args.out)
+    if args.memory:
+        memory_plot(load(args.memory), args.out)
+    if args.day:
+        day_plot(load(args.day), args.out)
 
 
 if __name__ == "__main__":

@@ -26,3 +26,12 @@ def test_same_seed_same_ids_and_no_repeats() -> None:
     assert [first.question_id() for _ in range(5)] == [second.question_id() for _ in range(5)]
     many = [first.claim_id() for _ in range(2000)]
     assert len(set(many)) == len(many)
+
+
+def test_passwords_never_run_out() -> None:
+    """Only 9,000 `qatestNNNN` passwords exist; the 9,001st user must still get one (it used to loop
+    forever inside the sandbox's event loop, found by bench/day.py's 10,000 sellers)."""
+    ids = IdFactory(seed=5)
+    passwords = [ids.password() for _ in range(12_000)]
+    assert all(re.fullmatch(r"qatest\d{4}", p) for p in passwords)
+    assert len(set(passwords)) <= 9_000

@@ -82,7 +82,9 @@ class IdFactory:
         return self._unique(lambda: f"TG-{self._rng.getrandbits(96):024x}-{user_id}")
 
     def password(self) -> str:
-        return self._unique(lambda: f"qatest{self._digits(4)}")
+        """A test user's password (`qatest` and four digits). Not an id: two users may share one (there
+        are only 9,000), and a sandbox with more users than that must not loop looking for a fresh one."""
+        return f"qatest{self._digits(4)}"
 
     def choice_float(self) -> float:
         return self._rng.random()
