@@ -17,6 +17,10 @@ from mostrador.bot.sources import builtin_training, by_source, labelled_question
 # 0.820 on the corrected ones with the same model recipe; docs/bot.md lists every relabel.)
 FLOORS = {"pt": 0.81, "es": 0.95}
 
+# The module's fixture trains one model per source (eight): about a minute on a quiet machine, several on
+# a loaded one (pyproject's default limit is 120 s).
+pytestmark = pytest.mark.timeout(600)
+
 
 @pytest.fixture(scope="module")
 def loso() -> LosoResult:
