@@ -164,3 +164,43 @@ def test_training_phrases_can_carry_two_intents_but_never_with_other() -> None:
 
 def test_price_and_shipping_in_one_sentence_get_both() -> None:
     assert set(classify("quanto fica com o frete pro cep 88010-000?", "pt")[0]) == {"price", "shipping"}
+
+
+def test_a_hostile_statement_with_no_question_is_other_whatever_the_model_read() -> None:
+    """intents.md: statements with no question are social (`greeting`), complaints are `other`; a complaint
+    cue turns a statement the model read as social talk or a remark on the product into `other`."""
+    from mostrador.bot.classify import complaint_remark
+
+    assert complaint_remark(["greeting"], "vou te processar", True) == ["other"]
+    assert complaint_remark(["product_details"], "a tampa é uma porcaria", True) == ["other"]
+    # a question keeps its intents, and so does a complaint about a purchase
+    assert complaint_remark(["product_details"], "essa porcaria serve no 110v?", True) == ["product_details"]
+    assert complaint_remark(["order_status"], "comprei e nada, que absurdo", True) == ["order_status"]
+    assert complaint_remark(["greeting"], "ok, vou pensar", False) == ["greeting"]
+    for text in ("vou quebrar tudo aí, seus vigaristas", "que creme nojento"):
+        assert classify(text, "pt")[0] == ["other"], text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Quanto fica o frete pra Belo Horizonte?", ["shipping"]),
+        ("qual o valor do envio pro cep 01310-100?", ["shipping"]),
+        ("¿Cuánto sale el envío a Mendoza?", ["shipping"]),
+    ],
+)
+def test_the_cost_of_shipping_is_shipping_not_price(text: str, expected: list[str]) -> None:
+    assert classify(text)[0] == expected
+
+
+def test_price_stays_beside_shipping_when_a_price_cue_remains() -> None:
+    from mostrador.bot.classify import shipping_cost_is_shipping
+    from mostrador.bot.intents import builtin_lexicon
+
+    class _Model:  # only the lexicon is read
+        lexicon = builtin_lexicon()
+
+    both = ["price", "shipping"]
+    assert shipping_cost_is_shipping(both, "quanto fica o frete para manaus", _Model()) == ["shipping"]  # type: ignore[arg-type]
+    assert shipping_cost_is_shipping(both, "faz por 100 com o frete", _Model()) == both  # type: ignore[arg-type]
+    assert shipping_cost_is_shipping(both, "qual o preco do kit e o valor do frete", _Model()) == both  # type: ignore[arg-type]

@@ -14,8 +14,13 @@ from mostrador.bot.sources import builtin_training, by_source, labelled_question
 # Leave-one-source-out micro-F1 as measured (docs/bot.md) minus about 0.01: raise them when the model
 # improves, never lower them to make a change pass. (pt was re-based from 0.83 once, when the labels
 # themselves were corrected to the clarified rules of intents.md: measured 0.838 on the old labels,
-# 0.820 on the corrected ones with the same model recipe; docs/bot.md lists every relabel.)
-FLOORS = {"pt": 0.81, "es": 0.95}
+# 0.820 on the corrected ones with the same model recipe; docs/bot.md lists every relabel.) Round 3
+# measured pt 0.852, es 0.961 (docs/bot.md, "Round 3").
+FLOORS = {"pt": 0.845, "es": 0.95}
+
+# The module's fixture trains one model per source (eight): about a minute on a quiet machine, several on
+# a loaded one (pyproject's default limit is 120 s).
+pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")

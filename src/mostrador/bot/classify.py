@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -19,6 +20,22 @@ SECONDARY_THRESHOLD = 0.65
 # replaces it only if clearly present: "essa merda nao funciona" must not become product_details because
 # "funciona" is one of its cues.
 EXCLUSIVE_TOP_THRESHOLD = 0.8
+# Intents a remark about the listed product can be mistaken for when it asks nothing ("esse carro é
+# fedido", "a porra da bateria nao presta"): with a complaint cue and no question mark such a statement is
+# a complaint, i.e. `other` (intents.md: statements with no question are social, complaints are `other`).
+# Purchase matters (order_status, warranty, shipping…) keep their intents: a complaint about an order is
+# still about that order.
+REMARK_INTENTS = frozenset({"greeting", "product_details", "authenticity", "price", "variants"})
+# The cost of shipping is `shipping`, not `price` (intents.md): "quanto fica o frete pra Manaus?", "qual o
+# valor do envio pro CEP…". Price is kept only when a price cue remains outside such a phrase ("quanto
+# fica o kit com frete?", "faz por 100 com frete grátis?").
+_SHIPPING_COST = re.compile(
+    r"\b(quanto (fica|custa|sai|e|seria|ficaria|cobra)|qual (e )?(o )?valor|valor|preco"
+    r"|cuanto (sale|cuesta|es|cobran))( d[oe]| del| para o| pra o| pro| para el)? (o |el )?"
+    r"(frete|envio|entrega|flete)\b"
+    r"|\b(quanto|cuanto) (fica|sai|seria|ficaria|sale) (para|pra|pro|p|ate|a|al) (o |el )?"
+    r"(cep|codigo postal)\b"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +75,24 @@ def choose_intents(
     return specific or [top]
 
 
+def complaint_remark(intents: list[str], text: str, complaint: bool) -> list[str]:
+    """A statement (no question mark) with a complaint cue that the model read as a remark on the product
+    or as social talk is a complaint: `other`."""
+    if complaint and "?" not in text and set(intents) <= REMARK_INTENTS:
+        return ["other"]
+    return intents
+
+
+def shipping_cost_is_shipping(intents: list[str], core: str, model: IntentModel) -> list[str]:
+    """Drop `price` beside `shipping` when its only cue is the shipping's own cost."""
+    if "price" not in intents or "shipping" not in intents:
+        return intents
+    pattern = model.lexicon.patterns.get("price")
+    if pattern is None or pattern.search(_SHIPPING_COST.sub(" ", core)):
+        return intents
+    return [i for i in intents if i != "price"]
+
+
 def classify_with(
     model: IntentModel, text: str, lang: Lang | None = None, default_lang: Lang = "es"
 ) -> Classification:
@@ -71,6 +106,8 @@ def classify_with(
         return Classification(["greeting"], scores, normalized, core, complaint)
     scores, cues = model.scores_and_cues(core, normalized.lang)
     intents = choose_intents(scores, cues)
+    intents = complaint_remark(intents, text, complaint)
+    intents = shipping_cost_is_shipping(intents, core, model)
     intents.sort(key=lambda intent: _first_position(model, intent, core))
     return Classification(intents, scores, normalized, core, complaint)
 
