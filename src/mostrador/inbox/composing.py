@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from mostrador import i18n
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.bot.guard import explain, guard
 from mostrador.channels.base import ThreadRef
@@ -17,6 +18,7 @@ from mostrador.context import AppContext
 from mostrador.conversations import service as conv_service
 from mostrador.conversations.outgoing import ReplyRefused
 from mostrador.conversations.templating import fill, unknown_variables, variables_in
+from mostrador.i18n import gettext
 from mostrador.store import conversations as conversations_store
 from mostrador.store import templates as templates_store
 from mostrador.store.db import transaction
@@ -92,14 +94,19 @@ def check(text: str, channel: str, limit: int | None = None) -> Check:
     names = variables_in(text)
     unknown = unknown_variables(text, known)
     if unknown:
-        listed = ", ".join(f"{{{n}}}" for n in known) or "ninguna"
-        problem = f"No existe la variable {{{unknown[0]}}} acá. Se pueden usar: {listed}."
+        listed = ", ".join(f"{{{n}}}" for n in known) or gettext("ninguna")
+        problem = gettext("No existe la variable %(name)s acá. Se pueden usar: %(names)s.") % {
+            "name": f"{{{unknown[0]}}}",
+            "names": listed,
+        }
         return Check(len(text), limit, False, problem, names)
     probe = text
     for name in names:
         probe = probe.replace(f"{{{name}}}", PLACEHOLDER)
     result = guard(probe, limit=limit)
-    return Check(len(text), limit, result.ok, "" if result.ok else explain(result, limit), names)
+    return Check(
+        len(text), limit, result.ok, "" if result.ok else explain(result, limit, i18n.current()), names
+    )
 
 
 def save_template(
