@@ -163,6 +163,12 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """Every page asks for Spanish (Accept-Language: es-AR), the language these tests assert."""
+    return {**browser_context_args, "locale": "es-AR"}
+
+
+@pytest.fixture(scope="session")
 def base_url() -> str | None:
     """Pages are opened with absolute URLs; this also replaces pytest-playwright's deprecated default."""
     return None
