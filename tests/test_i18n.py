@@ -199,3 +199,14 @@ def test_words_follow_the_language_of_their_context_and_fall_back_to_spanish() -
     with i18n.using("xx"):  # unknown: the source text, never an error
         assert i18n.gettext("Contraseña") == "Contraseña"
     assert i18n.gettext("una frase que no está en el catálogo") == "una frase que no está en el catálogo"
+
+
+def test_each_catalog_is_in_its_own_language() -> None:
+    """A merge that poured one language's strings into the other's catalog would still be 'complete':
+    few entries may read the same in Portuguese and English (names, "API", "Bot", "E-mail")."""
+    english = {m.id: m.string for m in i18n_cmd.read("en") if m.id}
+    portuguese = {m.id: m.string for m in i18n_cmd.read("pt") if m.id}
+    same = [k for k, v in portuguese.items() if v == english.get(k)]
+    assert len(same) < len(portuguese) / 10, same[:40]
+    assert i18n_cmd.read("pt").get("Salir").string == "Sair"  # one known word each
+    assert i18n_cmd.read("en").get("Salir").string == "Sign out"

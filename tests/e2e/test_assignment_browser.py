@@ -54,9 +54,10 @@ def shot(page: Page, name: str) -> None:
 def test_two_agents_assignment_takeover_presence_and_no_second_answer(browser: Browser, world: World) -> None:
     item = world.items[0]
     question = world.ask(item, HANDOFF_QUESTION)  # the bot hands it to a person
-    ana = browser.new_context().new_page()
-    beto = browser.new_context().new_page()
-    stale = browser.new_context(java_script_enabled=False).new_page()  # Beto's other tab: never refreshes
+    ana = browser.new_context(locale="es-AR").new_page()
+    beto = browser.new_context(locale="es-AR").new_page()
+    # Beto's other tab: never refreshes. Every page asks for Spanish, the language asserted here.
+    stale = browser.new_context(locale="es-AR", java_script_enabled=False).new_page()
 
     log_in(ana, world, world.login, "/inbox")
     row = ana.locator(f"[data-question-id='{question['id']}']")

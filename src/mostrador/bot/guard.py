@@ -183,10 +183,17 @@ _KIND_WORDS = {
         "url": "um link fora do Mercado Livre",
         "social": "uma rede social ou um canal de contato externo",
     },
+    "en": {
+        "phone": "a phone number",
+        "email": "an e-mail address",
+        "url": "a link outside Mercado Libre",
+        "social": "a social network or an outside contact channel",
+    },
 }
 _EXPLAINED = {
     "es": ("El texto no cumple las reglas de Mercado Libre: ", "tiene", "supera los {limit} caracteres"),
     "pt": ("O texto não cumpre as regras do Mercado Livre: ", "tem", "passa de {limit} caracteres"),
+    "en": ("The text breaks Mercado Libre's rules: ", "it has", "it is longer than {limit} characters"),
 }
 
 

@@ -96,7 +96,7 @@ class ActionOffer:
     """Something besides writing that a person may do in a thread now (a claim's refund, return …)."""
 
     name: str
-    label: str  # what the button says
+    label: str  # what the button says (marked Spanish: the inbox translates it when shown)
     confirm: str  # what happens, said before it is confirmed
     mandatory: bool = False  # Mercado Libre requires it before `due_date`
     due_date: datetime | None = None
@@ -115,7 +115,8 @@ class Urgent:
 
 @dataclass(frozen=True)
 class Presentation:
-    """How the inbox shows the channel's threads (Spanish for now; the inbox is Spanish)."""
+    """How the inbox shows the channel's threads. Its words are Spanish marked with `N_` (the source
+    text); the inbox shows them in the reader's language (`inbox.views.in_words`)."""
 
     label: str  # the tab, e.g. "Preguntas"
     empty: str  # what an empty tab says

@@ -46,6 +46,7 @@ from mostrador.context import AppContext
 from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
+from mostrador.i18n import N_, gettext
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.api_messaging import MESSAGE_FILE_MAX_BYTES, MESSAGE_FILE_TYPES
 from mostrador.store import conversations as conversations_store
@@ -59,12 +60,12 @@ TOPIC = "messages"
 STATE_KEY = packs.STATE_KEY
 SELLER_LIMIT = 350  # §8.3 seller_max_message_length
 BLOCKED_LABELS = {
-    "blocked_by_mediation": "hay una mediación abierta",
-    "blocked_by_buyer": "el comprador bloqueó los mensajes",
-    "blocked_by_time": "pasaron 30 días sin mensajes",
-    "blocked_by_fulfillment": "la venta Full todavía no se entregó",
-    "blocked_by_payment": "la venta todavía no está pagada",
-    "blocked_by_conversation_initiated_by_seller_limited": (
+    "blocked_by_mediation": N_("hay una mediación abierta"),
+    "blocked_by_buyer": N_("el comprador bloqueó los mensajes"),
+    "blocked_by_time": N_("pasaron 30 días sin mensajes"),
+    "blocked_by_fulfillment": N_("la venta Full todavía no se entregó"),
+    "blocked_by_payment": N_("la venta todavía no está pagada"),
+    "blocked_by_conversation_initiated_by_seller_limited": N_(
         "en esta venta con Mercado Envíos el vendedor solo inicia la conversación con un motivo de la guía"
     ),
 }
@@ -79,15 +80,15 @@ class MessagesChannel:
     reply_limit = SELLER_LIMIT
     ordered_replies = True
     presentation = Presentation(
-        label="Mensajes",
-        empty=(
+        label=N_("Mensajes"),
+        empty=N_(
             "Todavía no hay mensajes de compradores. Cuando un comprador escriba después de comprar, "
             "aparece acá."
         ),
         layout="chat",
         state_key=STATE_KEY,
-        reply_label="Mensaje al comprador",
-        handoff_reasons={"post_sale_message": "el comprador escribió", **postsale_bot.HANDOFF_REASONS},
+        reply_label=N_("Mensaje al comprador"),
+        handoff_reasons={"post_sale_message": N_("el comprador escribió"), **postsale_bot.HANDOFF_REASONS},
         files=FileRules(
             kinds=MESSAGE_FILE_TYPES,
             max_bytes=MESSAGE_FILE_MAX_BYTES,
@@ -152,8 +153,12 @@ class MessagesChannel:
         if state.get("status") != "blocked":
             return None
         substatus = state.get("substatus") or ""
-        why = BLOCKED_LABELS.get(substatus, substatus or "sin motivo")
-        return f"Mercado Libre no deja escribir en esta conversación ahora: {why}."
+        why = (
+            gettext(BLOCKED_LABELS[substatus])
+            if substatus in BLOCKED_LABELS
+            else substatus or gettext("sin motivo")
+        )
+        return gettext("Mercado Libre no deja escribir en esta conversación ahora: %(why)s.") % {"why": why}
 
     def plan_reply(
         self, s: Session, thread: Conversation, text: str, in_reply_to: str | None, reply_key: str
@@ -163,7 +168,7 @@ class MessagesChannel:
             raise ReplyRefused(refusal)
         buyer = conversations_store.contact_external_id(s, thread.account_id, NAME, thread.contact_id)
         if not buyer or buyer == "unknown":
-            raise ReplyRefused("Todavía no sabemos quién es el comprador de esta venta.")
+            raise ReplyRefused(gettext("Todavía no sabemos quién es el comprador de esta venta."))
         return ReplyPlan(
             target_id=f"{thread.external_key}:{reply_key}",
             external_id=f"{outgoing.REPLY_PREFIX}{reply_key}",
@@ -235,7 +240,7 @@ class MessagesChannel:
         self, s: Session, thread: Conversation, name: str, form: dict[str, str]
     ) -> tuple[ReplyPlan, str]:
         if not name.startswith(seller_contact.ACTION_PREFIX):
-            raise ReplyRefused("Esta conversación no tiene esa acción.")
+            raise ReplyRefused(gettext("Esta conversación no tiene esa acción."))
         return seller_contact.plan(s, thread, conv.state_of(thread, STATE_KEY), name, form)
 
     # ---- safety net -----------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from mostrador.channels.sales import read_pack_sale
 from mostrador.conversations import outgoing, ownership
 from mostrador.conversations import service as conv
 from mostrador.conversations.outgoing import ReplyPlan
+from mostrador.i18n import N_
 from mostrador.store import conversations as conversations_store
 from mostrador.store import outbox as outbox_store
 from mostrador.store.models import Account, Conversation
@@ -56,12 +57,12 @@ REASON_DRAFT = "post_sale_draft"
 SUGGESTION_RULE = "estado del envío"  # shown to the agent as the rule that suggested the reply
 HANDOFF_REASONS = {
     REASON_OTHER: "el comprador pide algo que el bot no responde",
-    REASON_COMPLAINT: "el comprador está molesto o reclama",
-    REASON_INVOICE: "pide la factura y la configuración del bot no dice qué factura se emite",
-    REASON_NO_SHIPMENT: "pregunta por el envío y Mercado Libre no muestra uno",
-    REASON_DELIVERED: "pregunta por su compra y el envío figura entregado",
-    REASON_SHIPMENT_PROBLEM: "pregunta por el envío, que está demorado o con un problema",
-    REASON_GUARD: "la respuesta del bot no pasó las reglas de Mercado Libre",
+    REASON_COMPLAINT: N_("el comprador está molesto o reclama"),
+    REASON_INVOICE: N_("pide la factura y la configuración del bot no dice qué factura se emite"),
+    REASON_NO_SHIPMENT: N_("pregunta por el envío y Mercado Libre no muestra uno"),
+    REASON_DELIVERED: N_("pregunta por su compra y el envío figura entregado"),
+    REASON_SHIPMENT_PROBLEM: N_("pregunta por el envío, que está demorado o con un problema"),
+    REASON_GUARD: N_("la respuesta del bot no pasó las reglas de Mercado Libre"),
     REASON_DRAFT: "el bot sugiere una respuesta: revisala y enviala",
 }
 

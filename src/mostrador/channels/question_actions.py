@@ -19,6 +19,7 @@ from mostrador.accounts.seller_api import SellerApi
 from mostrador.channels.base import REFUSALS, ActionOffer, Posted, PostRefused
 from mostrador.conversations import service as conv
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
+from mostrador.i18n import N_, gettext
 from mostrador.meli import errors as meli_errors
 from mostrador.store import conversations as conversations_store
 from mostrador.store.db import transaction
@@ -39,19 +40,19 @@ class Spec:
 
 SPECS = {
     "delete_question": Spec(
-        "Eliminar la pregunta",
-        "La pregunta desaparece de la publicación para todos. No se puede deshacer.",
-        "Acción: pregunta eliminada.",
+        N_("Eliminar la pregunta"),
+        N_("La pregunta desaparece de la publicación para todos. No se puede deshacer."),
+        N_("Acción: pregunta eliminada."),
     ),
     "block_asker": Spec(
-        "Bloquear al comprador",
-        "No podrá hacerte más preguntas en ninguna publicación de esta cuenta hasta que lo desbloquees.",
-        "Acción: comprador bloqueado para preguntar.",
+        N_("Bloquear al comprador"),
+        N_("No podrá hacerte más preguntas en ninguna publicación de esta cuenta hasta que lo desbloquees."),
+        N_("Acción: comprador bloqueado para preguntar."),
     ),
     "unblock_asker": Spec(
-        "Desbloquear al comprador",
-        "Podrá volver a hacerte preguntas.",
-        "Acción: comprador desbloqueado.",
+        N_("Desbloquear al comprador"),
+        N_("Podrá volver a hacerte preguntas."),
+        N_("Acción: comprador desbloqueado."),
     ),
 }
 
@@ -78,18 +79,18 @@ def plan(
 ) -> tuple[ReplyPlan, str]:
     """Where the action goes and the words it leaves; `ReplyRefused` when it makes no sense now."""
     if name not in {o.name for o in offers(state)}:
-        raise ReplyRefused("Mercado Libre no permite esa acción en esta conversación ahora.")
+        raise ReplyRefused(gettext("Mercado Libre no permite esa acción en esta conversación ahora."))
     buyer = buyer_of(thread.external_key)
     if not buyer.isdigit():
-        raise ReplyRefused("No se sabe quién es el comprador de esta conversación.")
+        raise ReplyRefused(gettext("No se sabe quién es el comprador de esta conversación."))
     params: dict[str, Any] = {"action": name, "buyer_id": int(buyer)}
     if name == "delete_question":
         question_id = (form.get("question_id") or "").strip()
         asked = conversations_store.message_by_external_id(s, thread.id, "in", question_id)
         if asked is None or not question_id.isdigit():
-            raise ReplyRefused("Esa pregunta no pertenece a esta conversación.")
+            raise ReplyRefused(gettext("Esa pregunta no pertenece a esta conversación."))
         if (asked.external_status or "").upper() in UNDELETABLE:
-            raise ReplyRefused("Esa pregunta ya no está en la publicación.")
+            raise ReplyRefused(gettext("Esa pregunta ya no está en la publicación."))
         params["question_id"] = int(question_id)
         target = f"{question_id}:delete"
     else:

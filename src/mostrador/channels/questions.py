@@ -37,6 +37,7 @@ from mostrador.context import AppContext
 from mostrador.conversations import outgoing, ownership
 from mostrador.conversations import service as conv
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
+from mostrador.i18n import N_, gettext
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import Item, Question
 from mostrador.store import conversations as conversations_store
@@ -51,12 +52,14 @@ ANSWER_LIMIT = 2000  # §5.4
 SEARCH_PAGE = 50
 SEARCH_REACH = 1000  # the search cannot page past 1,000 results (§5.1)
 ECHO_WINDOW = timedelta(seconds=30)  # Mercado Libre notifies within seconds of a change (§4)
+# Why a send was not needed (stored with it, in Spanish; the inbox shows it translated).
+ANSWERED_ELSEWHERE = N_("ya se respondió en Mercado Libre con otro texto")
 CLOSED_STATES = {
-    "DELETED": "la pregunta fue eliminada",
-    "BANNED": "Mercado Libre dio de baja la pregunta",
-    "CLOSED_UNANSWERED": "la publicación se cerró sin respuesta",
-    "UNDER_REVIEW": "la pregunta está en revisión de Mercado Libre",
-    "DISABLED": "la pregunta está deshabilitada",
+    "DELETED": N_("la pregunta fue eliminada"),
+    "BANNED": N_("Mercado Libre dio de baja la pregunta"),
+    "CLOSED_UNANSWERED": N_("la publicación se cerró sin respuesta"),
+    "UNDER_REVIEW": N_("la pregunta está en revisión de Mercado Libre"),
+    "DISABLED": N_("la pregunta está deshabilitada"),
 }
 
 
@@ -66,11 +69,11 @@ class QuestionsChannel:
     reply_limit = ANSWER_LIMIT
     ordered_replies = False
     presentation = Presentation(
-        label="Preguntas",
-        empty="Todavía no hay preguntas. Cuando un comprador pregunte en una publicación, aparece acá.",
+        label=N_("Preguntas"),
+        empty=N_("Todavía no hay preguntas. Cuando un comprador pregunte en una publicación, aparece acá."),
         layout="answers",
-        reply_label="Respuesta pública",
-        handoff_reasons={"draft_awaiting_approval": "borrador del bot para aprobar"},
+        reply_label=N_("Respuesta pública"),
+        handoff_reasons={"draft_awaiting_approval": N_("borrador del bot para aprobar")},
         bot_filter=True,
         state_key=question_actions.STATE_KEY,  # whether the buyer is blocked from asking
         template_variables=LISTING_VARIABLES,
@@ -161,10 +164,10 @@ class QuestionsChannel:
     ) -> ReplyPlan:
         asked = conversations_store.message_by_external_id(s, thread.id, "in", in_reply_to or "")
         if asked is None:
-            raise ReplyRefused("Esa pregunta no pertenece a esta conversación.")
+            raise ReplyRefused(gettext("Esa pregunta no pertenece a esta conversación."))
         closed = CLOSED_STATES.get(asked.external_status or "")
         if closed:
-            raise ReplyRefused(f"No se puede responder: {closed}.")
+            raise ReplyRefused(gettext("No se puede responder: %(why)s.") % {"why": gettext(closed)})
         # One answer per question: a new text replaces a failed one, or one not sent yet.
         return ReplyPlan(
             target_id=asked.external_id, external_id=answer_id(asked.external_id), params={}, replaces=True
@@ -246,7 +249,7 @@ def remote_outcome(question: Question, text: str) -> Posted | Settled | None:
         return Settled(CLOSED_STATES.get(question.status or "", f"la pregunta está {question.status}"))
     if outgoing.same_text(remote, text):
         return Posted(remote_status=question.answer.status if question.answer else None)
-    return Settled("ya se respondió en Mercado Libre con otro texto", shown=remote)
+    return Settled(ANSWERED_ELSEWHERE, shown=remote)
 
 
 # ---- synchronous parts -------------------------------------------------------------------------
@@ -416,7 +419,7 @@ def _record_remote_answer(s: Session, thread: Conversation, question: Question) 
         outgoing.settle_remote(s, entry.id, Posted())  # our own answer, now known to be published
         return
     if entry is not None:
-        outgoing.settle_remote(s, entry.id, Settled("ya se respondió en Mercado Libre con otro texto"))
+        outgoing.settle_remote(s, entry.id, Settled(ANSWERED_ELSEWHERE))
     conv.record_outbound(
         s, thread, answer_id(str(question.id)), text, "seller", "sent", sent_at=question.answer.date_created
     )

@@ -18,12 +18,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mostrador import i18n
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.bot.guard import explain, guard
 from mostrador.channels.base import REFUSALS, ActionOffer, Posted, PostRefused
 from mostrador.channels.sales import MISSING
 from mostrador.conversations import outgoing
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
+from mostrador.i18n import N_, gettext, ngettext
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.models import ActionGuide, ConversationStatus, GuideCap
 from mostrador.store import outbox as outbox_store
@@ -37,11 +39,11 @@ GUIDE_SUBSTATUSES = frozenset({"blocked_by_conversation_initiated_by_seller_limi
 SELLER_LIMIT = 350  # §8.7 char_limit of the free-text options, as §8.3
 # What each reason is called in the inbox (Mercado Libre's ids are not for people).
 OPTION_LABELS = {
-    "REQUEST_BILLING_INFO": "Pedir los datos de facturación",
-    "SEND_INVOICE_LINK": "Enviar el enlace de la factura",
-    "REQUEST_VARIANTS": "Confirmar color o talle",
-    "DELIVERY_PROMISE": "Avisar la franja de entrega",
-    "OTHER": "Otro motivo (texto libre)",
+    "REQUEST_BILLING_INFO": N_("Pedir los datos de facturación"),
+    "SEND_INVOICE_LINK": N_("Enviar el enlace de la factura"),
+    "REQUEST_VARIANTS": N_("Confirmar color o talle"),
+    "DELIVERY_PROMISE": N_("Avisar la franja de entrega"),
+    "OTHER": N_("Otro motivo (texto libre)"),
 }
 # DELIVERY_PROMISE needs a date and hours per sale (numeric template variables): not offered yet.
 OFFERED = ("REQUEST_BILLING_INFO", "SEND_INVOICE_LINK", "REQUEST_VARIANTS", "OTHER")
@@ -109,7 +111,7 @@ def must_start(
 def refusal(state: dict[str, Any]) -> str | None:
     if not state.get(SELLER_STARTS):
         return None
-    return (
+    return gettext(
         "El comprador todavía no escribió: en las ventas con Mercado Envíos, Mercado Libre solo deja "
         "iniciar la conversación eligiendo un motivo (abajo). Cuando el comprador responda, se escribe libre."
     )
@@ -125,17 +127,27 @@ def offers(state: dict[str, Any]) -> list[ActionOffer]:
         cap = option.get("cap")
         if cap is not None and cap <= 0:
             continue
-        left = "" if cap is None else f" Mercado Libre permite {cap} envío(s) más con este motivo."
+        left = (
+            ""
+            if cap is None
+            else " "
+            + ngettext(
+                "Mercado Libre permite %(num)s envío más con este motivo.",
+                "Mercado Libre permite %(num)s envíos más con este motivo.",
+                cap,
+            )
+            % {"num": cap}
+        )
         what = (
-            "Escribí el mensaje (hasta 350 caracteres, sin datos de contacto)."
+            gettext("Escribí el mensaje (hasta 350 caracteres, sin datos de contacto).")
             if option.get("free_text")
-            else "Mercado Libre envía su propio texto para este motivo."
+            else gettext("Mercado Libre envía su propio texto para este motivo.")
         )
         found.append(
             ActionOffer(
                 name=f"{ACTION_PREFIX}{option['id']}",
                 label=OPTION_LABELS.get(option["id"], option["id"]),
-                confirm=f"{what}{left} Cuando el comprador responda, se le escribe libremente.",
+                confirm=f"{what}{left} " + gettext("Cuando el comprador responda, se le escribe libremente."),
                 fields=("text",) if option.get("free_text") else (),
             )
         )
@@ -148,14 +160,16 @@ def plan(
     """An agent's choice of option: where it goes and the words it leaves in the thread."""
     option_id = name.removeprefix(ACTION_PREFIX)
     if option_in_use(s, thread, option_id, f"{thread.external_key}:guide:{option_id}"):
-        raise ReplyRefused("Ese motivo ya se está enviando (o se envió) en esta venta: mirá la conversación.")
+        raise ReplyRefused(
+            gettext("Ese motivo ya se está enviando (o se envió) en esta venta: mirá la conversación.")
+        )
     option = next((o for o in state.get(GUIDE) or [] if o.get("id") == option_id), None)
     if not state.get(SELLER_STARTS):
-        raise ReplyRefused("El comprador ya escribió: respondé con un mensaje normal.")
+        raise ReplyRefused(gettext("El comprador ya escribió: respondé con un mensaje normal."))
     if option is None or option_id not in OFFERED or not option.get("enabled"):
-        raise ReplyRefused("Mercado Libre no ofrece ese motivo para esta venta.")
+        raise ReplyRefused(gettext("Mercado Libre no ofrece ese motivo para esta venta."))
     if option.get("cap") is not None and option["cap"] <= 0:
-        raise ReplyRefused("Ya se usó ese motivo: hay que esperar a que el comprador responda.")
+        raise ReplyRefused(gettext("Ya se usó ese motivo: hay que esperar a que el comprador responda."))
     text = " ".join((form.get("text") or "").split()) if option.get("free_text") else ""
     return guide_plan(thread, option_id, option, text, f"{thread.external_key}:guide:{option_id}")
 
@@ -174,10 +188,10 @@ def guide_plan(
     if option.get("free_text"):
         limit = min(SELLER_LIMIT, option.get("char_limit") or SELLER_LIMIT)
         if not text:
-            raise ReplyRefused("Escribí el mensaje para este motivo.")
+            raise ReplyRefused(gettext("Escribí el mensaje para este motivo."))
         checked = guard(text, limit=limit, allow=allow)
         if not checked.ok:
-            raise ReplyRefused(explain(checked, limit))
+            raise ReplyRefused(explain(checked, limit, i18n.current()))
         shown = text
     else:
         params["template_id"] = option.get("template_id")

@@ -15,24 +15,27 @@ from mostrador.bot.listing import ItemFacts
 from mostrador.channels.base import ThreadRef
 from mostrador.channels.sales import Sale
 from mostrador.conversations.service import known_name
+from mostrador.i18n import N_
 from mostrador.meli import errors as meli_errors
 
+# What each variable is (shown to agents, translated where shown); the values themselves go to buyers
+# as they are.
 LISTING_VARIABLES = {
-    "title": "título de la publicación",
-    "price": "precio actual",
-    "stock": "unidades disponibles",
-    "free_shipping": "si el envío es gratis",
-    "warranty": "garantía",
-    "permalink": "enlace a la publicación",
-    "buyer": "nombre del comprador",
+    "title": N_("título de la publicación"),
+    "price": N_("precio actual"),
+    "stock": N_("unidades disponibles"),
+    "free_shipping": N_("si el envío es gratis"),
+    "warranty": N_("garantía"),
+    "permalink": N_("enlace a la publicación"),
+    "buyer": N_("nombre del comprador"),
 }
 SALE_VARIABLES = {
-    "title": "producto comprado",
-    "order_id": "número de venta",
-    "shipping_status": "estado del envío",
-    "tracking_number": "código de seguimiento",
-    "carrier": "transporte",
-    "buyer": "nombre del comprador",
+    "title": N_("producto comprado"),
+    "order_id": N_("número de venta"),
+    "shipping_status": N_("estado del envío"),
+    "tracking_number": N_("código de seguimiento"),
+    "carrier": N_("transporte"),
+    "buyer": N_("nombre del comprador"),
 }
 # Values Mercado Libre itself gives that look like contact data to the guard (long digit runs, its own
 # listing links): a reply quoting them through a variable lets the guard know they are not.

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mostrador.conversations.outgoing import ReplyRefused
+from mostrador.i18n import gettext
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
@@ -74,16 +75,25 @@ class FileRules:
     def described(self) -> str:
         """The rules in the agent's words, e.g. "JPG, PNG o PDF, hasta 5 MB cada uno, 5 archivos"."""
         names = [extensions[0].lstrip(".").upper() for extensions, _ in self.kinds.values()]
-        listed = ", ".join(names[:-1]) + f" o {names[-1]}" if len(names) > 1 else names[0]
-        return f"{listed}, hasta {_mb(self.max_bytes)} cada uno, {self.max_files} archivos como máximo"
+        if len(names) > 1:
+            listed = gettext("%(kinds)s o %(last)s") % {"kinds": ", ".join(names[:-1]), "last": names[-1]}
+        else:
+            listed = names[0]
+        return gettext("%(kinds)s, hasta %(size)s cada uno, %(n)s archivos como máximo") % {
+            "kinds": listed,
+            "size": _mb(self.max_bytes),
+            "n": self.max_files,
+        }
 
     def check(self, files: Sequence[NewFile]) -> list[CheckedFile]:
         """The files named and typed for Mercado Libre; `ReplyRefused` saying which file breaks which rule."""
         chosen = [f for f in files if f.name or f.data]  # an empty file input sends one nameless part
         if len(chosen) > self.max_files:
-            raise ReplyRefused(f"Hasta {self.max_files} archivos por mensaje.")
+            raise ReplyRefused(gettext("Hasta %(n)s archivos por mensaje.") % {"n": self.max_files})
         if sum(len(f.data) for f in chosen) > self.max_total_bytes:
-            raise ReplyRefused(f"Los archivos suman más de {_mb(self.max_total_bytes)}.")
+            raise ReplyRefused(
+                gettext("Los archivos suman más de %(size)s.") % {"size": _mb(self.max_total_bytes)}
+            )
         checked = [self._one(f) for f in chosen]
         seen: set[str] = set()
         for i, f in enumerate(checked):  # two files of one message never share a name
@@ -97,19 +107,28 @@ class FileRules:
         return checked
 
     def _one(self, f: NewFile) -> CheckedFile:
-        label = f"«{f.name or 'sin nombre'}»"
+        label = f"«{f.name or gettext('sin nombre')}»"
         stem, dot, ext = f.name.rpartition(".")
         extension = f".{ext.lower()}" if dot else ""
         kind = next((k for k, (exts, _) in self.kinds.items() if extension in exts), None)
         if kind is None:
-            raise ReplyRefused(f"{label}: Mercado Libre solo acepta {self.described}.")
+            raise ReplyRefused(
+                gettext("%(file)s: Mercado Libre solo acepta %(rules)s.")
+                % {"file": label, "rules": self.described}
+            )
         if not f.data:
-            raise ReplyRefused(f"{label} está vacío.")
+            raise ReplyRefused(gettext("%(file)s está vacío.") % {"file": label})
         magic = self.kinds[kind][1]
         if not f.data.startswith(magic) or (kind == "text/plain" and b"\0" in f.data):
-            raise ReplyRefused(f"{label} no es un archivo {extension.lstrip('.').upper()} válido.")
+            raise ReplyRefused(
+                gettext("%(file)s no es un archivo %(kind)s válido.")
+                % {"file": label, "kind": extension.lstrip(".").upper()}
+            )
         if len(f.data) > self.max_bytes:
-            raise ReplyRefused(f"{label} pesa {_mb(len(f.data))}; el máximo es {_mb(self.max_bytes)}.")
+            raise ReplyRefused(
+                gettext("%(file)s pesa %(size)s; el máximo es %(max)s.")
+                % {"file": label, "size": _mb(len(f.data)), "max": _mb(self.max_bytes)}
+            )
         return CheckedFile(self._safe_name(stem, extension), f.name, kind, f.data)
 
     def _safe_name(self, stem: str, extension: str) -> str:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from mostrador.conversations import service as conv
+from mostrador.i18n import gettext
 from mostrador.store import conversations as conversations_store
 from mostrador.store import operations as operations_store
 from mostrador.store import outbox as outbox_store
@@ -217,9 +218,9 @@ def record(
         if existing.status in (PENDING, SENT) and same_text(existing.text, text):
             return _plain(s, existing), False  # the same reply again: a retried step, a double submit
         if not plan.replaces:
-            raise ReplyRefused("Ese formulario ya se envió con otro texto; recargá la página.")
+            raise ReplyRefused(gettext("Ese formulario ya se envió con otro texto; recargá la página."))
         if files:
-            raise ReplyRefused("Esta respuesta no admite archivos.")
+            raise ReplyRefused(gettext("Esta respuesta no admite archivos."))
         return _replace(s, thread, existing, plan, text, author, lease_until, agent_id, meta), True
     if files:
         outbox_store.add_files(s, new_id, [f.columns() for f in files])
@@ -248,7 +249,7 @@ def _replace(
     meta: dict[str, Any] | None,
 ) -> Outgoing:
     if entry.status == SENT:
-        raise ReplyRefused("Ya se envió una respuesta: Mercado Libre admite una sola.")
+        raise ReplyRefused(gettext("Ya se envió una respuesta: Mercado Libre admite una sola."))
     values = {"text": text, "params": plan.params, **_fresh_drive(entry, lease_until)}
     # Conditional on what was read: a send that counted its attempt meanwhile (its text may be at Mercado
     # Libre now) or another edit makes this one refuse instead of overwriting it.
@@ -261,7 +262,7 @@ def _replace(
         unattempted=entry.status == PENDING,
     )
     if not changed:
-        raise ReplyRefused("Ya se está enviando una respuesta; esperá a que termine o falle.")
+        raise ReplyRefused(gettext("Ya se está enviando una respuesta; esperá a que termine o falle."))
     out = conv.record_outbound(
         s, thread, plan.external_id, text, author, "pending_send", agent_id=agent_id, meta=meta
     )
@@ -413,10 +414,10 @@ def retry(s: Session, entry_id: int, lease_until: datetime) -> Outgoing:
         raise LookupError(f"unknown outbox entry {entry_id}")
     s.refresh(entry)
     if entry.status in (SENT, SUPERSEDED):
-        raise ReplyRefused("Ese mensaje ya no necesita enviarse.")
+        raise ReplyRefused(gettext("Ese mensaje ya no necesita enviarse."))
     values = _fresh_drive(entry, lease_until)
     if not outbox_store.transition(s, entry.id, values, drive=entry.drive, statuses=(entry.status,)):
-        raise ReplyRefused("El envío cambió mientras tanto; recargá la página.")
+        raise ReplyRefused(gettext("El envío cambió mientras tanto; recargá la página."))
     msg = _set_message_status(s, entry, "pending_send")
     if msg is not None and msg.meta and "error" in msg.meta:
         msg.meta = {k: v for k, v in msg.meta.items() if k != "error"} or None

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 
 from mostrador.conversations.outgoing import ReplyRefused
+from mostrador.i18n import gettext
 
 VARIABLE = re.compile(r"\{([a-z_]{1,40})\}")
 
@@ -28,10 +29,15 @@ def fill(text: str, values: Mapping[str, str | None], known: Mapping[str, str]) 
     """`text` with every variable replaced; `ReplyRefused` naming an unknown or empty one."""
     unknown = unknown_variables(text, known)
     if unknown:
-        names = ", ".join(f"{{{n}}}" for n in known) or "ninguna"
-        raise ReplyRefused(f"No existe la variable {{{unknown[0]}}} acá. Se pueden usar: {names}.")
+        names = ", ".join(f"{{{n}}}" for n in known) or gettext("ninguna")
+        raise ReplyRefused(
+            gettext("No existe la variable %(name)s acá. Se pueden usar: %(names)s.")
+            % {"name": f"{{{unknown[0]}}}", "names": names}
+        )
     missing = [n for n in variables_in(text) if not values.get(n)]
     if missing:
-        said = ", ".join(f"{{{n}}} ({known[n]})" for n in missing)
-        raise ReplyRefused(f"No hay dato para {said} en esta conversación; escribilo a mano.")
+        said = ", ".join(f"{{{n}}} ({gettext(known[n])})" for n in missing)
+        raise ReplyRefused(
+            gettext("No hay dato para %(names)s en esta conversación; escribilo a mano.") % {"names": said}
+        )
     return VARIABLE.sub(lambda m: str(values[m.group(1)]), text)

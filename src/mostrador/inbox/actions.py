@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from mostrador import i18n
 from mostrador.bot.guard import explain, guard
 from mostrador.channels.registry import channel_named
 from mostrador.context import AppContext
@@ -25,6 +26,7 @@ from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv_service
 from mostrador.conversations.files import NewFile
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
+from mostrador.i18n import gettext
 from mostrador.inbox import composing
 from mostrador.store import conversations as conversations_store
 from mostrador.store import outbox as outbox_store
@@ -102,7 +104,7 @@ def reply(
         text, allowed = _checked(text, channel, [*allow, *_suggestion_values(thread, channel)])
         rules = channel.presentation.files
         if any(f.name or f.data for f in files) and rules is None:
-            raise ReplyRefused("Acá no se pueden adjuntar archivos.")
+            raise ReplyRefused(gettext("Acá no se pueden adjuntar archivos."))
         attached = rules.check(files) if rules is not None else []
         if in_reply_to is not None:
             _stop_if_answered_meanwhile(s, thread, in_reply_to, seen, agent_id)
@@ -150,11 +152,17 @@ def _stop_if_answered_meanwhile(
         if written is None:
             return
     who = _author_words(s, written)
-    said = f": «{written.text}»" if written is not None and written.text else ""
-    raise AnsweredMeanwhile(
-        f"Mientras escribías, {who} respondió esta pregunta{said}. Tu respuesta no se envió: Mercado Libre "
-        "admite una sola por pregunta."
-    )
+    if written is not None and written.text:
+        said = gettext(
+            "Mientras escribías, %(who)s respondió esta pregunta: «%(text)s». Tu respuesta no se envió: "
+            "Mercado Libre admite una sola por pregunta."
+        ) % {"who": who, "text": written.text}
+    else:
+        said = gettext(
+            "Mientras escribías, %(who)s respondió esta pregunta. Tu respuesta no se envió: Mercado Libre "
+            "admite una sola por pregunta."
+        ) % {"who": who}
+    raise AnsweredMeanwhile(said)
 
 
 def _stop_if_written_meanwhile(s: Session, thread: Conversation, seen: int, agent_id: int | None) -> None:
@@ -168,18 +176,21 @@ def _stop_if_written_meanwhile(s: Session, thread: Conversation, seen: int, agen
         if m.author not in ("agent", "bot", "seller") or m.external_id.startswith(ACTION_PREFIX):
             continue  # an action's record, the channel's state: nothing said to the buyer
         raise AnsweredMeanwhile(
-            f"Mientras escribías, {_author_words(s, m)} escribió en esta conversación: «{m.text}». "
-            "Tu mensaje no se envió: leelo y, si todavía hace falta, volvé a enviar el tuyo."
+            gettext(
+                "Mientras escribías, %(who)s escribió en esta conversación: «%(text)s». "
+                "Tu mensaje no se envió: leelo y, si todavía hace falta, volvé a enviar el tuyo."
+            )
+            % {"who": _author_words(s, m), "text": m.text}
         )
 
 
 def _author_words(s: Session, written: Message | None) -> str:
     if written is None or written.author == "bot":
-        return "el bot"
+        return gettext("el bot")
     if written.author == "seller":
-        return "el vendedor desde Mercado Libre"
+        return gettext("el vendedor desde Mercado Libre")
     person = people_store.user_by_id(s, written.agent_id) if written.agent_id else None
-    return person.name if person is not None else "otra persona"
+    return person.name if person is not None else gettext("otra persona")
 
 
 def _checked(text: str, channel: Any, allow: Sequence[str]) -> tuple[str, tuple[str, ...]]:
@@ -187,11 +198,11 @@ def _checked(text: str, channel: Any, allow: Sequence[str]) -> tuple[str, tuple[
     `ReplyRefused` in the agent's words when it is empty or breaks a rule."""
     text = composing.tidy(text, channel.presentation.layout)
     if not text:
-        raise ReplyRefused("El texto está vacío.")
+        raise ReplyRefused(gettext("El texto está vacío."))
     allowed = _quoted(text, allow)
     checked = guard(text, limit=channel.reply_limit, allow=allowed)
     if not checked.ok:
-        raise ReplyRefused(explain(checked, channel.reply_limit))
+        raise ReplyRefused(explain(checked, channel.reply_limit, i18n.current()))
     return text, allowed
 
 
@@ -233,11 +244,11 @@ def answer_all(
             raise ConversationNotFound(ConversationNotFound.__doc__)
         channel = channel_named(thread.channel)
         if channel.presentation.layout != "answers":
-            raise ReplyRefused("Acá no hay preguntas que responder de a una.")
+            raise ReplyRefused(gettext("Acá no hay preguntas que responder de a una."))
         text, allowed = _checked(text, channel, allow)
         waiting = waiting_questions(thread)
         if not waiting:
-            raise ReplyRefused("No queda ninguna pregunta sin responder.")
+            raise ReplyRefused(gettext("No queda ninguna pregunta sin responder."))
         recorded = []
         for question_id in waiting:
             earlier = outbox_store.entry_for_target(s, thread.account_id, thread.channel, question_id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
+from mostrador import i18n
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.bot.guard import explain, guard
 from mostrador.channels.base import ThreadRef
@@ -93,14 +94,19 @@ def check(text: str, channel: str, limit: int | None = None) -> Check:
     names = variables_in(text)
     unknown = unknown_variables(text, known)
     if unknown:
-        listed = ", ".join(f"{{{n}}}" for n in known) or "ninguna"
-        problem = f"No existe la variable {{{unknown[0]}}} acá. Se pueden usar: {listed}."
+        listed = ", ".join(f"{{{n}}}" for n in known) or gettext("ninguna")
+        problem = gettext("No existe la variable %(name)s acá. Se pueden usar: %(names)s.") % {
+            "name": f"{{{unknown[0]}}}",
+            "names": listed,
+        }
         return Check(len(text), limit, False, problem, names)
     probe = text
     for name in names:
         probe = probe.replace(f"{{{name}}}", PLACEHOLDER)
     result = guard(probe, limit=limit)
-    return Check(len(text), limit, result.ok, "" if result.ok else explain(result, limit), names)
+    return Check(
+        len(text), limit, result.ok, "" if result.ok else explain(result, limit, i18n.current()), names
+    )
 
 
 def save_template(

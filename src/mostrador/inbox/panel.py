@@ -14,6 +14,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from mostrador import i18n
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.channels.registry import PACK_CHANNEL_NAME, channel_named
@@ -101,7 +102,7 @@ def local_panel(
                 earlier.append(
                     EarlierThread(
                         other.id,
-                        channel_named(other.channel).presentation.label,
+                        i18n.gettext(channel_named(other.channel).presentation.label),
                         other.subject or other.item_id or "",
                         other.last_message_at,
                         other.waiting_count,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from mostrador import i18n
 from mostrador.channels.base import ActionOffer, Channel, Presentation, Urgent
 from mostrador.channels.registry import CHANNELS, channel_named
 from mostrador.context import AppContext
@@ -164,7 +165,9 @@ def _send_states(entries: list[OutboxEntry]) -> dict[int, SendState]:
             attempts=e.attempts,
             deferrals=e.deferrals,
             failure=e.failure,
-            error=e.last_error,
+            # Our own fixed reasons (a send not needed: "ya se respondió…") are stored in Spanish and
+            # shown in the reader's language; Mercado Libre's texts match no entry and stay as they are.
+            error=i18n.gettext(e.last_error) if e.last_error else e.last_error,
             retry_at=e.next_attempt_at if e.status == "pending" and e.deferrals > 0 else None,
         )
         for e in entries
@@ -238,6 +241,27 @@ def _actions_taken(conv: Conversation, sends: dict[int, SendState]) -> list[Mess
 INTENT_CHOICES: list[tuple[str, str]] = list(words.INTENTS.items())
 
 
+def intent_choices() -> list[tuple[str, str]]:
+    """INTENT_CHOICES in the reader's language."""
+    return [(key, i18n.gettext(label)) for key, label in INTENT_CHOICES]
+
+
+def in_words(shown: Presentation) -> Presentation:
+    """A channel's presentation with its words (marked constants) in the reader's language."""
+    return replace(
+        shown,
+        label=i18n.gettext(shown.label),
+        empty=i18n.gettext(shown.empty),
+        reply_label=i18n.gettext(shown.reply_label),
+        handoff_reasons={k: i18n.gettext(v) for k, v in shown.handoff_reasons.items()},
+        template_variables={k: i18n.gettext(v) for k, v in shown.template_variables.items()},
+    )
+
+
+def _offer_in_words(offer: ActionOffer) -> ActionOffer:
+    return replace(offer, label=i18n.gettext(offer.label), confirm=i18n.gettext(offer.confirm))
+
+
 @dataclass(frozen=True)
 class AccountShown:
     nickname: str
@@ -284,11 +308,16 @@ def _view(
     sends: dict[int, SendState],
     now: datetime | None = None,
     people: dict[int, str] | None = None,
+    translated: dict[str, Presentation] | None = None,
 ) -> ThreadView:
     account = accounts.get(conv.account_id, UNKNOWN_ACCOUNT)
     nickname, site_id = account.nickname, account.site_id
     channel: Channel = channel_named(conv.channel)
-    shown = channel.presentation
+    shown = translated.get(conv.channel) if translated is not None else None
+    if shown is None:
+        shown = in_words(channel.presentation)
+        if translated is not None:
+            translated[conv.channel] = shown
     chat = shown.layout == "chat"
     state = conv_service.state_of(conv, shown.state_key) if shown.state_key else {}
     due = reply_due(conv, account.hours)
@@ -308,14 +337,19 @@ def _view(
         last_message_at=conv.last_message_at,
         questions=[] if chat else _questions(conv, sends),
         messages=_messages(conv, sends) if chat else [],
+        # An action's record is our own fixed sentence ("Acción: pregunta eliminada."): shown translated.
         activity=[]
         if chat
-        else [m for m in _messages(conv, sends) if m.external_id.startswith(ACTION_PREFIX)],
+        else [
+            replace(m, text=i18n.gettext(m.text))
+            for m in _messages(conv, sends)
+            if m.external_id.startswith(ACTION_PREFIX)
+        ],
         state=state,
         due_date=channel.due_date(state),
-        reply_refusal=channel.reply_refusal(state),
+        reply_refusal=channel.reply_refusal(state),  # the channels word it in the reader's language
         reply_limit=channel.reply_limit,
-        actions=channel.actions(state),
+        actions=[_offer_in_words(a) for a in channel.actions(state)],
         waiting_since=conv.waiting_since if conv.status != "closed" else None,
         reply_due=due,
         overdue=due is not None and due < (now or utcnow()),
@@ -324,13 +358,15 @@ def _view(
         assignee_id=conv.assignee_id if conv.assignee_id in (people or {}) else None,
         assignee=(people or {}).get(conv.assignee_id) if conv.assignee_id else None,
         taken_by_id=conv.taken_by_id,
-        taken_by=(people or {}).get(conv.taken_by_id, "otra persona") if conv.taken_by_id else None,
+        taken_by=(people or {}).get(conv.taken_by_id, i18n.gettext("otra persona"))
+        if conv.taken_by_id
+        else None,
     )
 
 
 def _handoff_words(reason: str | None, shown: Presentation) -> str | None:
     """The channel's words for its reasons, a send failure's, or the bot's — never the code itself."""
-    label = handoff_label(reason, shown.handoff_reasons)
+    label = handoff_label(reason, shown.handoff_reasons)  # `shown`: already in the reader's language
     return words.reason_words(reason) if label == reason else label
 
 
@@ -382,7 +418,8 @@ def inbox_page(
         shown = [*on_top, *convs]
         sends = _send_states(list(outbox_store.entries_of(s, [c.id for c in shown])))
         people = {i: name for i, name, _ in presence_store.workspace_people(s, workspace_id)}
-        views = [_view(c, accounts, sends, now, people) for c in shown]
+        translated: dict[str, Presentation] = {}
+        views = [_view(c, accounts, sends, now, people, translated) for c in shown]
         cutoffs = {c.name: overdue_cutoffs(accounts, c.name, now) for c in CHANNELS}
         waiting = conversations_store.waiting_counts(s, workspace_id, cutoffs)
         items = conversations_store.items_of(s, workspace_id, f.channel)

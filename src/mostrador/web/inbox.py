@@ -22,6 +22,7 @@ from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
 from mostrador.channels import order_events, seller_contact
 from mostrador.channels.registry import CHANNELS, UnknownChannel, channel_named, default_channel
 from mostrador.conversations.outgoing import Outgoing
+from mostrador.i18n import N_, gettext
 from mostrador.inbox import actions, composing, learning, ownership, panel, views
 from mostrador.inbox.views import ThreadFilter
 from mostrador.meli import errors as meli_errors
@@ -37,7 +38,7 @@ from mostrador.workflows.runtime import RuntimeNotStarted
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-NOT_FOUND = "Conversación no encontrada"
+NOT_FOUND = N_("Conversación no encontrada")
 
 
 @router.get("/", dependencies=[Depends(requires(Role.VIEWER))])
@@ -46,11 +47,16 @@ async def home() -> RedirectResponse:
 
 
 def _tabs() -> dict[str, str]:
-    return {c.name: c.presentation.label for c in CHANNELS}
+    return {c.name: gettext(c.presentation.label) for c in CHANNELS}
 
 
-STATUSES = {"waiting": "Sin responder", "answered": "Respondidas", "closed": "Cerradas"}
-ANSWERED_BY = {"bot": "el bot", "agent": "un agente", "seller": "el vendedor en Mercado Libre"}
+STATUSES = {"waiting": N_("Sin responder"), "answered": N_("Respondidas"), "closed": N_("Cerradas")}
+ANSWERED_BY = {"bot": N_("el bot"), "agent": N_("un agente"), "seller": N_("el vendedor en Mercado Libre")}
+
+
+def _in_words(labels: dict[str, str]) -> dict[str, str]:
+    """A table of marked labels in the reader's language."""
+    return {key: gettext(label) for key, label in labels.items()}
 
 
 @router.get("/inbox")
@@ -119,14 +125,14 @@ async def inbox(
         listing_page=found,
         filters=filters,
         query=query,
-        statuses=STATUSES,
-        answered_by=ANSWERED_BY,
+        statuses=_in_words(STATUSES),
+        answered_by=_in_words(ANSWERED_BY),
         owner=filters.owner,
         overdue=overdue_only,
         assigned=query.get("assigned"),
         people=await run_in_threadpool(ownership.assignable, get_ctx(request), agent.workspace_id),
         channel=shown.name,
-        presentation=shown.presentation,
+        presentation=views.in_words(shown.presentation),
         channels=_tabs(),
     )
 
@@ -149,7 +155,7 @@ async def _conversation_page(
     ctx = get_ctx(request)
     found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
     if found is None:
-        raise HTTPException(404, NOT_FOUND)
+        raise HTTPException(404, gettext(NOT_FOUND))
     thread, account = found
     # The guide's options and caps change with every send (and the buyer may have written): read them
     # again before offering them.
@@ -157,7 +163,7 @@ async def _conversation_page(
     if starts and await _refresh_guide(request, account.id, conversation_id):
         found = await run_in_threadpool(views.thread, ctx, agent.workspace_id, conversation_id)
         if found is None:
-            raise HTTPException(404, NOT_FOUND)
+            raise HTTPException(404, gettext(NOT_FOUND))
         thread, account = found
     listing: dict[str, Any] | None = None
     buyer: panel.BuyerPanel | None = None
@@ -182,10 +188,10 @@ async def _conversation_page(
         draft=draft,
         reply_key=actions.new_reply_key(),
         account_id=account.id,
-        guide_labels=seller_contact.OPTION_LABELS,
+        guide_labels=_in_words(seller_contact.OPTION_LABELS),
         channels=_tabs(),
         templates=await run_in_threadpool(composing.templates_for, ctx, agent.workspace_id, thread.channel),
-        intent_choices=views.INTENT_CHOICES,
+        intent_choices=views.intent_choices(),
         variables=thread.presentation.template_variables,
         people=await run_in_threadpool(ownership.assignable, ctx, agent.workspace_id),
         present=await run_in_threadpool(
@@ -225,7 +231,7 @@ async def _chosen_files(request: Request) -> list[actions.NewFile]:
     parts = [p for p in (await request.form()).getlist("files") if isinstance(p, StarletteUpload)]
     chosen = [p for p in parts if p.filename]  # an empty file input sends one nameless, empty part
     if len(chosen) > MAX_FILES_READ:
-        raise actions.ReplyRefused(f"Demasiados archivos: hasta {MAX_FILES_READ}.")
+        raise actions.ReplyRefused(gettext("Demasiados archivos: hasta %(n)s.") % {"n": MAX_FILES_READ})
     return [
         actions.NewFile(p.filename or "", p.content_type or "", await p.read(MAX_FILE_READ)) for p in chosen
     ]
@@ -243,15 +249,19 @@ async def attachment(
     ctx = get_ctx(request)
     found = await run_in_threadpool(views.attachment, ctx, agent.workspace_id, conversation_id, filename)
     if found is None:
-        raise HTTPException(404, "Archivo no encontrado")
+        raise HTTPException(404, gettext("Archivo no encontrado"))
     try:
         api = await SellerApi.open(ctx, found.account_id)
         data = await channel_named(found.channel).download(api, found.thread_key, filename)
     except (AccountUnavailable, TokenRefreshFailed) as exc:
-        raise HTTPException(409, "La cuenta está desconectada: reconectala para ver sus archivos.") from exc
+        raise HTTPException(
+            409, gettext("La cuenta está desconectada: reconectala para ver sus archivos.")
+        ) from exc
     except (meli_errors.MeliError, LookupError, ValueError) as exc:
         log.warning("attachment %s of conversation %s: %s", filename, conversation_id, exc)
-        raise HTTPException(502, "Mercado Libre no entregó el archivo; probá de nuevo en un rato.") from exc
+        raise HTTPException(
+            502, gettext("Mercado Libre no entregó el archivo; probá de nuevo en un rato.")
+        ) from exc
     kind = (
         found.type if found.type in SHOWN_INLINE or found.type in DOWNLOADED else "application/octet-stream"
     )
@@ -296,19 +306,19 @@ async def assign(
     """Assign the conversation to an agent of the workspace ("": to nobody)."""
     chosen = int(assignee) if is_id(assignee) else None
     if assignee and chosen is None:
-        raise HTTPException(422, "Elegí a una persona del equipo.")
+        raise HTTPException(422, gettext("Elegí a una persona del equipo."))
     try:
         await run_in_threadpool(
             ownership.assign, get_ctx(request), agent.workspace_id, agent.id, conversation_id, chosen
         )
     except ownership.ConversationNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, gettext(NOT_FOUND)) from exc
     except ownership.NotAssignable:
         return await _conversation_page(
             request,
             agent,
             conversation_id,
-            error="Solo se asigna a personas del equipo que responden (agentes o más).",
+            error=gettext("Solo se asigna a personas del equipo que responden (agentes o más)."),
             status_code=422,
         )
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
@@ -334,7 +344,7 @@ async def _change_owner(request: Request, agent: CurrentUser, conversation_id: i
     try:
         await run_in_threadpool(change, get_ctx(request), agent.workspace_id, agent.id, conversation_id)
     except ownership.ConversationNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, gettext(NOT_FOUND)) from exc
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
 
@@ -351,7 +361,7 @@ async def presence(
     """The page's heartbeat: the person is viewing, typing, or leaving (`gone`); answers with who else is
     on the conversation now (a fragment of the page). Viewers are shown viewing, never typing."""
     if state not in PRESENCE_STATES:
-        raise HTTPException(422, "Estado de presencia desconocido.")
+        raise HTTPException(422, gettext("Estado de presencia desconocido."))
     if state == "typing" and not agent.can(Role.AGENT):
         state = "viewing"
     try:
@@ -359,7 +369,7 @@ async def presence(
             ownership.heartbeat, get_ctx(request), agent.workspace_id, agent.id, conversation_id, state
         )
     except ownership.ConversationNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, gettext(NOT_FOUND)) from exc
     return page_response(
         request, "_presence.html", agent=agent, present=present, conversation_id=conversation_id
     )
@@ -375,7 +385,7 @@ async def presence_now(
             ownership.others_present, get_ctx(request), agent.workspace_id, agent.id, conversation_id
         )
     except ownership.ConversationNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, gettext(NOT_FOUND)) from exc
     return page_response(
         request, "_presence.html", agent=agent, present=present, conversation_id=conversation_id
     )
@@ -393,7 +403,11 @@ async def act(
     ctx = get_ctx(request)
     if confirmed != "yes":
         return await _conversation_page(
-            request, agent, conversation_id, error="Confirmá la acción para hacerla.", status_code=422
+            request,
+            agent,
+            conversation_id,
+            error=gettext("Confirmá la acción para hacerla."),
+            status_code=422,
         )
     form = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
     try:
@@ -401,7 +415,7 @@ async def act(
             actions.act, ctx, agent.workspace_id, agent.id, conversation_id, action, form
         )
     except actions.ConversationNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, gettext(NOT_FOUND)) from exc
     except actions.ReplyRefused as exc:
         return await _conversation_page(request, agent, conversation_id, error=str(exc), status_code=422)
     if recorded is not None:
@@ -423,22 +437,24 @@ async def contact_buyer(
     the buyer: through the action guide when Mercado Libre asks the seller to start that way (§8.7)."""
     ctx = get_ctx(request)
     if not await run_in_threadpool(_account_in_workspace, ctx, agent.workspace_id, account_id):
-        raise HTTPException(404, "Cuenta no encontrada")
+        raise HTTPException(404, gettext("Cuenta no encontrada"))
     try:
         api = await SellerApi.open(ctx, account_id)
         conversation_id = await order_events.open_sale(ctx, api, str(order_id))
     except order_events.SaleNotFound as exc:
-        raise HTTPException(404, "Venta no encontrada") from exc
+        raise HTTPException(404, gettext("Venta no encontrada")) from exc
     except (meli_errors.Forbidden, meli_errors.NotFound) as exc:
         # The sale exists but its conversation is not shown to this application (post-sale permission).
-        raise HTTPException(422, "Mercado Libre no muestra la conversación de esta venta.") from exc
+        raise HTTPException(422, gettext("Mercado Libre no muestra la conversación de esta venta.")) from exc
     except (AccountUnavailable, TokenRefreshFailed) as exc:
         raise HTTPException(
-            409, "La cuenta está desconectada: reconectala para escribir a sus compradores."
+            409, gettext("La cuenta está desconectada: reconectala para escribir a sus compradores.")
         ) from exc
     except meli_errors.MeliError as exc:
         log.info("opening the conversation of order %s failed: %s", order_id, type(exc).__name__)
-        raise HTTPException(503, "Mercado Libre no respondió; probá de nuevo en un momento.") from exc
+        raise HTTPException(
+            503, gettext("Mercado Libre no respondió; probá de nuevo en un momento.")
+        ) from exc
     return RedirectResponse(f"/inbox/{conversation_id}", status_code=303)
 
 
@@ -476,7 +492,7 @@ async def retry(
     try:
         again = await run_in_threadpool(actions.retry, ctx, agent.workspace_id, conversation_id, entry_id)
     except actions.ConversationNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, gettext(NOT_FOUND)) from exc
     except actions.ReplyRefused as exc:
         return await _conversation_page(request, agent, conversation_id, error=str(exc), status_code=409)
     await _schedule(again)
@@ -513,7 +529,7 @@ async def _record_and_send(
             seen=seen,
         )
     except actions.ConversationNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, gettext(NOT_FOUND)) from exc
     except actions.AnsweredMeanwhile as exc:
         return await _conversation_page(
             request, agent, conversation_id, error=str(exc), draft=text, status_code=409
@@ -544,7 +560,10 @@ async def _filled(request: Request, agent: CurrentUser, conversation_id: int, te
         raise actions.ConversationNotFound(str(exc)) from exc
     except (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed, TimeoutError) as exc:
         raise VariablesUnavailable(
-            "Mercado Libre no dio los datos para las variables del texto; probá de nuevo o escribilos a mano."
+            gettext(
+                "Mercado Libre no dio los datos para las variables del texto; probá de nuevo o "
+                "escribilos a mano."
+            )
         ) from exc
 
 
@@ -558,7 +577,7 @@ async def check(
     """What the guard says about the text being written (the composer asks as the agent types)."""
     found = await run_in_threadpool(views.thread, get_ctx(request), agent.workspace_id, conversation_id)
     if found is None:
-        raise HTTPException(404, NOT_FOUND)
+        raise HTTPException(404, gettext(NOT_FOUND))
     thread, _ = found
     result = composing.check(text, thread.channel, thread.reply_limit)
     return page_response(request, "_check.html", agent=agent, check=result)
@@ -585,18 +604,18 @@ async def confirm_intents(
             intents,
         )
     except learning.ConversationNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, gettext(NOT_FOUND)) from exc
     except learning.QuestionNotFound:
-        error = "Solo se le enseña al bot con preguntas que él leyó."
+        error = gettext("Solo se le enseña al bot con preguntas que él leyó.")
         return await _conversation_page(request, agent, conversation_id, error=error, status_code=422)
     except learning.InvalidExample as exc:
         said = str(exc)
         error = (
-            "Elegí al menos un tema."
+            gettext("Elegí al menos un tema.")
             if said.startswith("choose")
-            else "«Saludo» y «otro tema» van solos, sin otros temas."
+            else gettext("«Saludo» y «otro tema» van solos, sin otros temas.")
             if said.startswith("greeting")
-            else "Ese tema no existe."
+            else gettext("Ese tema no existe.")
         )
         return await _conversation_page(request, agent, conversation_id, error=error, status_code=422)
     if confirmed.changed:
@@ -619,7 +638,7 @@ async def answer_all(
             actions.answer_all, ctx, agent.workspace_id, agent.id, conversation_id, filled.text, filled.quoted
         )
     except actions.ConversationNotFound as exc:
-        raise HTTPException(404, NOT_FOUND) from exc
+        raise HTTPException(404, gettext(NOT_FOUND)) from exc
     except actions.ReplyRefused as exc:
         return await _conversation_page(request, agent, conversation_id, error=str(exc), status_code=422)
     for entry in recorded:

@@ -24,6 +24,7 @@ from sse_starlette.sse import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mostrador import i18n
 from mostrador.context import AppContext
 from mostrador.inbox import feed
 from mostrador.inbox.feed import FeedEvent
@@ -46,7 +47,9 @@ async def events(
     """What changes in the workspace, as it happens (text/event-stream)."""
     hub = _hub(request)
     if hub.closed:
-        return Response("El servidor se está reiniciando.", status_code=503, headers={"Retry-After": "3"})
+        return Response(
+            i18n.gettext("El servidor se está reiniciando."), status_code=503, headers={"Retry-After": "3"}
+        )
     ctx = get_ctx(request)
     resume = request.headers.get("last-event-id") or after or ""
     return EventSourceResponse(

@@ -16,14 +16,15 @@ from mostrador.accounts.seller_api import SellerApi
 from mostrador.channels.base import REFUSALS, ActionOffer, Posted, PostRefused
 from mostrador.conversations import outgoing
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
+from mostrador.i18n import N_, gettext
 from mostrador.meli.models import ShippingEvidence
 from mostrador.store.waiting import ACTION_PREFIX
 
 SHIPPING_METHODS = {
-    "mail": "Correo o transporte",
-    "entrusted": "Encomienda (agencia)",
-    "personal_delivery": "Entrega en mano",
-    "email": "Por e-mail (producto digital)",
+    "mail": N_("Correo o transporte"),
+    "entrusted": N_("Encomienda (agencia)"),
+    "personal_delivery": N_("Entrega en mano"),
+    "email": N_("Por e-mail (producto digital)"),
 }
 
 
@@ -46,39 +47,41 @@ SPECS: dict[str, ActionSpec] = {
         ActionSpec(
             "refund",
             ("refund",),
-            "Devolver el dinero",
-            "Mercado Libre devuelve el total al comprador y el reclamo se cierra. No se puede deshacer.",
+            N_("Devolver el dinero"),
+            N_("Mercado Libre devuelve el total al comprador y el reclamo se cierra. No se puede deshacer."),
             ("refund", "payment_refunded"),
         ),
         ActionSpec(
             "allow_return",
             ("allow_return", "allow_return_label"),
-            "Aceptar la devolución",
-            "El comprador recibe una etiqueta para devolver el producto; el dinero se le devuelve cuando el "
-            "envío de vuelta sale o llega.",
+            N_("Aceptar la devolución"),
+            N_(
+                "El comprador recibe una etiqueta para devolver el producto; el dinero se le devuelve cuando "
+                "el envío de vuelta sale o llega."
+            ),
             ("allow_return", "generate_return"),
         ),
         ActionSpec(
             "partial_refund",
             ("allow_partial_refund",),
-            "Ofrecer un reembolso parcial",
-            "El comprador se queda con el producto y recibe el porcentaje elegido, si lo acepta.",
+            N_("Ofrecer un reembolso parcial"),
+            N_("El comprador se queda con el producto y recibe el porcentaje elegido, si lo acepta."),
             ("allow_partial_refund", "partial_refund"),
             fields=("percentage",),
         ),
         ActionSpec(
             "shipping_evidence",
             ("add_shipping_evidence", "send_potential_shipping"),
-            "Enviar prueba de envío",
-            "Mercado Libre la suma al reclamo; no se puede editar después.",
+            N_("Enviar prueba de envío"),
+            N_("Mercado Libre la suma al reclamo; no se puede editar después."),
             ("add_shipping_evidence", "shipping_evidence", "send_potential_shipping"),
             fields=("shipping_method", "shipping_company_name", "tracking_number", "date_shipped"),
         ),
         ActionSpec(
             "open_dispute",
             ("open_dispute",),
-            "Pedir la mediación de Mercado Libre",
-            "Mercado Libre interviene y decide; desde ahí solo se le escribe al mediador.",
+            N_("Pedir la mediación de Mercado Libre"),
+            N_("Mercado Libre interviene y decide; desde ahí solo se le escribe al mediador."),
             ("open_dispute",),
         ),
     )
@@ -123,13 +126,13 @@ def plan(thread_key: str, state: dict[str, Any], name: str, form: dict[str, str]
     """Where an action goes and the words it leaves in the conversation; `ReplyRefused` if not allowed."""
     offer = next((o for o in offers(state) if o.name == name), None)
     if offer is None:
-        raise ReplyRefused("Mercado Libre no permite esa acción en este reclamo ahora.")
+        raise ReplyRefused(gettext("Mercado Libre no permite esa acción en este reclamo ahora."))
     params: dict[str, Any] = {"action": name}
     text = f"Acción: {offer.label.lower()}."
     if name == "partial_refund":
         percentage = (form.get("percentage") or "").strip()
         if percentage not in offer.choices.get("percentage", []):
-            raise ReplyRefused("Elegí uno de los porcentajes que ofrece Mercado Libre.")
+            raise ReplyRefused(gettext("Elegí uno de los porcentajes que ofrece Mercado Libre."))
         params["percentage"] = float(percentage)
         text = f"Acción: reembolso parcial del {percentage} %."
     elif name == "shipping_evidence":
@@ -137,7 +140,9 @@ def plan(thread_key: str, state: dict[str, Any], name: str, form: dict[str, str]
         try:
             checked = ShippingEvidence.model_validate({k: v for k, v in evidence.items() if v})
         except ValueError as exc:
-            raise ReplyRefused(f"Faltan datos de la prueba de envío: {exc}") from exc
+            raise ReplyRefused(
+                gettext("Faltan datos de la prueba de envío: %(error)s") % {"error": exc}
+            ) from exc
         params["evidence"] = checked.model_dump(mode="json", exclude_none=True)
         text = f"Acción: prueba de envío ({SHIPPING_METHODS.get(str(evidence['shipping_method']), '')})."
     target = f"{thread_key}:action:{name}"

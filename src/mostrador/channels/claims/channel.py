@@ -34,6 +34,7 @@ from mostrador.context import AppContext
 from mostrador.conversations import outgoing
 from mostrador.conversations import service as conv
 from mostrador.conversations.outgoing import Outgoing, ReplyPlan, ReplyRefused
+from mostrador.i18n import N_, gettext
 from mostrador.meli import errors as meli_errors
 from mostrador.meli.api_post_purchase import CLAIM_FILE_MAX_BYTES, CLAIM_FILE_TYPES
 from mostrador.meli.models import Claim, ClaimMessage
@@ -56,16 +57,16 @@ class ClaimsChannel:
     reply_limit = MESSAGE_LIMIT
     ordered_replies = True
     presentation = Presentation(
-        label="Reclamos",
-        empty="No hay reclamos. Cuando un comprador abra uno, aparece acá con su plazo.",
+        label=N_("Reclamos"),
+        empty=N_("No hay reclamos. Cuando un comprador abra uno, aparece acá con su plazo."),
         layout="chat",
         state_key=STATE_KEY,
         facts_template="_claim_facts.html",
-        reply_label="Mensaje en el reclamo",
+        reply_label=N_("Mensaje en el reclamo"),
         handoff_reasons={
-            "claim_opened": "reclamo nuevo",
-            "claim_update": "novedades en el reclamo",
-            "claim_dispute": "en mediación de Mercado Libre",
+            "claim_opened": N_("reclamo nuevo"),
+            "claim_update": N_("novedades en el reclamo"),
+            "claim_dispute": N_("en mediación de Mercado Libre"),
         },
         files=FileRules(
             kinds=CLAIM_FILE_TYPES,
@@ -73,7 +74,7 @@ class ClaimsChannel:
             max_files=5,  # §9.6 gives no count; five is what one reply keeps
             max_total_bytes=5 * CLAIM_FILE_MAX_BYTES,
         ),
-        template_variables={"claim_id": "número de reclamo", **SALE_VARIABLES},
+        template_variables={"claim_id": N_("número de reclamo"), **SALE_VARIABLES},
     )
 
     def workflow_key(self, topic: str, resource_id: str) -> str:
@@ -115,7 +116,7 @@ class ClaimsChannel:
     # ---- replies and actions ------------------------------------------------------------------------
     def reply_refusal(self, state: dict[str, Any]) -> str | None:
         if state.get("status") == "closed":
-            return "El reclamo está cerrado: ya no admite mensajes."
+            return gettext("El reclamo está cerrado: ya no admite mensajes.")
         return None
 
     def plan_reply(
@@ -140,7 +141,12 @@ class ClaimsChannel:
 
     def urgent(self, s: Session, workspace_id: int, before: datetime) -> list[Urgent]:
         return [
-            Urgent(r.conversation_id, r.due_date, f"Reclamo {r.claim_id}: {r.due_action or 'actuar'}")
+            Urgent(
+                r.conversation_id,
+                r.due_date,
+                gettext("Reclamo %(claim)s: %(action)s")
+                % {"claim": r.claim_id, "action": r.due_action or gettext("actuar")},
+            )
             for r in claims_store.due_soon(s, workspace_id, before)
             if r.due_date is not None
         ]

@@ -1,11 +1,20 @@
 // Keeps every due-date countdown on the page current without a reload: elements with data-due
 // (an ISO date) show the time left ("4 h 20 min") or how long ago it passed, and turn red when close.
+// The words come from the page (#page-words in base.html, in the reader's language).
 (function () {
+  var said = null;
+  function overdue(text) {
+    if (said === null) {
+      var holder = document.getElementById("page-words");
+      try { said = holder ? JSON.parse(holder.textContent) : {}; } catch (e) { said = {}; }
+    }
+    return (said.overdue || "{time}").replace("{time}", text);
+  }
   function words(seconds) {
     var s = Math.abs(seconds), d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600),
       m = Math.floor((s % 3600) / 60);
     var text = d ? d + " d " + h + " h" : h ? h + " h " + m + " min" : m + " min";
-    return seconds < 0 ? "vencido hace " + text : text;
+    return seconds < 0 ? overdue(text) : text;
   }
   function tick() {
     document.querySelectorAll("[data-due]").forEach(function (el) {
