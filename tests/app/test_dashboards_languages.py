@@ -84,8 +84,9 @@ def interface_sentences(locale: str) -> list[tuple[str, re.Pattern[str]]]:
     with i18n.po_path(locale).open("rb") as f:
         catalog = read_po(f, locale=locale)
     found = []
+    own = {m.string for m in catalog if isinstance(m.string, str)}  # "Todas" is Portuguese too
     for message in catalog:
-        if not message.id or not isinstance(message.id, str) or message.string == message.id:
+        if not message.id or not isinstance(message.id, str) or message.id in own:
             continue
         if re.search(r"[^\W\d_]{3,}", re.sub(r"%\([a-z_]+\)s", "", message.id)):
             found.append((message.id, shown_phrase(message.id)))

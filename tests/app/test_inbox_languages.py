@@ -64,10 +64,12 @@ def spanish_left(page: str, locale: str) -> list[str]:
     """Runs of the page's text that are a Spanish sentence of the catalogs whose `locale` translation
     differs (buyers' texts are no msgid): what was left untranslated."""
     catalog = i18n_cmd.read(locale)
+    # A msgid that is also a translation in `locale` ("Todas" is Portuguese too) is not a leftover.
+    own = {m.string for m in catalog if isinstance(m.string, str)}
     spanish = {
         m.id
         for m in catalog
-        if isinstance(m.id, str) and m.id and "%(" not in m.id and m.string and m.string != m.id
+        if isinstance(m.id, str) and m.id and "%(" not in m.id and m.string and m.id not in own
     }
     parser = _Text()
     parser.feed(page)
