@@ -10,7 +10,6 @@ import pytest
 
 from mostrador.context import AppContext, build_context
 from mostrador.settings import Settings
-from mostrador.store import migrate
 from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account
@@ -21,9 +20,15 @@ SELLER_ID = 2_200_000_001
 
 
 @pytest.fixture
-def ctx(settings: Settings) -> Iterator[AppContext]:
-    context = build_context(settings)
-    migrate.upgrade(context.engine)
+def migrated(settings: Settings) -> Settings:
+    """`settings` whose database holds every migration: asked for, it makes the `settings` fixture start
+    from a copy of the session's migrated template (tests/conftest.py) instead of an empty database."""
+    return settings
+
+
+@pytest.fixture
+def ctx(migrated: Settings) -> Iterator[AppContext]:
+    context = build_context(migrated)
     yield context
     context.engine.dispose()
 
@@ -95,12 +100,12 @@ POSTSALE_TOPICS = ["questions", "messages", "post_purchase"]
 
 
 @pytest.fixture
-def postsale(settings: Settings) -> Iterator[Any]:
+def postsale(migrated: Settings) -> Iterator[Any]:
     """Like `connected`, for an app subscribed to post-sale topics too; its callback is a closed port,
     so every webhook fails (tests drive ingest themselves, or recover through missed feeds and sweeps)."""
     from .sandbox_grant import connected_seller
 
-    with connected_seller(settings, POSTSALE_TOPICS, seed=5) as c:
+    with connected_seller(migrated, POSTSALE_TOPICS, seed=5) as c:
         yield c
 
 

@@ -391,3 +391,18 @@ def test_an_oauth_state_only_completes_for_the_user_who_started_it(ctx: AppConte
     with pytest.raises(connect.ConnectError):
         connect._take_state(ctx, state, workspace_id, other)
     assert connect._take_state(ctx, state, workspace_id, owner_id)  # still there for its owner
+
+
+def test_production_hashes_keep_rfc_9106_s_cost() -> None:
+    """The tests hash at Argon2's lowest cost (tests/conftest.py); a fresh process keeps the real one."""
+    import subprocess
+    import sys
+
+    script = "from mostrador.security.passwords import hash_password as h; print(h('x' * 12))"
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.startswith("$argon2id$v=19$m=65536,t=3,p=4$"), out

@@ -31,7 +31,7 @@ from mostrador.sandbox.testing import running_sandbox_app
 from mostrador.settings import Settings
 from mostrador.web.app import create_app
 
-from ..conftest import PG_URL, _drop_pg_database, _fresh_pg_database
+from ..conftest import PG_URL, _drop_pg_database, _fresh_pg_database, install_migrated_template
 from ..waiting import wait_for  # noqa: F401 - re-exported for this folder's tests
 
 
@@ -78,9 +78,12 @@ class World:
 
 
 @contextmanager
-def running_world(data_dir: Path, model_cache_dir: Path, **overrides: Any) -> Iterator[World]:
+def running_world(
+    data_dir: Path, model_cache_dir: Path, template: str | None = None, **overrides: Any
+) -> Iterator[World]:
     """A sandbox and the app (in this process, with its workers) connected to a seller whose bot answers
-    on its own (the demo's configuration); `overrides` are `Settings` fields."""
+    on its own (the demo's configuration); `overrides` are `Settings` fields. With `template` (the
+    `migrated_template` fixture) its database starts as a copy of that migrated one."""
     app_port = free_port()
     app_url = f"http://127.0.0.1:{app_port}"
     created_db = None
@@ -101,8 +104,10 @@ def running_world(data_dir: Path, model_cache_dir: Path, **overrides: Any) -> It
             **overrides,
         }
         if PG_URL:
-            values["database_url"], created_db = _fresh_pg_database(PG_URL)
+            values["database_url"], created_db = _fresh_pg_database(PG_URL, template)
         settings = Settings(**values)
+        if template and not PG_URL:
+            install_migrated_template(settings, template)
         password = secrets.token_urlsafe(12)
         _create_admin(settings, password)
         context = build_context(settings)
@@ -131,8 +136,10 @@ def running_world(data_dir: Path, model_cache_dir: Path, **overrides: Any) -> It
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> Iterator[World]:
-    with running_world(tmp_path_factory.mktemp("e2e"), model_cache_dir) as w:
+def world(
+    tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path, migrated_template: str
+) -> Iterator[World]:
+    with running_world(tmp_path_factory.mktemp("e2e"), model_cache_dir, migrated_template) as w:
         yield w
 
 
