@@ -237,6 +237,28 @@ def deliveries_of(s: Session, endpoint_id: int, limit: int) -> list[tuple[Webhoo
     return [(d, m) for d, m in s.execute(stmt)]
 
 
+def deliveries_after(
+    s: Session,
+    endpoint_id: int,
+    after: int,
+    limit: int,
+    *,
+    status: str | None = None,
+    event_type: str | None = None,
+) -> list[tuple[WebhookDelivery, WebhookMessage]]:
+    """The endpoint's deliveries with an id above `after`, oldest first (a page of the log)."""
+    stmt = (
+        select(WebhookDelivery, WebhookMessage)
+        .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.id > after)
+    )
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    if event_type is not None:
+        stmt = stmt.where(WebhookMessage.event_type == event_type)
+    return [(d, m) for d, m in s.execute(stmt.order_by(WebhookDelivery.id).limit(limit))]
+
+
 def attempts_of(s: Session, delivery_ids: Collection[int]) -> dict[int, list[WebhookAttempt]]:
     if not delivery_ids:
         return {}

@@ -18,7 +18,7 @@ from mostrador.channels.webhook_events import EVENT_TYPES, TEST_EVENT, Fact
 from mostrador.context import AppContext
 from mostrador.store import webhooks as store
 from mostrador.store.db import transaction
-from mostrador.store.models import WebhookEndpoint, utcnow
+from mostrador.store.models import WebhookDelivery, WebhookEndpoint, WebhookMessage, utcnow
 from mostrador.webhooks import addresses, signing
 from mostrador.webhooks.derive import record_fact
 
@@ -32,6 +32,14 @@ class EndpointNotFound(LookupError):
 
 class EndpointRefused(ValueError):
     """The endpoint's settings cannot be saved; the message says why, for the person who typed them."""
+
+
+class AddressNotAllowed(EndpointRefused):
+    """The URL's host is a private or loopback address, and the operator does not allow those."""
+
+
+class EndpointDisabled(EndpointRefused):
+    """The endpoint is disabled: it takes no test event until it is enabled again."""
 
 
 @dataclass(frozen=True)
@@ -73,9 +81,13 @@ def _view(e: WebhookEndpoint) -> EndpointView:
 def _checked(
     ctx: AppContext, url: str, description: str, event_types: Collection[str]
 ) -> tuple[str, str, list[str]]:
+    if "\x00" in url or "\x00" in description:  # PostgreSQL's text cannot hold it: a clear refusal
+        raise EndpointRefused("La URL y la descripción no pueden llevar un byte nulo.")
     try:
         target = addresses.parse(url)
         addresses.check_literal(target, ctx.settings.webhooks_allow_private_addresses)
+    except addresses.PrivateAddress as exc:
+        raise AddressNotAllowed(str(exc)) from exc
     except addresses.AddressRefused as exc:
         raise EndpointRefused(str(exc)) from exc
     unknown = sorted(set(event_types) - set(EVENT_TYPES))
@@ -114,17 +126,24 @@ def update(
     ctx: AppContext,
     workspace_id: int,
     endpoint_id: int,
-    url: str,
-    description: str,
-    event_types: Collection[str],
-    enabled: bool,
+    url: str | None = None,
+    description: str | None = None,
+    event_types: Collection[str] | None = None,
+    enabled: bool | None = None,
 ) -> EndpointView:
-    """Change an endpoint; events already owed keep going to it (unless it is disabled)."""
-    url, description, types = _checked(ctx, url, description, event_types)
+    """Change an endpoint (None keeps a value as it is: the REST API's partial changes); events already
+    owed keep going to it (unless it is disabled)."""
     with transaction(ctx.sessions) as s:
         endpoint = _owned(s, workspace_id, endpoint_id)
+        url, description, types = _checked(
+            ctx,
+            endpoint.url if url is None else url,
+            endpoint.description if description is None else description,
+            endpoint.event_types if event_types is None else event_types,
+        )
         endpoint.url, endpoint.description, endpoint.event_types = url, description, types
-        endpoint.enabled = enabled
+        if enabled is not None:
+            endpoint.enabled = enabled
         return _view(endpoint)
 
 
@@ -159,25 +178,52 @@ def deliveries(
     """The endpoint's newest deliveries, each with its attempts (the delivery log)."""
     with transaction(ctx.sessions) as s:
         _owned(s, workspace_id, endpoint_id)
-        rows = store.deliveries_of(s, endpoint_id, limit)
-        tries = store.attempts_of(s, [d.id for d, _m in rows])
-        return [
-            DeliveryView(
-                d.id,
-                m.msg_id,
-                m.event_type,
-                d.status,
-                d.failure,
-                [
-                    AttemptView(a.number, a.at, a.status_code, a.error, a.duration_ms)
-                    for a in tries.get(d.id, [])
-                ],
-                d.next_attempt_at,
-                d.created_at,
-                m.body,
-            )
-            for d, m in rows
-        ]
+        return _delivery_views(s, store.deliveries_of(s, endpoint_id, limit))
+
+
+def delivery_page(
+    ctx: AppContext,
+    workspace_id: int,
+    endpoint_id: int,
+    after: int,
+    limit: int,
+    status: str | None = None,
+    event_type: str | None = None,
+) -> list[DeliveryView]:
+    """The delivery log in id order from after `after` (the REST API's cursor pages), optionally only
+    one state or one event type."""
+    with transaction(ctx.sessions) as s:
+        _owned(s, workspace_id, endpoint_id)
+        rows = store.deliveries_after(s, endpoint_id, after, limit, status=status, event_type=event_type)
+        return _delivery_views(s, rows)
+
+
+def delivery(ctx: AppContext, workspace_id: int, endpoint_id: int, delivery_id: int) -> DeliveryView:
+    """One delivery of the endpoint with its attempts (`EndpointNotFound` if it is not the endpoint's)."""
+    with transaction(ctx.sessions) as s:
+        _owned(s, workspace_id, endpoint_id)
+        rows = store.deliveries_after(s, endpoint_id, delivery_id - 1, 1)
+        if not rows or rows[0][0].id != delivery_id:
+            raise EndpointNotFound("No delivery with that id for this endpoint.")
+        return _delivery_views(s, rows)[0]
+
+
+def _delivery_views(s: Session, rows: list[tuple[WebhookDelivery, WebhookMessage]]) -> list[DeliveryView]:
+    tries = store.attempts_of(s, [d.id for d, _m in rows])
+    return [
+        DeliveryView(
+            d.id,
+            m.msg_id,
+            m.event_type,
+            d.status,
+            d.failure,
+            [AttemptView(a.number, a.at, a.status_code, a.error, a.duration_ms) for a in tries.get(d.id, [])],
+            d.next_attempt_at,
+            d.created_at,
+            m.body,
+        )
+        for d, m in rows
+    ]
 
 
 def send_test(ctx: AppContext, workspace_id: int, endpoint_id: int) -> int:
@@ -187,7 +233,7 @@ def send_test(ctx: AppContext, workspace_id: int, endpoint_id: int) -> int:
     with transaction(ctx.sessions) as s:
         endpoint = _owned(s, workspace_id, endpoint_id)
         if not endpoint.enabled:
-            raise EndpointRefused("El endpoint está desactivado: activalo para probarlo.")
+            raise EndpointDisabled("El endpoint está desactivado: activalo para probarlo.")
         key = f"{TEST_EVENT}:{signing.new_message_id()}"
         data = {"endpoint_id": endpoint.id, "message": "Evento de prueba de Mostrador"}
         fact = Fact(TEST_EVENT, key, f"endpoint:{endpoint.id}", data)
