@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
@@ -340,3 +341,29 @@ def test_endpoints_made_with_the_api_are_the_pages_endpoints(api: Api) -> None:
             "https://b.example.com/",
         ]
         assert c.get(f"{BASE}/{page_made.id}").json()["event_types"] == ["question.answered"]
+
+
+def test_the_same_answer_posted_at_once_from_several_clients_is_recorded_once(api: Api) -> None:
+    """A retrying integration, or two workers of it, send the same answer at the same moment: one
+    outbox entry, never a 5xx (the outbox's one answer per question holds under concurrency)."""
+    question = question_in_inbox(api, "¿Viene con cargador?")
+    path = f"/api/v1/questions/{question['id']}/answer"
+    start = threading.Barrier(4)
+    answers: list[httpx.Response] = []
+
+    def post() -> None:
+        with api.client("write") as c:
+            start.wait()
+            answers.append(c.post(path, json={"text": "Sí, trae el cargador original."}))
+
+    clients = [threading.Thread(target=post) for _ in range(4)]
+    for t in clients:
+        t.start()
+    for t in clients:
+        t.join(60)
+    assert sorted(r.status_code for r in answers) == [202] * 4, [r.text for r in answers]
+    sends = [s["id"] for r in answers for s in r.json()["sends"]]
+    assert len(set(sends)) == 1, sends  # recorded once (later doubles answer with no new send)
+    with transaction(api.connected.ctx.sessions) as s:
+        logged = s.scalars(select(AuditEntry).where(AuditEntry.action == "question.answered")).all()
+    assert len(logged) == len(sends)  # one entry per recorded send, none for a double
