@@ -115,6 +115,12 @@ class Settings(BaseSettings):
     # An ingest that failed for longer than its step's retries (~15 s of Mercado Libre errors) runs again
     # after each of these delays; after the last, the reconciliation sweeps find the resource.
     ingest_later_s: list[float] = Field(default_factory=lambda: [30.0, 120.0, 600.0])
+    # Housekeeping (workflows/housekeeping.py) deletes live-update events older than `events_keep_days`
+    # once every reader of the feed (the dashboards' fold, the outgoing webhooks' feed) is past them, and
+    # DBOS's records of workflows that ended well more than `workflow_history_keep_days` ago; failed or
+    # unfinished workflows are kept for people to look at.
+    events_keep_days: float = Field(default=7.0, gt=0)
+    workflow_history_keep_days: float = Field(default=14.0, gt=0)
     # An agent's confirmed example retrains the account's model this long after the last change, so a
     # run of confirmations trains once (docs/bot.md, "Learning from the team").
     bot_retrain_delay_s: float = Field(default=10.0, ge=0, le=3600)

@@ -28,7 +28,7 @@ from cryptography.fernet import Fernet
 from dbos import DBOS
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import SecretStr
-from sqlalchemy import select, update
+from sqlalchemy import MetaData, String, Text, select, update
 
 from mostrador.cli.servers import ServerThread
 from mostrador.settings import Settings
@@ -244,6 +244,7 @@ class World:
     emails: dict[str, str]
     sessions: Any  # the app's sessionmaker
     keys: dict[str, str]  # API key kind (KEYS) -> the key ("" for none)
+    sandbox_state: Any = None  # the sandbox's state: where buyers' and listings' words come from
 
 
 def module_settings(data_dir: Path, cache_dir: Path) -> tuple[Settings, str | None]:
@@ -500,6 +501,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
                     emails=emails,
                     sessions=ctx.sessions,
                     keys=keys,
+                    sandbox_state=seller.sandbox.app.state,
                 )
             finally:
                 for client in clients.values():
@@ -531,6 +533,7 @@ def sample_form(world: World, caller: str, fields: tuple[str, ...]) -> dict[str,
         "state": "viewing",
         "assignee": "",  # to nobody: valid for every workspace
         "seen": "",
+        "locale": "",  # one's language: back to the browser's
     }
     return {name: known.get(name, "1") for name in fields if name != "upload"}
 
@@ -733,3 +736,109 @@ def test_housekeeping_is_scheduled_and_deletes_expired_oauth_states(world: World
     handle.get_result()
     with transaction(world.sessions) as s:
         assert s.get(OAuthState, "stale-1") is None
+
+
+# ---- every page in the reader's language ------------------------------------------------------------
+# Words only Spanish has: an English or Portuguese page holding one outside the data (buyers' words,
+# listings, names) shows an untranslated string.
+EN_NEVER = """el la los las del que con para por una sin más está están son hay sus tus esta este cuenta
+cuentas respuesta respuestas pregunta preguntas responder enviar guardar reclamo reclamos comprador
+vendedor todavía también ningún ninguna según desde hasta cuando quién qué acá tenés podés borrador
+plantilla plantillas bandeja equipo registro"""
+PT_NEVER = """el los las del una y pregunta preguntas respuesta respuestas cuenta cuentas todavía también
+hasta sin con son hay vos tenés podés reclamo reclamos plantilla plantillas bandeja borrador ningún
+ninguna publicación equipo"""
+SPANISH_ONLY = {"en": frozenset(EN_NEVER.split()), "pt": frozenset(PT_NEVER.split())}
+HTML_PAGES = [
+    e
+    for e in PAGES
+    if e.method == "GET" and e.path not in STREAMS and not e.path.startswith(("/api", "/static"))
+]
+
+
+def data_strings(world: World) -> list[str]:
+    """Every text the world's data holds (our tables and the sandbox's state), longest first: what a page
+    shows of buyers, listings and people is theirs, not ours to translate."""
+    found: set[str] = set()
+    with world.sessions() as s:
+        tables = MetaData()
+        tables.reflect(bind=s.get_bind())
+        for table in tables.tables.values():
+            columns = [c for c in table.columns if isinstance(c.type, String | Text)]
+            for row in s.execute(select(*columns)) if columns else ():
+                found.update(v for v in row if isinstance(v, str))
+    seen: set[int] = set()
+
+    def walk(value: Any, depth: int) -> None:
+        if id(value) in seen or depth > 8:
+            return
+        seen.add(id(value))
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, dict):
+            for k, v in list(value.items()):
+                walk(k, depth + 1)
+                walk(v, depth + 1)
+        elif isinstance(value, list | tuple | set | frozenset):
+            for v in list(value):
+                walk(v, depth + 1)
+        elif hasattr(value, "__dict__") and not isinstance(value, type):
+            walk(vars(value), depth + 1)
+
+    walk(world.sandbox_state, 0)
+    return sorted((f for f in found if len(f.strip()) >= 2), key=len, reverse=True)
+
+
+def words_left_in_spanish(html: str, data: list[str], language: str) -> list[str]:
+    from ..test_i18n import VisibleText
+
+    parser = VisibleText(skip_data=True)
+    parser.feed(html)
+    text = "\n".join(parser.words)
+    for value in data:
+        if value in text:
+            text = text.replace(value, " ")
+    return sorted({w for w in re.findall(r"[^\W\d_]+", text) if w.lower() in SPANISH_ONLY[language]})
+
+
+@pytest.mark.parametrize("language", ["en", "pt"])
+def test_every_page_reads_in_the_reader_s_language(world: World, language: str) -> None:
+    """Each page an owner can open (and the pages before logging in), asked for in English or Portuguese
+    by the browser, shows no Spanish word outside the data."""
+    data = data_strings(world)
+    owner = world.clients["owner"]
+    if owner.get("/account/password").status_code != 200:
+        world.csrf["owner"] = log_in(owner, world.emails["owner"])
+    header = {"Accept-Language": {"en": "en-US,en;q=0.9", "pt": "pt-BR,pt;q=0.9"}[language]}
+    left: dict[str, list[str]] = {}
+    for endpoint in HTML_PAGES:
+        client = world.clients[ANONYMOUS if endpoint.minimum is None else "owner"]
+        objects = world.mine
+        if "filename" in endpoint.params:
+            objects = {**objects, "conversation_id": objects["chat_id"]}
+        r = client.get(endpoint.path.format(**{p: objects[p] for p in endpoint.params}), headers=header)
+        if not r.headers.get("content-type", "").startswith("text/html"):
+            continue
+        assert f'<html lang="{language}">' in r.text or "<html" not in r.text, endpoint
+        words = words_left_in_spanish(r.text, data, language)
+        if words:
+            left[str(endpoint)] = words
+    assert not left, f"Spanish left on {language} pages: {left}"
+
+
+@pytest.mark.parametrize("huge", ["2147483648", "999999999999999999"])
+def test_ids_beyond_any_row_are_not_found_on_every_page(world: World, huge: str) -> None:
+    """Ids past INTEGER's range (PostgreSQL's int4) name nothing: 404, never a database error."""
+    owner = world.clients["owner"]
+    if owner.get("/account/password").status_code != 200:
+        world.csrf["owner"] = log_in(owner, world.emails["owner"])
+    for endpoint in (e for e in WITH_IDS if e.method == "GET" and e.path not in STREAMS):
+        objects = {**world.mine, **{p: huge for p in endpoint.params if p not in NOT_IDS}}
+        r = owner.get(endpoint.path.format(**{p: objects[p] for p in endpoint.params}))
+        assert r.status_code == 404, (str(endpoint), describe(r))
+    for query in ("account", "assigned", "page"):  # the inbox's filters: a bad one is ignored
+        for value in (huge, "²"):
+            assert owner.get("/inbox", params={query: value}).status_code == 200, (query, value)
+    for query in ("who", "before"):  # the audit log's
+        for value in (huge, "²"):
+            assert owner.get("/audit", params={query: value}).status_code == 200, (query, value)

@@ -90,6 +90,7 @@ def _mount_optional_apps() -> None:
     from mostrador.cli.accounts_cmd import app as accounts_app
     from mostrador.cli.api_keys_cmd import app as api_keys_app
     from mostrador.cli.bot_cmd import app as bot_app
+    from mostrador.cli.i18n_cmd import app as i18n_app
     from mostrador.cli.notifications_cmd import app as notifications_app
     from mostrador.cli.sandbox_cmd import app as sandbox_app
     from mostrador.cli.users_cmd import app as users_app
@@ -104,6 +105,7 @@ def _mount_optional_apps() -> None:
     app.add_typer(notifications_app, name="notifications")
     app.add_typer(api_keys_app, name="api-keys", help="REST API keys: create (shown once), list, revoke.")
     app.command(name="api-docs")(api_keys_cmd.api_docs)
+    app.add_typer(i18n_app, name="i18n", help="Page languages: update and check the translation catalogs.")
 
 
 def main() -> None:

@@ -6,9 +6,10 @@ Repositories flush but never commit: the caller's transaction boundary does.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from mostrador.store.models import Account, Conversation, Event, SyncRun, utcnow
@@ -52,6 +53,18 @@ def workspace_events_after(
         .limit(limit)
     )
     return [tuple(row) for row in s.execute(stmt)]  # type: ignore[misc]
+
+
+def delete_events(s: Session, before: datetime, upto_id: int | None, limit: int) -> int:
+    """Delete up to `limit` of the oldest events made before `before` (and with an id at most
+    `upto_id`, when given); returns how many went."""
+    oldest = select(Event.id).where(Event.created_at < before)
+    if upto_id is not None:
+        oldest = oldest.where(Event.id <= upto_id)
+    ids = list(s.scalars(oldest.order_by(Event.id).limit(limit)))
+    if ids:
+        s.execute(delete(Event).where(Event.id.in_(ids)).execution_options(synchronize_session=False))
+    return len(ids)
 
 
 def event_id_bounds(s: Session) -> tuple[int, int]:

@@ -105,6 +105,10 @@ def set_password_hash(s: Session, user_id: int, password_hash: str) -> None:
     s.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
 
 
+def set_locale(s: Session, user_id: int, locale: str | None) -> None:
+    s.execute(update(User).where(User.id == user_id).values(locale=locale))
+
+
 def users_with_workspace(s: Session, workspace_id: int | None = None) -> Sequence[tuple[User, str]]:
     """Users and their workspace's name, of one workspace or of all, oldest first."""
     stmt = select(User, Workspace.name).join(Workspace, Workspace.id == User.workspace_id)

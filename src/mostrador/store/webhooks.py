@@ -105,6 +105,15 @@ def feed_position(s: Session) -> WebhookFeed:
     return row
 
 
+def feed_needs_from(s: Session) -> int | None:
+    """The lowest event id the webhooks' feed may still read (its cursor, or a gap below it), without
+    locking; None before the feed has a position."""
+    row = s.get(WebhookFeed, FEED_ROW)
+    if row is None:
+        return None
+    return min([row.cursor + 1, *(int(k) for k in (row.gaps or {}))])
+
+
 def feed_after(s: Session, after: int, also: Collection[int], limit: int) -> list[FeedRow]:
     """Events with an id above `after`, or among `also`, in id order."""
     wanted = Event.id > after if not also else or_(Event.id > after, Event.id.in_(list(also)))

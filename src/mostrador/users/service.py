@@ -138,6 +138,12 @@ def change_password(
         return user_sessions.start(s, who.user_id, now, policy)
 
 
+def choose_language(sessions: sessionmaker[Session], user_id: int, locale: str | None) -> None:
+    """The language of one's own pages; None gives the choice back to the browser's Accept-Language."""
+    with transaction(sessions) as s:
+        people_store.set_locale(s, user_id, locale)
+
+
 def set_password(sessions: sessionmaker[Session], email: str, password: str) -> int:
     """An operator sets a user's password (CLI); every session of the user ends. Returns how many."""
     hashed = hash_password(password)

@@ -62,6 +62,7 @@ class SessionUser:
     email: str
     name: str
     role: Role
+    locale: str | None = None  # the language they chose for their pages (None: the browser's)
 
 
 def token_hash(token: str) -> str:
@@ -96,7 +97,9 @@ def resume(
             people_store.delete_session(s, row.token_hash)
             return None
         people_store.touch_session(s, row.id, now, unless_after=now - TOUCH_EVERY)
-        return SessionUser(row.id, user.id, user.workspace_id, user.email, user.name, role_of(user.role))
+        return SessionUser(
+            row.id, user.id, user.workspace_id, user.email, user.name, role_of(user.role), user.locale
+        )
 
 
 def still_live(

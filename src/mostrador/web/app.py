@@ -28,6 +28,7 @@ from mostrador.web import (
     dashboards,
     inbox,
     intake,
+    language,
     ops,
     people,
     reply_templates,
@@ -105,6 +106,7 @@ def create_app(
         https_only=settings.public_url.startswith("https://"),
         max_age=int(settings.session_lifetime_s),  # the session row decides (users.sessions)
     )
+    app.add_middleware(language.Language)  # the browser's language; a logged-in person's choice beats it
     app.add_middleware(BodyLimit)  # before sessions: a body too large is refused before anything reads it
     app.add_middleware(RefuseNul)  # a NUL byte in the address: 400, never a query PostgreSQL refuses
     # Added last, so it runs first: the webhook skips sessions and routing (see web/intake.py).
@@ -114,7 +116,18 @@ def create_app(
     readiness = ops.install(app, context, durable=durable)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     live = install_live(app, context)  # before the inbox's routes: /inbox/events is not a conversation
-    routers = (auth, people, accounts, bot_settings, inbox, reply_templates, dashboards, webhooks, api_keys)
+    routers = (
+        auth,
+        language,
+        people,
+        accounts,
+        bot_settings,
+        inbox,
+        reply_templates,
+        dashboards,
+        webhooks,
+        api_keys,
+    )
     for router in (module.router for module in routers):
         app.include_router(router)
     api.install(app, context)  # /api/v1: keys, problem details, limits per key, its OpenAPI document

@@ -10,6 +10,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from mostrador.i18n import gettext as _
+from mostrador.i18n import ngettext
 from mostrador.security.passwords import MIN_PASSWORD_LENGTH, WeakPassword
 from mostrador.users import errors
 from mostrador.users import sessions as user_sessions
@@ -27,12 +29,18 @@ def _client(request: Request) -> str:
 
 def _minutes(seconds: int) -> str:
     minutes = max(1, -(-seconds // 60))
-    return "1 minuto" if minutes == 1 else f"{minutes} minutos"
+    return ngettext("%(num)d minuto", "%(num)d minutos", minutes) % {"num": minutes}
+
+
+def _throttled(seconds: int) -> str:
+    return _("Demasiados intentos fallidos. Esperá %(wait)s y volvé a intentar.") % {
+        "wait": _minutes(seconds)
+    }
 
 
 @router.get("/login", dependencies=[Depends(public)])
 async def login_form(request: Request, next: str = "/inbox", out: str = "") -> object:
-    notice = "Cerraste la sesión." if out else None
+    notice = _("Cerraste la sesión.") if out else None
     return page(request, "login.html", next=_safe_next(next), error=None, notice=notice)
 
 
@@ -53,7 +61,7 @@ async def login(
         )
     except errors.LoginThrottled as exc:
         # Said the same way for every e-mail, known or not.
-        message = f"Demasiados intentos fallidos. Esperá {_minutes(exc.retry_after_s)} y volvé a intentar."
+        message = _throttled(exc.retry_after_s)
         response = page(request, "login.html", status_code=429, next=_safe_next(next), error=message)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
@@ -63,7 +71,7 @@ async def login(
             "login.html",
             status_code=401,
             next=_safe_next(next),
-            error="E-mail o contraseña incorrectos.",
+            error=_("E-mail o contraseña incorrectos."),
         )
     _new_session(request, token)
     return RedirectResponse(_safe_next(next), status_code=303)
@@ -116,15 +124,16 @@ async def password_change(
             user_sessions.SessionPolicy.of(ctx.settings),
         )
     except errors.LoginThrottled as exc:
-        message = f"Demasiados intentos fallidos. Esperá {_minutes(exc.retry_after_s)} y volvé a intentar."
+        message = _throttled(exc.retry_after_s)
         response = page(request, "password.html", status_code=429, error=message, done=False)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     except (errors.WrongPassword, errors.PasswordsDiffer, WeakPassword) as exc:
         message = {
-            errors.WrongPassword: "La contraseña actual no es correcta.",
-            errors.PasswordsDiffer: "Las dos contraseñas nuevas no coinciden.",
-            WeakPassword: f"La contraseña nueva necesita al menos {MIN_PASSWORD_LENGTH} caracteres.",
+            errors.WrongPassword: _("La contraseña actual no es correcta."),
+            errors.PasswordsDiffer: _("Las dos contraseñas nuevas no coinciden."),
+            WeakPassword: _("La contraseña nueva necesita al menos %(num)d caracteres.")
+            % {"num": MIN_PASSWORD_LENGTH},
         }[type(exc)]
         return page(request, "password.html", status_code=422, error=message, done=False)
     _new_session(request, token)  # every session ended, this one too: the browser gets a new one

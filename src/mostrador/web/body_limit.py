@@ -34,7 +34,7 @@ class BodyLimit:
             return
         limit = UPLOAD_LIMIT if UPLOAD_PATHS.match(scope["path"]) else DEFAULT_LIMIT
         declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > limit:
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
             await _too_large(send, limit, scope["path"])
             return
         received = 0

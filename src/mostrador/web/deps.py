@@ -23,6 +23,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Mount
 
+from mostrador import i18n
 from mostrador.context import AppContext
 from mostrador.inbox import views as inbox_views
 from mostrador.outbox.failures import failure_label
@@ -57,11 +58,18 @@ PUBLIC = frozenset(
     }
 )
 PUBLIC_MOUNTS = frozenset({"/static"})
+MAX_ID = 2**31 - 1  # our ids are INTEGER columns
 
 
 def build_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))  # autoescape on for .html: buyer text is escaped
-    templates.env.globals["csrf_token"] = csrf_token
+    # Words in the reader's language (mostrador.i18n): {% trans %}…{% endtrans %} and _("…").
+    templates.env.add_extension("jinja2.ext.i18n")
+    templates.env.policies["ext.i18n.trimmed"] = True  # {% trans %} blocks: whitespace folded, as extracted
+    templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext
+    )
+    templates.env.globals.update(csrf_token=csrf_token, locale=i18n.current, languages=i18n.NAMES)
     templates.env.filters.update(
         local_time=local_time,
         money=money,
@@ -108,6 +116,7 @@ class CurrentUser:
     name: str
     role: Role
     session_id: int
+    locale: str | None = None  # their chosen language (None: the browser's Accept-Language)
 
     def can(self, minimum: Role | str) -> bool:
         """What templates ask to hide what the role may not do (the server check is `requires`)."""
@@ -116,7 +125,7 @@ class CurrentUser:
     @property
     def session(self) -> user_sessions.SessionUser:
         return user_sessions.SessionUser(
-            self.session_id, self.id, self.workspace_id, self.email, self.name, self.role
+            self.session_id, self.id, self.workspace_id, self.email, self.name, self.role, self.locale
         )
 
 
@@ -153,6 +162,8 @@ class Requires:
     async def __call__(self, request: Request) -> CurrentUser:
         user = await run_in_threadpool(_session_user, request)
         request.state.user = user  # pages, the 403 and 404 pages included, show who is logged in
+        if user.locale:  # their choice beats the browser's (web/language.py set that one)
+            i18n.activate(user.locale)
         await run_in_threadpool(_check_ids, request, user)
         if not user.role.at_least(self.minimum):
             raise Forbidden(user.role, self.minimum)
@@ -193,7 +204,7 @@ def _session_user(request: Request) -> CurrentUser:
         request.session.pop(SESSION_KEY, None)
         raise LoginRequired()
     return CurrentUser(
-        found.user_id, found.workspace_id, found.email, found.name, found.role, found.session_id
+        found.user_id, found.workspace_id, found.email, found.name, found.role, found.session_id, found.locale
     )
 
 
@@ -204,13 +215,14 @@ def _check_ids(request: Request, user: CurrentUser) -> None:
         return
     with transaction(get_ctx(request).sessions) as s:
         for name, value in ids:
-            if not _is_id(value) or not scope.workspace_holds(s, user.workspace_id, name, int(value)):
+            if not is_id(value) or not scope.workspace_holds(s, user.workspace_id, name, int(value)):
                 raise NotInWorkspace(name)
 
 
-def _is_id(value: str) -> bool:
-    """A database id: ASCII digits that fit a BIGINT ('²' is a digit to Python; 10**20 overflows)."""
-    return value.isascii() and value.isdigit() and len(value) <= 18
+def is_id(value: str) -> bool:
+    """A database id: ASCII digits ('²' is a digit to Python) within INTEGER's range (PostgreSQL's
+    int4: a larger value fails the query instead of finding nothing)."""
+    return value.isascii() and value.isdigit() and len(value) <= 10 and int(value) <= MAX_ID
 
 
 def access_of(dependant: Dependant | None) -> list[Requires | Public | DeclaredAccess]:

@@ -1,37 +1,60 @@
-"""Jinja filters: times in the seller's zone, money, and plain-language statuses."""
+"""Jinja filters: times in the seller's zone, money, and plain-language statuses, each in the reader's
+language (mostrador.i18n): "28/11 17:05" in Spanish and Portuguese, "11/28 5:05 PM" in English."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton, format_time
+from babel.numbers import format_currency, format_decimal
+
+from mostrador import i18n
 from mostrador.conversations.calendar import SITE_ZONES  # each site's main time zone
+from mostrador.i18n import N_
 
 STATUS_LABELS = {
-    "sent": "enviada",
-    "pending_send": "enviando…",
-    "draft": "borrador",
-    "failed": "falló",
-    "superseded": "respondida en Mercado Libre",
+    "sent": N_("enviada"),
+    "pending_send": N_("enviando…"),
+    "draft": N_("borrador"),
+    "failed": N_("falló"),
+    "superseded": N_("respondida en Mercado Libre"),
 }
+# strftime-like shapes the templates ask for → the locale's own way of writing that date.
+_DATES = {"%d/%m": "MMdd", "%d/%m/%Y": "yMMdd"}
 
 
 def local_time(value: datetime | None, site_id: str = "MLA", fmt: str = "%d/%m %H:%M") -> str:
+    """`value` in the site's time zone, written as the reader's language writes it. `fmt` says which
+    parts: a date ("%d/%m" or "%d/%m/%Y", optional) and a time ("%H:%M" or "%H:%M:%S", optional)."""
     if value is None:
         return "—"
-    return value.astimezone(ZoneInfo(SITE_ZONES.get(site_id, "UTC"))).strftime(fmt)
+    local = value.astimezone(ZoneInfo(SITE_ZONES.get(site_id, "UTC")))
+    locale = i18n.babel_locale()
+    parts = []
+    for piece in fmt.split(" "):
+        if piece in _DATES:
+            parts.append(format_skeleton(_DATES[piece], local, locale=locale))
+        elif piece.startswith("%H"):
+            parts.append(format_time(local, "medium" if piece.count(":") == 2 else "short", locale=locale))
+        else:
+            raise ValueError(f"local_time: unknown part {piece!r} of {fmt!r}")
+    return " ".join(parts)
 
 
 def money(amount: float | int | None, currency: str | None = None) -> str:
+    """An amount in the reader's way of writing numbers ("ARS 1.234,50", "R$ 1.234,00", "ARS1,234.50")."""
     if amount is None:
         return "—"
-    whole = f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
-    whole = whole.removesuffix(",00")
-    return f"{currency or ''} {whole}".strip()
+    locale = i18n.babel_locale()
+    if not currency:
+        return format_decimal(amount, locale=locale)
+    return format_currency(amount, currency, locale=locale)
 
 
 def status_label(status: str | None) -> str:
-    return STATUS_LABELS.get(status or "", status or "")
+    label = STATUS_LABELS.get(status or "")
+    return i18n.gettext(label) if label else status or ""
 
 
 def time_left(value: datetime | None, now: datetime | None = None) -> str:
@@ -49,7 +72,7 @@ def time_left(value: datetime | None, now: datetime | None = None) -> str:
         words = f"{hours} h {minutes} min"
     else:
         words = f"{minutes} min"
-    return f"vencido hace {words}" if late else words
+    return i18n.gettext("vencido hace %(time)s") % {"time": words} if late else words
 
 
 def duration(seconds: float) -> str:

@@ -29,7 +29,7 @@ from mostrador.store import accounts as accounts_store
 from mostrador.store.db import transaction
 from mostrador.users.roles import Role
 from mostrador.web import trail
-from mostrador.web.deps import CurrentUser, get_ctx, requires
+from mostrador.web.deps import CurrentUser, get_ctx, is_id, requires
 from mostrador.web.deps import page as page_response
 from mostrador.workflows import learning as learning_workflows
 from mostrador.workflows import outbox
@@ -77,7 +77,7 @@ async def inbox(
     search = (q or "").strip()[:100] or None
     filters = ThreadFilter(
         channel=shown.name,
-        account_id=int(account) if account and account.isdigit() else None,
+        account_id=int(account) if account and is_id(account) else None,
         item_id=item.strip().upper()[:40] if item and item.strip() else None,
         status=status if status in STATUSES else None,
         owner=owner if owner in ("bot", "agent") else None,
@@ -86,11 +86,11 @@ async def inbox(
         assignee_id=agent.id
         if assigned == "mine"
         else int(assigned)
-        if assigned and assigned.isdigit() and len(assigned) < 12
+        if assigned and is_id(assigned)
         else None,
         unassigned=assigned == "none",
     )
-    number = int(page) if page and page.isdigit() and 0 < int(page) < 100_000 else 1
+    number = int(page) if page and page.isascii() and page.isdigit() and 0 < int(page) < 100_000 else 1
     overdue_only = overdue == "1" and shown.presentation.reply_window_s is not None
     found = await run_in_threadpool(
         views.inbox_page, get_ctx(request), agent.workspace_id, filters, number, overdue_only
@@ -294,7 +294,7 @@ async def assign(
     assignee: str = Form(""),
 ) -> object:
     """Assign the conversation to an agent of the workspace ("": to nobody)."""
-    chosen = int(assignee) if assignee.isdigit() and len(assignee) < 12 else None
+    chosen = int(assignee) if is_id(assignee) else None
     if assignee and chosen is None:
         raise HTTPException(422, "Elegí a una persona del equipo.")
     try:

@@ -42,7 +42,7 @@ class IntakeEndpoint:
     async def _handle(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, str]]:
         limit = self.limit
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
             return 413, {"error": "payload_too_large", "message": f"body larger than {limit} bytes"}
         raw_body = await _read_body(receive, limit)
         if raw_body is None:

@@ -20,7 +20,7 @@ from mostrador.users import audit_log, errors, invitations, resets, team
 from mostrador.users.roles import ROLES, Role
 from mostrador.users.sessions import SessionPolicy
 from mostrador.web.auth import _client, _new_session
-from mostrador.web.deps import CurrentUser, get_ctx, page, public, require_csrf, requires
+from mostrador.web.deps import CurrentUser, get_ctx, is_id, page, public, require_csrf, requires
 
 router = APIRouter()
 Admin = Annotated[CurrentUser, Depends(requires(Role.ADMIN))]
@@ -157,12 +157,12 @@ async def audit_page(
     before: str = "",
 ) -> object:
     where = AuditFilter(
-        user_id=int(who) if who.isdigit() and len(who) <= 18 else None,
+        user_id=int(who) if is_id(who) else None,
         action=what if what in ACTIONS else None,
         since=_day(since),
         until=(d + timedelta(days=1)) if (d := _day(until)) is not None else None,
     )
-    older = int(before) if before.isdigit() and len(before) <= 18 else None
+    older = int(before) if is_id(before) else None
     found = await run_in_threadpool(
         audit_log.read, get_ctx(request).sessions, user.workspace_id, where, older
     )

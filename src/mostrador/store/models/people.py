@@ -35,6 +35,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Set when an admin removes the person: the row stays (their answers still name them), the login ends.
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The language of their pages (mostrador.i18n.LOCALES); None: their browser's Accept-Language decides.
+    locale: Mapped[str | None] = mapped_column(String(8))
 
 
 class UserSession(Base):
