@@ -367,3 +367,46 @@ def test_the_same_answer_posted_at_once_from_several_clients_is_recorded_once(ap
     with transaction(api.connected.ctx.sessions) as s:
         logged = s.scalars(select(AuditEntry).where(AuditEntry.action == "question.answered")).all()
     assert len(logged) == len(sends)  # one entry per recorded send, none for a double
+
+
+def test_a_create_sent_twice_with_one_idempotency_key_makes_one_endpoint(api: Api) -> None:
+    """A client that lost the answer sends the create again: the same endpoint and secret come back,
+    once more in the log; at once from four clients, still one; other settings under the key are 409."""
+    body = {"url": "https://erp.example.com/hooks", "event_types": ["question.received"]}
+    with api.client("write") as c:
+        first = c.post(BASE, json=body, headers={"Idempotency-Key": "erp-setup-1"})
+        again = c.post(BASE, json=body, headers={"Idempotency-Key": "erp-setup-1"})
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
+        assert "idempotent-replayed" not in first.headers
+        other = c.post(
+            BASE, json={**body, "url": "https://crm.example.com/"}, headers={"Idempotency-Key": "erp-setup-1"}
+        )
+        assert is_problem(other, 409)
+        fresh = c.post(BASE, json=body)  # no key: a create is a create
+        assert fresh.status_code == 201 and fresh.json()["id"] != first.json()["id"]
+
+        start = threading.Barrier(4)
+        answers: list[httpx.Response] = []
+
+        def post() -> None:
+            with api.client("write") as mine:
+                start.wait()
+                answers.append(mine.post(BASE, json=body, headers={"Idempotency-Key": "erp-setup-2"}))
+
+        clients = [threading.Thread(target=post) for _ in range(4)]
+        for t in clients:
+            t.start()
+        for t in clients:
+            t.join(60)
+        assert [r.status_code for r in answers] == [201] * 4, [r.text for r in answers]
+        assert len({r.json()["id"] for r in answers}) == 1 and len({r.json()["secret"] for r in answers}) == 1
+        listed = [e["id"] for e in c.get(BASE).json()["data"]]
+    assert len(listed) == 3
+    with api.client("other") as theirs:  # the key is the API key's: another workspace's makes its own
+        mine_id = first.json()["id"]
+        assert (
+            theirs.post(BASE, json=body, headers={"Idempotency-Key": "erp-setup-1"}).json()["id"] != mine_id
+        )
+    created = [e for e in audit_log(api) if e.action == "webhook.created"]
+    assert len(created) == 4  # erp-setup-1, no key, erp-setup-2 once, and the other workspace's

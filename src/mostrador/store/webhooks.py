@@ -42,6 +42,14 @@ def endpoint_of(s: Session, workspace_id: int, endpoint_id: int) -> WebhookEndpo
     return endpoint if endpoint is not None and endpoint.workspace_id == workspace_id else None
 
 
+def endpoint_by_create_key(s: Session, workspace_id: int, create_key: str) -> WebhookEndpoint | None:
+    """The endpoint a REST API create with this (hashed) Idempotency-Key made, if any."""
+    stmt = select(WebhookEndpoint).where(
+        WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.create_key == create_key
+    )
+    return s.scalars(stmt).first()
+
+
 def endpoints_of(s: Session, workspace_id: int) -> Sequence[WebhookEndpoint]:
     stmt = select(WebhookEndpoint).where(WebhookEndpoint.workspace_id == workspace_id)
     return s.scalars(stmt.order_by(WebhookEndpoint.id)).all()

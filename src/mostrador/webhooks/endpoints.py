@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mostrador.channels.webhook_events import EVENT_TYPES, TEST_EVENT, Fact
@@ -36,6 +37,10 @@ class EndpointRefused(ValueError):
 
 class AddressNotAllowed(EndpointRefused):
     """The URL's host is a private or loopback address, and the operator does not allow those."""
+
+
+class CreateKeyReused(EndpointRefused):
+    """The create's key already made an endpoint with other settings."""
 
 
 class EndpointDisabled(EndpointRefused):
@@ -106,6 +111,38 @@ def create(
 ) -> tuple[EndpointView, str]:
     """A new enabled endpoint and its signing secret (the only time the secret is shown)."""
     url, description, types = _checked(ctx, url, description, event_types)
+    return _insert(ctx, workspace_id, url, description, types, None)
+
+
+def create_once(
+    ctx: AppContext,
+    workspace_id: int,
+    create_key: str,
+    url: str,
+    description: str,
+    event_types: Collection[str],
+) -> tuple[EndpointView, str, bool]:
+    """`create` for a caller that may send the same request twice (the REST API's Idempotency-Key):
+    the endpoint this key made before, with its current secret, or a new one; and whether it is new.
+    The same key with other settings is `CreateKeyReused`."""
+    url, description, types = _checked(ctx, url, description, event_types)
+    with transaction(ctx.sessions) as s:
+        found = store.endpoint_by_create_key(s, workspace_id, create_key)
+        if found is not None:
+            return (*_made_before(ctx, found, url, description, types), False)
+    try:
+        return (*_insert(ctx, workspace_id, url, description, types, create_key), True)
+    except IntegrityError:  # the same request, sent at once: the other one made it
+        with transaction(ctx.sessions) as s:
+            found = store.endpoint_by_create_key(s, workspace_id, create_key)
+            if found is None:
+                raise
+            return (*_made_before(ctx, found, url, description, types), False)
+
+
+def _insert(
+    ctx: AppContext, workspace_id: int, url: str, description: str, types: list[str], create_key: str | None
+) -> tuple[EndpointView, str]:
     secret = signing.new_secret()
     with transaction(ctx.sessions) as s:
         endpoint = store.add_endpoint(
@@ -117,9 +154,20 @@ def create(
                 "event_types": types,
                 "secret_enc": ctx.cipher.encrypt(secret),
                 "enabled": True,
+                "create_key": create_key,
             },
         )
         return _view(endpoint), secret
+
+
+def _made_before(
+    ctx: AppContext, found: WebhookEndpoint, url: str, description: str, types: list[str]
+) -> tuple[EndpointView, str]:
+    if (found.url, found.description, list(found.event_types)) != (url, description, types):
+        raise CreateKeyReused(
+            "Esta Idempotency-Key ya creó un endpoint con otros datos (o se cambió después)."
+        )
+    return _view(found), ctx.cipher.decrypt(found.secret_enc)
 
 
 def update(

@@ -11,10 +11,11 @@ admin's reach within its scope: `read` lists and reads, `read-write` also change
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -221,19 +222,52 @@ async def get_webhook_delivery(
 # ---- writes -----------------------------------------------------------------------------------------------
 @router.post("", status_code=201, responses=WRITES)
 async def create_webhook_endpoint(
-    request: Request, key: Writer, body: NewWebhookEndpoint
+    request: Request,
+    key: Writer,
+    body: NewWebhookEndpoint,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=200,
+            pattern=NO_NUL,
+            description="The same key again (with this API key) answers with the endpoint it made, "
+            "secret included, instead of making another.",
+        ),
+    ] = None,
 ) -> CreatedWebhookEndpoint:
-    """Make an enabled endpoint. Its signing secret is in this answer only. A URL whose host is a
-    private or loopback address is refused (422) unless the operator allows them."""
+    """Make an enabled endpoint. Its signing secret is in this answer only (and in the answer to a
+    repeat of this request with the same `Idempotency-Key`). A URL whose host is a private or loopback
+    address is refused (422) unless the operator allows them."""
+    ctx = get_ctx(request)
+    fresh = True
     try:
-        made, secret = await run_in_threadpool(
-            endpoints.create, get_ctx(request), key.workspace_id, body.url, body.description, body.event_types
-        )
+        if idempotency_key:
+            create_key = hashlib.sha256(f"{key.key_id}:{idempotency_key}".encode()).hexdigest()
+            made, secret, fresh = await run_in_threadpool(
+                endpoints.create_once,
+                ctx,
+                key.workspace_id,
+                create_key,
+                body.url,
+                body.description,
+                body.event_types,
+            )
+        else:
+            made, secret = await run_in_threadpool(
+                endpoints.create, ctx, key.workspace_id, body.url, body.description, body.event_types
+            )
+    except endpoints.CreateKeyReused as exc:
+        raise ApiProblem(409, str(exc), kind="idempotency-key-reused") from exc
     except endpoints.AddressNotAllowed as exc:
         raise ApiProblem(422, str(exc), kind="address-not-allowed") from exc
     except endpoints.EndpointRefused as exc:
         raise ApiProblem(422, str(exc), kind="endpoint-refused") from exc
-    await trail.note(request, key, "webhook.created", f"webhook:{made.id}", {"url": made.url})
+    if fresh:
+        await trail.note(request, key, "webhook.created", f"webhook:{made.id}", {"url": made.url})
+    else:
+        response.headers["Idempotent-Replayed"] = "true"
     return CreatedWebhookEndpoint(**WebhookEndpoint.of(made).model_dump(), secret=secret)
 
 
