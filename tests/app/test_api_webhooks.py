@@ -17,14 +17,27 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from mostrador.channels.webhook_events import Fact
+from mostrador.context import AppContext
 from mostrador.store import people as people_store
+from mostrador.store import webhooks as webhooks_store
 from mostrador.store.db import transaction
-from mostrador.store.models import AuditEntry, WebhookAttempt, WebhookDelivery, WebhookMessage
+from mostrador.store.models import (
+    AuditEntry,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookMessage,
+    utcnow,
+)
 from mostrador.users import api_keys
 from mostrador.webhooks import endpoints, sender
+from mostrador.webhooks.derive import record_fact
 
+from ..conftest import PG_URL
+from ..waiting import wait_for
 from .sandbox_grant import Connected
 from .test_api import Api, is_problem, question_in_inbox, served_api
 from .test_webhooks import send_owed
@@ -410,3 +423,49 @@ def test_a_create_sent_twice_with_one_idempotency_key_makes_one_endpoint(api: Ap
         )
     created = [e for e in audit_log(api) if e.action == "webhook.created"]
     assert len(created) == 4  # erp-setup-1, no key, erp-setup-2 once, and the other workspace's
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="row locks: SQLite runs one writer at a time")
+def test_a_delete_waits_for_new_deliveries_to_its_endpoint_and_takes_them_along(ctx: AppContext) -> None:
+    """The feed's pass has read an endpoint as a subscriber and is recording a delivery to it when the
+    endpoint is deleted (through the API or the pages): the delete waits for that transaction, then
+    removes the new delivery with the endpoint — neither side fails on the foreign key."""
+    with transaction(ctx.sessions) as s:
+        ws = people_store.get_or_create_workspace(s, "w1").id
+    made, _ = endpoints.create(ctx, ws, "https://a.example.com/", "", ["claim.opened"])
+    deriving = ctx.sessions()
+    errors: list[BaseException] = []
+
+    def delete() -> None:
+        try:
+            endpoints.delete(ctx, ws, made.id)
+        except BaseException as exc:
+            errors.append(exc)
+
+    try:
+        assert [e for e, _types in webhooks_store.subscribers(deriving, [ws])[ws]] == [made.id]
+        deleting = threading.Thread(target=delete)
+        deleting.start()
+        wait_for(lambda: _waiting_on_a_lock(ctx), 30)  # the delete is blocked behind the feed's pass
+        fact = Fact("claim.opened", "claim.opened:race", "claim:1", {"claim_id": "1"})
+        assert record_fact(deriving, ws, fact, [(made.id, ["claim.opened"])], utcnow()) is not None
+        deriving.commit()
+    finally:
+        deriving.close()
+    deleting.join(30)
+    assert errors == [] and not deleting.is_alive()
+    with transaction(ctx.sessions) as s:
+        assert s.scalars(select(WebhookDelivery)).all() == []
+        assert s.get(WebhookEndpoint, made.id) is None
+
+
+def _waiting_on_a_lock(ctx: AppContext) -> bool:
+    with ctx.engine.connect() as c:
+        waiting = c.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+        ).scalar()
+    return bool(waiting)

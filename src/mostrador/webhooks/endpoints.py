@@ -279,7 +279,9 @@ def send_test(ctx: AppContext, workspace_id: int, endpoint_id: int) -> int:
     returns the delivery's id, for the caller to start its workflow."""
     now = utcnow()
     with transaction(ctx.sessions) as s:
-        endpoint = _owned(s, workspace_id, endpoint_id)
+        endpoint = store.endpoint_of(s, workspace_id, endpoint_id, key_share=True)
+        if endpoint is None:
+            raise EndpointNotFound(EndpointNotFound.__doc__)
         if not endpoint.enabled:
             raise EndpointDisabled("El endpoint está desactivado: activalo para probarlo.")
         key = f"{TEST_EVENT}:{signing.new_message_id()}"
