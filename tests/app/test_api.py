@@ -7,6 +7,7 @@ pages walk every row once; errors are problem details; the committed docs/api.md
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,13 @@ def seed_other_workspace(connected: Connected) -> int:
 
 @pytest.fixture
 def api(connected: Connected) -> Iterator[Api]:
+    with served_api(connected) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def served_api(connected: Connected) -> Iterator[Api]:
+    """The app on a loopback port with keys of two workspaces (the `api` fixture; other modules' too)."""
     keys = {
         "read": make_key(connected, "w", api_keys.Scope.READ),
         "write": make_key(connected, "w", api_keys.Scope.READ_WRITE),

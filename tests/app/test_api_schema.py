@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from mostrador.cli.servers import ServerThread
 from mostrador.store import people as people_store
@@ -37,6 +38,17 @@ def served(connected: Connected) -> Iterator[tuple[str, str]]:
         yield server.url, key
     finally:
         server.stop()
+
+
+ADDRESS_NOT_ALLOWED = "urn:mostrador:problem:address-not-allowed"
+
+
+def _problem_type(response: Any) -> str | None:
+    """The problem document's `type` (schemathesis' response: headers map to lists of values)."""
+    kinds = {k.lower(): v for k, v in response.headers.items()}.get("content-type", [])
+    if not any(str(kind).startswith("application/problem+json") for kind in kinds):
+        return None
+    return str(response.json().get("type"))
 
 
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
@@ -70,6 +82,11 @@ def keep_to_the_document(operation: Any, mode: Any, url: str, key: str) -> None:
         # purpose (putting it back would make the request valid and the check wrong).
         dropped = negative and "Authorization" not in (case.headers or {})
         headers = {} if dropped else {"Authorization": f"Bearer {key}"}
-        case.call_and_validate(base_url=url, headers=headers)
+        response = case.call(base_url=url, headers=headers)
+        # A webhook URL of a valid shape whose host is private or loopback is refused by the operator's
+        # setting, not by its shape (docs/webhooks.md): the one valid request the API may refuse (422).
+        ruled = response.status_code == 422 and _problem_type(response) == ADDRESS_NOT_ALLOWED
+        excluded = [positive_data_acceptance] if ruled else None
+        case.validate_response(response, headers=headers, excluded_checks=excluded)
 
     keeps_to_the_document()

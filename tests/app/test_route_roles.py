@@ -43,7 +43,9 @@ from mostrador.store.models import (
     OAuthState,
     ReplyTemplate,
     User,
+    WebhookDelivery,
     WebhookEndpoint,
+    WebhookMessage,
     utcnow,
 )
 from mostrador.users import api_keys
@@ -210,8 +212,23 @@ def test_every_route_declares_its_access_and_few_are_public() -> None:
         "POST /api/v1/conversations/{conversation_id}/actions",
     ]:
         assert scopes[path] == "read-write", path
+    for path in [
+        "GET /api/v1/webhook-endpoints",
+        "GET /api/v1/webhook-endpoints/{endpoint_id}",
+        "GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries",
+        "GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}",
+    ]:
+        assert scopes[path] == "read", path
+    for path in [
+        "POST /api/v1/webhook-endpoints",
+        "PATCH /api/v1/webhook-endpoints/{endpoint_id}",
+        "DELETE /api/v1/webhook-endpoints/{endpoint_id}",
+        "POST /api/v1/webhook-endpoints/{endpoint_id}/secret",
+        "POST /api/v1/webhook-endpoints/{endpoint_id}/test",
+    ]:
+        assert scopes[path] == "read-write", path
     assert {e.method for e in API if e.key == "read"} == {"GET"}
-    assert {e.method for e in API if e.key == "read-write"} == {"POST"}
+    assert {e.method for e in API if e.key == "read-write"} == {"POST", "PATCH", "DELETE"}
 
 
 # ---- one world for the module: a sandbox seller, users of every role, another workspace -------------
@@ -313,11 +330,37 @@ def seed_endpoint(s: Any, workspace_id: int, endpoint_id: int | None = None) -> 
     return str(endpoint.id)
 
 
+def seed_delivery(s: Any, workspace_id: int, endpoint_id: str, delivery_id: int | None = None) -> str:
+    """A delivery of a test event to the endpoint (the log's routes read it)."""
+    message = s.scalars(
+        select(WebhookMessage).where(WebhookMessage.dedup_key == f"roles:{workspace_id}")
+    ).first()
+    if message is None:
+        message = WebhookMessage(
+            workspace_id=workspace_id,
+            msg_id=f"msg_roles{workspace_id}",
+            event_type="webhook.test",
+            dedup_key=f"roles:{workspace_id}",
+            subject=f"endpoint:{endpoint_id}",
+            body='{"data":{},"type":"webhook.test"}',
+        )
+        s.add(message)
+        s.flush()
+    delivery = WebhookDelivery(message_id=message.id, endpoint_id=int(endpoint_id), status="succeeded")
+    if delivery_id is not None:
+        delivery.id = delivery_id
+    s.add(delivery)
+    s.flush()
+    return str(delivery.id)
+
+
 def put_back_endpoint(world: World, endpoint_id: str) -> None:
-    """The delete route removes the endpoint: put it back so each role's call finds one."""
+    """The delete routes remove the endpoint with its log: put both back so each call finds them."""
     with transaction(world.sessions) as s:
         if s.get(WebhookEndpoint, int(endpoint_id)) is None:
-            seed_endpoint(s, people_store.get_or_create_workspace(s, "w").id, int(endpoint_id))
+            workspace_id = people_store.get_or_create_workspace(s, "w").id
+            seed_endpoint(s, workspace_id, int(endpoint_id))
+            seed_delivery(s, workspace_id, endpoint_id, int(world.mine["delivery_id"]))
 
 
 def seed_invitation(s: Any, workspace_id: int) -> str:
@@ -427,6 +470,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, model_cache_dir: Path) -> It
                 their_ids["template_id"] = seed_template(s, other_ws.id)
                 my_ids["endpoint_id"] = seed_endpoint(s, mine.workspace_id)
                 their_ids["endpoint_id"] = seed_endpoint(s, other_ws.id)
+                my_ids["delivery_id"] = seed_delivery(s, mine.workspace_id, my_ids["endpoint_id"])
+                their_ids["delivery_id"] = seed_delivery(s, other_ws.id, their_ids["endpoint_id"])
                 keys = seed_keys(s, mine.workspace_id)
                 their_key = api_keys.create_key(s, other_ws.id, "otra", api_keys.Scope.READ_WRITE)
                 keys["other"] = their_key.secret
@@ -585,17 +630,27 @@ def test_ids_of_another_workspace_are_not_found_for_any_role(
 
 # ---- the REST API: keys instead of logins ----------------------------------------------------------------
 def call_api(world: World, key: str, endpoint: Endpoint, objects: dict[str, str]) -> httpx.Response:
+    if "endpoint_id" in endpoint.params and objects is world.mine:  # a DELETE before may have removed it
+        put_back_endpoint(world, objects["endpoint_id"])
     path = endpoint.path.format(**{p: objects[p] for p in endpoint.params})
     headers = {"Authorization": f"Bearer {key}"} if key else {}
     with httpx.Client(base_url=world.url, headers=headers, timeout=30) as c:
-        if endpoint.method == "GET":
-            return c.get(path)
-        body = {"text": "Sí, tenemos stock. ¡Gracias por preguntar!", "action": "refund", "fields": {}}
-        return c.request(endpoint.method, path, json={k: body[k] for k in body if k in _fields(endpoint)})
+        if endpoint.method in ("GET", "DELETE"):
+            return c.request(endpoint.method, path)
+        return c.request(endpoint.method, path, json=api_body(endpoint))
 
 
-def _fields(endpoint: Endpoint) -> set[str]:
-    return {"action", "fields"} if endpoint.path.endswith("/actions") else {"text"}
+def api_body(endpoint: Endpoint) -> dict[str, Any] | None:
+    """A valid body for the route, so an allowed call goes past validation into the route."""
+    if not endpoint.form:
+        return None
+    if endpoint.path.endswith("/actions"):
+        return {"action": "refund", "fields": {}}
+    if endpoint.path == "/api/v1/webhook-endpoints":
+        return {"url": "https://hooks.example.com/new", "event_types": ["claim.opened"]}
+    if endpoint.path.startswith("/api/v1/webhook-endpoints/"):
+        return {"description": "cambiado"}  # PATCH: keeps it enabled for the test-event route
+    return {"text": "Sí, tenemos stock. ¡Gracias por preguntar!"}
 
 
 def is_problem(r: httpx.Response, status: int) -> bool:

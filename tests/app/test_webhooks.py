@@ -503,3 +503,44 @@ def test_secrets_are_encrypted_at_rest_and_follow_a_token_key_rotation(ctx: AppC
         assert TokenCipher([new_key.get_secret_value()]).decrypt(stored.secret_enc) == secret
         with pytest.raises(TokenDecryptError):
             TokenCipher([old_key.get_secret_value()]).decrypt(stored.secret_enc)
+
+
+def test_two_feed_passes_at_once_make_each_event_and_delivery_once(
+    connected: Connected, receiver: Receiver
+) -> None:
+    """Two processes' schedules read the feed at the same moment (the schedule runs once across
+    processes, but a slow pass can overlap the next): every event is made once, with one delivery and
+    one `webhook-id`, and neither pass fails."""
+    import threading
+
+    ctx = connected.ctx
+    endpoints.create(ctx, workspace_of(connected), receiver.url, "", QUESTION_EVENTS)
+    for n in range(3):
+        ingest(
+            connected,
+            "questions",
+            ask_question(connected, f"¿Pregunta {n} sobre el envío?", buyer=f"BUYER{n}")["id"],
+        )
+    start = threading.Barrier(2)
+    made: list[int] = []
+    errors: list[BaseException] = []
+
+    def one_pass() -> None:
+        start.wait()
+        try:
+            made.append(derive_all(ctx, utcnow()))
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    passes = [threading.Thread(target=one_pass) for _ in range(2)]
+    for t in passes:
+        t.start()
+    for t in passes:
+        t.join(60)
+    assert errors == [] and len(made) == 2
+    made_events = messages(ctx)
+    assert sum(made) == len(made_events) == 6  # received and handed off, for each of three questions
+    assert len({m.dedup_key for m in made_events}) == len({m.msg_id for m in made_events}) == 6
+    send_owed(ctx)
+    ids = [r.headers["webhook-id"] for r in receiver.received]
+    assert sorted(ids) == sorted(m.msg_id for m in made_events)  # each delivered once

@@ -31,9 +31,11 @@ def record(
     target: str,
     details: dict[str, Any] | None = None,
     at: datetime | None = None,
+    actor: str | None = None,
 ) -> AuditEntry:
-    """Add an entry in the caller's transaction. `user_id` None means the system did it."""
-    actor = SYSTEM
+    """Add an entry in the caller's transaction. `user_id` None means the system did it — or, with
+    `actor`, someone who is not a person of the workspace (a REST API key)."""
+    actor = actor or SYSTEM
     if user_id is not None:
         user = s.get(User, user_id)
         actor = f"{user.name} <{user.email}>" if user is not None else f"usuario {user_id}"

@@ -20,6 +20,7 @@ from mostrador.store.models import (
     OutboxEntry,
     ReplyTemplate,
     User,
+    WebhookDelivery,
     WebhookEndpoint,
 )
 
@@ -29,6 +30,11 @@ SCOPED: dict[str, Callable[[int], Select[Any]]] = {
     "conversation_id": lambda i: select(Conversation.workspace_id).where(Conversation.id == i),
     "template_id": lambda i: select(ReplyTemplate.workspace_id).where(ReplyTemplate.id == i),
     "endpoint_id": lambda i: select(WebhookEndpoint.workspace_id).where(WebhookEndpoint.id == i),
+    "delivery_id": lambda i: (
+        select(WebhookEndpoint.workspace_id)
+        .join(WebhookDelivery, WebhookDelivery.endpoint_id == WebhookEndpoint.id)
+        .where(WebhookDelivery.id == i)
+    ),
     "key_id": lambda i: select(ApiKey.workspace_id).where(ApiKey.id == i),
     "invitation_id": lambda i: select(Invitation.workspace_id).where(Invitation.id == i),
     "person_id": lambda i: select(User.workspace_id).where(User.id == i),

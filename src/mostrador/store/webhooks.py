@@ -36,10 +36,22 @@ def add_endpoint(s: Session, values: dict[str, Any]) -> WebhookEndpoint:
     return endpoint
 
 
-def endpoint_of(s: Session, workspace_id: int, endpoint_id: int) -> WebhookEndpoint | None:
-    """The endpoint if it is the workspace's (another workspace's id reads as absent)."""
-    endpoint = s.get(WebhookEndpoint, endpoint_id)
+def endpoint_of(
+    s: Session, workspace_id: int, endpoint_id: int, *, key_share: bool = False
+) -> WebhookEndpoint | None:
+    """The endpoint if it is the workspace's (another workspace's id reads as absent); `key_share`
+    holds it (PostgreSQL) against a delete until the caller's new deliveries to it are committed."""
+    lock = {"read": True, "key_share": True} if key_share else None
+    endpoint = s.get(WebhookEndpoint, endpoint_id, with_for_update=lock)
     return endpoint if endpoint is not None and endpoint.workspace_id == workspace_id else None
+
+
+def endpoint_by_create_key(s: Session, workspace_id: int, create_key: str) -> WebhookEndpoint | None:
+    """The endpoint a REST API create with this (hashed) Idempotency-Key made, if any."""
+    stmt = select(WebhookEndpoint).where(
+        WebhookEndpoint.workspace_id == workspace_id, WebhookEndpoint.create_key == create_key
+    )
+    return s.scalars(stmt).first()
 
 
 def endpoints_of(s: Session, workspace_id: int) -> Sequence[WebhookEndpoint]:
@@ -65,8 +77,12 @@ def subscribers(s: Session, workspace_ids: Collection[int]) -> dict[int, list[tu
     """Enabled endpoints of these workspaces: workspace → [(endpoint id, event types)]."""
     if not workspace_ids:
         return {}
-    stmt = select(WebhookEndpoint.workspace_id, WebhookEndpoint.id, WebhookEndpoint.event_types).where(
-        WebhookEndpoint.workspace_id.in_(list(workspace_ids)), WebhookEndpoint.enabled.is_(True)
+    stmt = (
+        select(WebhookEndpoint.workspace_id, WebhookEndpoint.id, WebhookEndpoint.event_types)
+        .where(WebhookEndpoint.workspace_id.in_(list(workspace_ids)), WebhookEndpoint.enabled.is_(True))
+        # PostgreSQL: FOR KEY SHARE, so an endpoint deleted meanwhile waits for this transaction's new
+        # deliveries and then takes them with it, instead of failing their insert's foreign key.
+        .with_for_update(read=True, key_share=True)
     )
     found: dict[int, list[tuple[int, list[str]]]] = {}
     for workspace_id, endpoint_id, types in s.execute(stmt):
@@ -244,6 +260,28 @@ def deliveries_of(s: Session, endpoint_id: int, limit: int) -> list[tuple[Webhoo
         .limit(limit)
     )
     return [(d, m) for d, m in s.execute(stmt)]
+
+
+def deliveries_after(
+    s: Session,
+    endpoint_id: int,
+    after: int,
+    limit: int,
+    *,
+    status: str | None = None,
+    event_type: str | None = None,
+) -> list[tuple[WebhookDelivery, WebhookMessage]]:
+    """The endpoint's deliveries with an id above `after`, oldest first (a page of the log)."""
+    stmt = (
+        select(WebhookDelivery, WebhookMessage)
+        .join(WebhookMessage, WebhookMessage.id == WebhookDelivery.message_id)
+        .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.id > after)
+    )
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    if event_type is not None:
+        stmt = stmt.where(WebhookMessage.event_type == event_type)
+    return [(d, m) for d, m in s.execute(stmt.order_by(WebhookDelivery.id).limit(limit))]
 
 
 def attempts_of(s: Session, delivery_ids: Collection[int]) -> dict[int, list[WebhookAttempt]]:

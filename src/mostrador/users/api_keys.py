@@ -88,6 +88,7 @@ class KeyHolder:
     key_id: int
     workspace_id: int
     scope: Scope
+    actor: str = ""  # how the audit log names who acted: the key's name and prefix
 
 
 def _digest(raw: str) -> str:
@@ -168,4 +169,4 @@ def authenticate(sessions: sessionmaker[Session], raw: str) -> KeyHolder | None:
             return None
         if row.last_used_at is None or row.last_used_at < now - USE_NOTED_EVERY:
             keys_store.note_use(s, row.id, now, now - USE_NOTED_EVERY)
-        return KeyHolder(row.id, row.workspace_id, Scope(row.scope))
+        return KeyHolder(row.id, row.workspace_id, Scope(row.scope), f"clave API {row.name} ({row.prefix})")

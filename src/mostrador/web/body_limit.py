@@ -9,6 +9,7 @@ large while being read (chunked, or a lying Content-Length) is cut off with the 
 
 from __future__ import annotations
 
+import json
 import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -16,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 DEFAULT_LIMIT = 1_000_000
 UPLOAD_LIMIT = 27_000_000  # the largest reply's files (25 MB, web/inbox.py) plus the form around them
 UPLOAD_PATHS = re.compile(r"^/inbox/\d+/reply$")
+API_PREFIX = "/api/"
 
 
 class BodyTooLarge(Exception):
@@ -33,7 +35,7 @@ class BodyLimit:
         limit = UPLOAD_LIMIT if UPLOAD_PATHS.match(scope["path"]) else DEFAULT_LIMIT
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isascii() and declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await _too_large(send, limit, scope["path"])
             return
         received = 0
         over = False  # the body grew past the limit: whatever the app answers, the answer is 413
@@ -53,7 +55,7 @@ class BodyLimit:
             if over:
                 if not answered:
                     answered = True
-                    await _too_large(send, limit)
+                    await _too_large(send, limit, scope["path"])
                 return
             answered = answered or message["type"] == "http.response.start"
             await send(message)
@@ -62,19 +64,24 @@ class BodyLimit:
             await self.app(scope, counted, watched)
         except BodyTooLarge:
             if not answered:
-                await _too_large(send, limit)
+                await _too_large(send, limit, scope["path"])
 
 
-async def _too_large(send: Send, limit: int) -> None:
-    body = f"El envío supera {limit // 1_000_000} MB.".encode()
+async def _too_large(send: Send, limit: int, path: str) -> None:
+    if path.startswith(API_PREFIX):  # the REST API answers every error as a problem document
+        detail = f"The body is over {limit // 1_000_000} MB."
+        problem = {"type": "about:blank", "title": "Content Too Large", "status": 413, "detail": detail}
+        body, content_type = json.dumps(problem).encode(), b"application/problem+json"
+    else:
+        body, content_type = (
+            f"El envío supera {limit // 1_000_000} MB.".encode(),
+            b"text/plain; charset=utf-8",
+        )
     await send(
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"content-length", str(len(body)).encode()),
-            ],
+            "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})

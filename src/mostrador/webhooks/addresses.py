@@ -24,6 +24,10 @@ class AddressRefused(Exception):
     """The URL is malformed, or its host is (or resolves to) an address webhooks may not reach."""
 
 
+class PrivateAddress(AddressRefused):
+    """The host is (or resolves to) a private, loopback or otherwise non-public address."""
+
+
 @dataclass(frozen=True)
 class Target:
     """A URL split for sending: where to connect, and the host name to present (Host, TLS SNI)."""
@@ -69,10 +73,10 @@ def check_literal(target: Target, allow_private: bool) -> None:
         address = ipaddress.ip_address(target.host)
     except ValueError:
         if not allow_private and target.host.rstrip(".").lower() in ("localhost", "localhost.localdomain"):
-            raise AddressRefused(_("No se envían webhooks a direcciones privadas o locales.")) from None
+            raise PrivateAddress(_("No se envían webhooks a direcciones privadas o locales.")) from None
         return
     if not allow_private and not is_public(address):
-        raise AddressRefused(_("No se envían webhooks a direcciones privadas o locales."))
+        raise PrivateAddress(_("No se envían webhooks a direcciones privadas o locales."))
 
 
 async def resolve(target: Target, allow_private: bool) -> str:
@@ -90,5 +94,5 @@ async def resolve(target: Target, allow_private: bool) -> str:
     if not allow_private:
         refused = [str(a) for a in addresses if not is_public(a)]
         if refused:
-            raise AddressRefused(f"{target.host} resuelve a una dirección no pública ({', '.join(refused)})")
+            raise PrivateAddress(f"{target.host} resuelve a una dirección no pública ({', '.join(refused)})")
     return str(addresses[0])

@@ -12,10 +12,13 @@ and between tries sleeps durably (`DBOS.sleep`), so a restart resumes the wait i
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+import dbos
 from dbos import DBOS, SetWorkflowID
+from sqlalchemy.exc import SQLAlchemyError
 
 from mostrador.context import AppContext
 from mostrador.store import webhooks as store
@@ -23,7 +26,9 @@ from mostrador.store.db import transaction
 from mostrador.store.models import utcnow
 from mostrador.webhooks import derive, sender
 from mostrador.workflows import runtime
-from mostrador.workflows.runtime import context
+from mostrador.workflows.runtime import RuntimeNotStarted, context
+
+log = logging.getLogger(__name__)
 
 FEED_SCHEDULE = "webhooks-feed"
 START_BATCH = 500
@@ -61,6 +66,15 @@ async def start(delivery_id: int) -> None:
     with SetWorkflowID(delivery_workflow_id(delivery_id, runs)):
         await runtime.webhooks_queue().enqueue_async(deliver, delivery_id)
     await asyncio.to_thread(_mark_started, context(), [delivery_id])
+
+
+async def start_soon(delivery_id: int) -> None:
+    """Start the delivery now if this process can; it is recorded either way, and the feed schedule
+    starts every delivery not yet started (the database busy, or no durable runtime in this process)."""
+    try:
+        await start(delivery_id)
+    except (dbos.error.DBOSException, SQLAlchemyError, RuntimeNotStarted):
+        log.warning("starting delivery %s failed; the feed schedule will", delivery_id, exc_info=True)
 
 
 @DBOS.step()

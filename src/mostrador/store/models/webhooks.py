@@ -22,6 +22,7 @@ class WebhookEndpoint(Base):
     (encrypted like OAuth tokens; shown once when made), and whether it is on."""
 
     __tablename__ = "webhook_endpoints"
+    __table_args__ = (Index("ix_webhook_endpoints_create_key", "workspace_id", "create_key", unique=True),)
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
     url: Mapped[str] = mapped_column(String(2000))
@@ -31,6 +32,9 @@ class WebhookEndpoint(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Made through the REST API with an Idempotency-Key: its hash with the API key's id (a repeat of the
+    # same create finds this endpoint instead of making another).
+    create_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class WebhookMessage(Base):

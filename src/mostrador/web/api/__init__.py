@@ -13,10 +13,13 @@ from mostrador.limits.api_rate import ApiRate
 from mostrador.web.api import problems
 from mostrador.web.api.document import openapi_document
 from mostrador.web.api.problems import PREFIX
-from mostrador.web.api.routes import router
+from mostrador.web.api.routes import router as inbox_router
+from mostrador.web.api.webhook_endpoints import router as webhooks_router
 from mostrador.web.deps import public
 
-__all__ = ["PREFIX", "install", "openapi_document", "router"]
+__all__ = ["PREFIX", "ROUTES", "install", "openapi_document"]
+
+ROUTES = [*inbox_router.routes, *webhooks_router.routes]  # every route of the API, in the document's order
 
 
 def install(app: FastAPI, ctx: AppContext) -> None:
@@ -24,11 +27,12 @@ def install(app: FastAPI, ctx: AppContext) -> None:
     settings = ctx.settings
     app.state.api_rate = ApiRate(ctx.engine, settings.api_rate_per_minute, settings.api_rate_burst)
     problems.install(app)
-    app.include_router(router)
+    app.include_router(inbox_router)
+    app.include_router(webhooks_router)
     cached: dict[str, Any] = {}
 
     @app.get(f"{PREFIX}/openapi.json", include_in_schema=False, dependencies=[Depends(public)])
     async def api_openapi() -> JSONResponse:
         if "doc" not in cached:
-            cached["doc"] = openapi_document(router.routes)
+            cached["doc"] = openapi_document(ROUTES)
         return JSONResponse(cached["doc"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -129,3 +130,5 @@ def _check_ids(request: Request, holder: KeyHolder) -> None:
 
 read_key = KeyAccess(write=False)
 write_key = KeyAccess(write=True)
+Reader = Annotated[KeyHolder, Depends(read_key)]
+Writer = Annotated[KeyHolder, Depends(write_key)]

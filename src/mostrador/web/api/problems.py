@@ -138,3 +138,8 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+
+
+READS = responses(400, 401, 404, 422, 429)
+WRITES = responses(400, 401, 403, 404, 409, 413, 422, 429)
+NOT_FOUND = "Not found in this workspace."

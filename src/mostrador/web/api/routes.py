@@ -12,7 +12,7 @@ from datetime import date
 from enum import IntEnum
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
@@ -24,17 +24,13 @@ from mostrador.meli import errors as meli_errors
 from mostrador.store.conversations import TextFilter, ThreadFilter
 from mostrador.users.api_keys import KeyHolder
 from mostrador.web import dashboards as dashboard_pages
-from mostrador.web.api import paging, schemas
-from mostrador.web.api.access import read_key, write_key
-from mostrador.web.api.problems import PREFIX, ApiProblem, responses
+from mostrador.web.api import paging, schemas, trail
+from mostrador.web.api.access import Reader, Writer
+from mostrador.web.api.problems import NOT_FOUND, PREFIX, READS, WRITES, ApiProblem
 from mostrador.web.deps import get_ctx
 from mostrador.web.inbox import _schedule as schedule_send  # the inbox's one way to enqueue a send
 
 router = APIRouter(prefix=PREFIX)
-Reader = Annotated[KeyHolder, Depends(read_key)]
-Writer = Annotated[KeyHolder, Depends(write_key)]
-READS = responses(400, 401, 404, 422, 429)
-WRITES = responses(400, 401, 403, 404, 409, 422, 429)
 ChannelName = Annotated[
     str | None, Query(pattern=f"^({'|'.join(c.name for c in CHANNELS)})$", description="Only this channel's.")
 ]
@@ -48,7 +44,6 @@ IdempotencyKey = Annotated[
         description="The same key again within a conversation records (and sends) the message once.",
     ),
 ]
-NOT_FOUND = "Not found in this workspace."
 QUESTIONS_PATH = f"/{QUESTION_CHANNEL_NAME}"
 CLAIMS_PATH = f"/{CLAIM_CHANNEL_NAME}"
 
@@ -309,6 +304,9 @@ async def take_action(
         raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
     except actions.ReplyRefused as exc:
         raise ApiProblem(422, str(exc), kind="refused") from exc
+    if recorded is not None:
+        detail = {"action": body.action}
+        await trail.note(request, key, "conversation.action", f"conversation:{conversation_id}", detail)
     return await _accepted(conversation_id, [recorded] if recorded is not None else [])
 
 
@@ -338,6 +336,11 @@ async def _reply(
         raise ApiProblem(
             422, "Mercado Libre did not give the values of the text's variables; try again.", kind="refused"
         ) from exc
+    if recorded is not None:  # the inbox's audit entries, with the key as the actor
+        action, detail = (
+            ("question.answered", {"question_id": in_reply_to}) if in_reply_to else ("message.sent", {})
+        )
+        await trail.note(request, key, action, f"conversation:{conversation_id}", detail)
     return await _accepted(conversation_id, [recorded] if recorded is not None else [])
 
 

@@ -1,0 +1,345 @@
+"""The REST API's webhook endpoints (`/api/v1/webhook-endpoints`): the Webhooks pages' management, for
+integrations — list, create (the secret shown once), read, change, delete, rotate the secret, the
+delivery log, and "send test event".
+
+Thin: each route calls one function of `webhooks.endpoints`, the service the pages call, so the same
+checks apply (private and loopback addresses refused unless the operator allows them, known event types,
+one workspace's endpoints only) and the same audit entries are written — with the API key as the actor.
+Keys are made only by a workspace's admins (or the operator's command line), so a key acts with an
+admin's reach within its scope: `read` lists and reads, `read-write` also changes (docs/webhooks.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from mostrador.channels.webhook_events import EVENT_TYPES, TEST_EVENT
+from mostrador.web.api import paging, trail
+from mostrador.web.api.access import Reader, Writer
+from mostrador.web.api.problems import NOT_FOUND, PREFIX, READS, WRITES, ApiProblem
+from mostrador.web.api.schemas import Page
+from mostrador.web.deps import get_ctx
+from mostrador.webhooks import endpoints
+from mostrador.webhooks.addresses import MAX_URL
+from mostrador.workflows import webhooks as webhook_workflows
+
+if TYPE_CHECKING:
+    EventType = str
+    LoggedType = str
+else:  # the event types the service knows, as an enum in the document
+    EventType = Literal[tuple(EVENT_TYPES)]
+    LoggedType = Literal[(*EVENT_TYPES, TEST_EVENT)]
+
+# The shape of a URL the service takes, so that no URL the document allows is refused for its shape:
+# http(s), a host name (its last label starting with a letter) or an IPv4 address, an optional port,
+# no user:password, no spaces or NUL bytes. Whether the address may be reached is the service's call
+# (422 `address-not-allowed`: it depends on the operator's setting, not on the URL alone).
+_LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_PORT = "(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
+URL_PATTERN = (
+    f"^https?://(({_LABEL}\\.)*[A-Za-z]([A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?|{_OCTET}(\\.{_OCTET}){{3}})"
+    f"(:{_PORT})?([/?#][^\\s\\x00]*)?$"
+)
+NO_NUL = "^[^\\x00]*$"
+URL_WORDS = "`https://…` (or `http://…`): a host name or an IPv4 address, no `user:password@`."
+
+router = APIRouter(prefix=f"{PREFIX}/webhook-endpoints", tags=["webhooks"])
+EndpointId = Annotated[int, Path(ge=1, le=paging.MAX_ID)]
+DeliveryId = Annotated[int, Path(ge=1, le=paging.MAX_ID)]
+DeliveryStatus = Literal["pending", "succeeded", "failed"]
+
+
+# ---- documents ------------------------------------------------------------------------------------------
+class WebhookEndpoint(BaseModel):
+    """Where the workspace's events are sent (its signing secret is never shown again after creation)."""
+
+    id: int
+    url: str
+    description: str
+    event_types: list[str] = Field(description="The event types it receives (docs/webhooks.md).")
+    enabled: bool = Field(description="A disabled endpoint gets no new events.")
+    created_at: datetime
+
+    @classmethod
+    def of(cls, e: endpoints.EndpointView) -> WebhookEndpoint:
+        return cls(
+            id=e.id,
+            url=e.url,
+            description=e.description,
+            event_types=e.event_types,
+            enabled=e.enabled,
+            created_at=e.created_at,
+        )
+
+
+class CreatedWebhookEndpoint(WebhookEndpoint):
+    secret: str = Field(description="The signing secret (`whsec_…`): shown this once, keep it.")
+
+
+class WebhookSecret(BaseModel):
+    secret: str = Field(description="The new signing secret (`whsec_…`): shown this once, keep it.")
+
+
+class NewWebhookEndpoint(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=1, max_length=MAX_URL, pattern=URL_PATTERN, description=URL_WORDS)
+    description: str = Field(default="", max_length=endpoints.DESCRIPTION_MAX, pattern=NO_NUL)
+    event_types: list[EventType] = Field(min_length=1, max_length=50)
+
+
+class WebhookEndpointChange(BaseModel):
+    """What to change; a field left out (or null) stays as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str | None = Field(
+        default=None, min_length=1, max_length=MAX_URL, pattern=URL_PATTERN, description=URL_WORDS
+    )
+    description: str | None = Field(default=None, max_length=endpoints.DESCRIPTION_MAX, pattern=NO_NUL)
+    event_types: list[EventType] | None = Field(default=None, min_length=1, max_length=50)
+    enabled: bool | None = None
+
+
+class WebhookAttempt(BaseModel):
+    number: int
+    at: datetime
+    status_code: int | None = Field(description="The receiver's HTTP status; null when none came.")
+    error: str | None = Field(description="Why the attempt failed, in words.")
+    duration_ms: int
+
+
+class WebhookDelivery(BaseModel):
+    """One event owed to the endpoint, with every attempt made."""
+
+    id: int
+    webhook_id: str = Field(description="The `webhook-id` header: one per event, the same on each retry.")
+    event_type: str
+    status: str = Field(description="pending | succeeded | failed")
+    failure: str | None = Field(description="Why it failed: gave_up | address_refused | endpoint_disabled")
+    attempts: list[WebhookAttempt]
+    next_attempt_at: datetime | None
+    created_at: datetime
+    body: str = Field(description="The JSON sent, exactly as signed.")
+
+    @classmethod
+    def of(cls, d: endpoints.DeliveryView) -> WebhookDelivery:
+        return cls(
+            id=d.id,
+            webhook_id=d.msg_id,
+            event_type=d.event_type,
+            status=d.status,
+            failure=d.failure,
+            attempts=[
+                WebhookAttempt(
+                    number=a.number,
+                    at=a.at,
+                    status_code=a.status_code,
+                    error=a.error,
+                    duration_ms=a.duration_ms,
+                )
+                for a in d.attempts
+            ],
+            next_attempt_at=d.next_attempt_at,
+            created_at=d.created_at,
+            body=d.body,
+        )
+
+
+# ---- reads ------------------------------------------------------------------------------------------------
+@router.get("", responses=READS)
+async def list_webhook_endpoints(
+    request: Request, key: Reader, limit: paging.Limit = paging.DEFAULT_LIMIT, cursor: paging.Cursor = None
+) -> Page[WebhookEndpoint]:
+    """The workspace's webhook endpoints, in id order."""
+    after = paging.decode(cursor)
+    rows = await run_in_threadpool(endpoints.list_endpoints, get_ctx(request), key.workspace_id)
+    page = [e for e in rows if e.id > after][:limit]
+    more = page[-1].id if len(page) == limit else None
+    return Page(data=[WebhookEndpoint.of(e) for e in page], next_cursor=paging.encode(more))
+
+
+@router.get("/{endpoint_id}", responses=READS)
+async def get_webhook_endpoint(request: Request, key: Reader, endpoint_id: EndpointId) -> WebhookEndpoint:
+    """One endpoint (without its secret)."""
+    try:
+        found = await run_in_threadpool(endpoints.get, get_ctx(request), key.workspace_id, endpoint_id)
+    except endpoints.EndpointNotFound as exc:
+        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
+    return WebhookEndpoint.of(found)
+
+
+@router.get("/{endpoint_id}/deliveries", responses=READS)
+async def list_webhook_deliveries(
+    request: Request,
+    key: Reader,
+    endpoint_id: EndpointId,
+    status: DeliveryStatus | None = None,
+    event_type: Annotated[LoggedType | None, Query(description="Only this event type's.")] = None,
+    limit: paging.Limit = paging.DEFAULT_LIMIT,
+    cursor: paging.Cursor = None,
+) -> Page[WebhookDelivery]:
+    """The endpoint's delivery log in id order (oldest first; new deliveries come on later pages), each
+    delivery with its attempts."""
+    try:
+        rows = await run_in_threadpool(
+            endpoints.delivery_page,
+            get_ctx(request),
+            key.workspace_id,
+            endpoint_id,
+            paging.decode(cursor),
+            limit,
+            status,
+            event_type,
+        )
+    except endpoints.EndpointNotFound as exc:
+        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
+    more = rows[-1].id if len(rows) == limit else None
+    return Page(data=[WebhookDelivery.of(d) for d in rows], next_cursor=paging.encode(more))
+
+
+@router.get("/{endpoint_id}/deliveries/{delivery_id}", responses=READS)
+async def get_webhook_delivery(
+    request: Request, key: Reader, endpoint_id: EndpointId, delivery_id: DeliveryId
+) -> WebhookDelivery:
+    """One delivery with its attempts (follow a test event here)."""
+    try:
+        found = await run_in_threadpool(
+            endpoints.delivery, get_ctx(request), key.workspace_id, endpoint_id, delivery_id
+        )
+    except endpoints.EndpointNotFound as exc:
+        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
+    return WebhookDelivery.of(found)
+
+
+# ---- writes -----------------------------------------------------------------------------------------------
+@router.post("", status_code=201, responses=WRITES)
+async def create_webhook_endpoint(
+    request: Request,
+    key: Writer,
+    body: NewWebhookEndpoint,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            min_length=1,
+            max_length=200,
+            pattern=NO_NUL,
+            description="The same key again (with this API key) answers with the endpoint it made, "
+            "secret included, instead of making another.",
+        ),
+    ] = None,
+) -> CreatedWebhookEndpoint:
+    """Make an enabled endpoint. Its signing secret is in this answer only (and in the answer to a
+    repeat of this request with the same `Idempotency-Key`). A URL whose host is a private or loopback
+    address is refused (422) unless the operator allows them."""
+    ctx = get_ctx(request)
+    fresh = True
+    try:
+        if idempotency_key:
+            create_key = hashlib.sha256(f"{key.key_id}:{idempotency_key}".encode()).hexdigest()
+            made, secret, fresh = await run_in_threadpool(
+                endpoints.create_once,
+                ctx,
+                key.workspace_id,
+                create_key,
+                body.url,
+                body.description,
+                body.event_types,
+            )
+        else:
+            made, secret = await run_in_threadpool(
+                endpoints.create, ctx, key.workspace_id, body.url, body.description, body.event_types
+            )
+    except endpoints.CreateKeyReused as exc:
+        raise ApiProblem(409, str(exc), kind="idempotency-key-reused") from exc
+    except endpoints.AddressNotAllowed as exc:
+        raise ApiProblem(422, str(exc), kind="address-not-allowed") from exc
+    except endpoints.EndpointRefused as exc:
+        raise ApiProblem(422, str(exc), kind="endpoint-refused") from exc
+    if fresh:
+        await trail.note(request, key, "webhook.created", f"webhook:{made.id}", {"url": made.url})
+    else:
+        response.headers["Idempotent-Replayed"] = "true"
+    return CreatedWebhookEndpoint(**WebhookEndpoint.of(made).model_dump(), secret=secret)
+
+
+@router.patch("/{endpoint_id}", responses=WRITES)
+async def change_webhook_endpoint(
+    request: Request, key: Writer, endpoint_id: EndpointId, body: WebhookEndpointChange
+) -> WebhookEndpoint:
+    """Change the URL, description, event types or whether it is enabled; events already owed keep
+    going to it unless it is disabled."""
+    try:
+        changed = await run_in_threadpool(
+            endpoints.update,
+            get_ctx(request),
+            key.workspace_id,
+            endpoint_id,
+            body.url,
+            body.description,
+            body.event_types,
+            body.enabled,
+        )
+    except endpoints.EndpointNotFound as exc:
+        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
+    except endpoints.AddressNotAllowed as exc:
+        raise ApiProblem(422, str(exc), kind="address-not-allowed") from exc
+    except endpoints.EndpointRefused as exc:
+        raise ApiProblem(422, str(exc), kind="endpoint-refused") from exc
+    fields = sorted(body.model_dump(exclude_none=True))
+    await trail.note(
+        request, key, "webhook.changed", f"webhook:{endpoint_id}", {"url": changed.url, "fields": fields}
+    )
+    return WebhookEndpoint.of(changed)
+
+
+@router.delete("/{endpoint_id}", status_code=204, response_class=Response, responses=WRITES)
+async def delete_webhook_endpoint(request: Request, key: Writer, endpoint_id: EndpointId) -> Response:
+    """Remove the endpoint with its delivery log; deliveries still pending for it are dropped (an
+    attempt under way when it is deleted is not recorded)."""
+    try:
+        await run_in_threadpool(endpoints.delete, get_ctx(request), key.workspace_id, endpoint_id)
+    except endpoints.EndpointNotFound as exc:
+        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
+    await trail.note(request, key, "webhook.deleted", f"webhook:{endpoint_id}")
+    return Response(status_code=204)
+
+
+@router.post("/{endpoint_id}/secret", responses=WRITES)
+async def rotate_webhook_secret(request: Request, key: Writer, endpoint_id: EndpointId) -> WebhookSecret:
+    """A new signing secret (in this answer only); the next attempts sign with it."""
+    try:
+        secret = await run_in_threadpool(
+            endpoints.rotate_secret, get_ctx(request), key.workspace_id, endpoint_id
+        )
+    except endpoints.EndpointNotFound as exc:
+        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
+    await trail.note(request, key, "webhook.changed", f"webhook:{endpoint_id}", {"secret": "rotated"})
+    return WebhookSecret(secret=secret)
+
+
+@router.post("/{endpoint_id}/test", status_code=202, responses=WRITES)
+async def send_webhook_test(request: Request, key: Writer, endpoint_id: EndpointId) -> WebhookDelivery:
+    """Owe this endpoint alone a `webhook.test` event and start its delivery; follow it in the log
+    (`GET …/deliveries/{delivery_id}`). A disabled endpoint is 409."""
+    ctx = get_ctx(request)
+    try:
+        delivery_id = await run_in_threadpool(endpoints.send_test, ctx, key.workspace_id, endpoint_id)
+    except endpoints.EndpointNotFound as exc:
+        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
+    except endpoints.EndpointDisabled as exc:
+        raise ApiProblem(409, str(exc), kind="endpoint-disabled") from exc
+    await webhook_workflows.start_soon(delivery_id)
+    try:
+        found = await run_in_threadpool(endpoints.delivery, ctx, key.workspace_id, endpoint_id, delivery_id)
+    except endpoints.EndpointNotFound as exc:  # deleted meanwhile
+        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
+    return WebhookDelivery.of(found)
