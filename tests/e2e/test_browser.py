@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
+
+from mostrador import i18n
 
 from .conftest import World, wait_for
 
@@ -98,3 +102,62 @@ def test_accounts_page_shows_health_truthfully(page: Page, world: World) -> None
     expect(page.locator("tr.account").first.get_by_role("link", name="Reconectar")).to_be_visible()
     # The run that found it says so (another scheduled run, e.g. a dashboards fold, may be listed above it).
     expect(page.locator("tr.run").filter(has_text="failed").first).to_be_visible()
+
+
+def _in(locale: str, msgid: str) -> str:
+    """A page word as the catalogs write it in `locale` (docs/i18n.md)."""
+    with i18n.using(locale):
+        return i18n.gettext(msgid)
+
+
+def test_the_inbox_in_portuguese_then_in_the_person_s_own_english(browser: Browser, world: World) -> None:
+    """A Brazilian browser gets every page in Portuguese — login, inbox, a handed-off question, the
+    guard's refusal, dates — and a person who picks English on their account page keeps it whatever
+    the browser asks for. The buyer's words are never translated."""
+    context = browser.new_context(locale="pt-BR")
+    try:
+        page = context.new_page()
+        page.goto(f"{world.app_url}/inbox")
+        expect(page.locator("html")).to_have_attribute("lang", "pt")
+        expect(page.get_by_role("heading", name=_in("pt", "Ingresar"))).to_be_visible()  # "Entrar"
+        page.fill("input[name=email]", world.login[0])
+        page.fill("input[name=password]", world.login[1])
+        page.get_by_role("button", name=_in("pt", "Ingresar")).click()
+        nav = page.locator("header.top nav")
+        expect(nav).to_contain_text("Caixa de entrada")
+        expect(nav).not_to_contain_text("Bandeja")
+
+        question = world.ask(world.items[4], HANDOFF_QUESTION)
+        row = page.locator(f"[data-question-id='{question['id']}']")
+        expect(row).to_contain_text(_in("pt", "Sin responder"), timeout=15_000)
+        expect(row).to_contain_text("todavía no me llegó nada")  # the buyer's own words, as written
+        when = row.locator(".when").first.inner_text()
+        assert re.fullmatch(r"\d{1,2}/\d{1,2} \d{2}:\d{2}", when), when  # day first, 24 h
+
+        row.locator("xpath=ancestor::article").locator("a.subject").click()
+        form = page.locator(f"[data-question-id='{question['id']}'] form.answer")
+        form.locator("textarea").fill("Escreva para 11 4567-8901 ou vendas@loja.com")
+        form.get_by_role("button", name=_in("pt", "Responder")).click()
+        alert = page.locator("p.error[role=alert]")
+        expect(alert).to_contain_text("regras do Mercado Livre")
+        expect(alert).not_to_contain_text("reglas de Mercado Libre")
+        assert world.answers_for(question["id"]) == []
+
+        page.goto(f"{world.app_url}/account/password")
+        page.select_option("select[name=locale]", "en")
+        page.get_by_role("button", name=_in("pt", "Guardar")).click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        page.goto(f"{world.app_url}/inbox")
+        expect(nav).to_contain_text("Inbox")  # the person's choice beats the browser's pt-BR
+        expect(page.locator(f"[data-question-id='{question['id']}']")).to_contain_text(
+            _in("en", "Sin responder")
+        )
+        when = page.locator(f"[data-question-id='{question['id']}'] .when").first.inner_text()
+        assert re.fullmatch(r"\d{1,2}/\d{1,2} \d{1,2}:\d{2}\s?[AP]M", when), when  # month first, 12 h
+
+        page.goto(f"{world.app_url}/account/password")  # back to the browser's: the next test's pages
+        page.select_option("select[name=locale]", "")
+        page.get_by_role("button", name=_in("en", "Guardar")).click()
+        expect(page.locator("html")).to_have_attribute("lang", "pt")
+    finally:
+        context.close()
