@@ -45,23 +45,24 @@ lint: $(BIN)/.installed
 # The full runs and their results: docs/benchmarks.md. BENCH_OUT=dir keeps each script's JSON.
 BENCH_OUT ?= .bench
 bench: $(BIN)/.installed
-	@mkdir -p $(BENCH_OUT)
+	@mkdir -p $(BENCH_OUT); date +%s > $(BENCH_OUT)/.started
 	$(BIN)/python bench/bot.py --seconds 1 | tee $(BENCH_OUT)/bot.json
 	$(BIN)/python bench/startup.py --runs 3 | tee $(BENCH_OUT)/startup.json
-	$(BIN)/python bench/pipeline.py --rates 10,50,100 --seconds 2 --out $(BENCH_OUT)/pipeline.json
+	$(BIN)/python bench/pipeline.py --rates 10,50,100 --seconds 1 --out $(BENCH_OUT)/pipeline.json
 	$(BIN)/python bench/intake.py --rate 1000 --seconds 3 | tee $(BENCH_OUT)/intake.json
-	$(BIN)/python bench/soak.py --questions 60 --rate 10 --kills 1 --baseline-questions 20 --stall-s 60 \
+	$(BIN)/python bench/soak.py --questions 40 --rate 10 --kills 1 --baseline-questions 10 --stall-s 60 \
 		| tee $(BENCH_OUT)/soak.json
 	$(BIN)/python bench/limits.py --count 300 --seconds 1 | tee $(BENCH_OUT)/limits.json
 	$(BIN)/python bench/inbox_list.py --threads 1000 --chats 100 --runs 3 --out $(BENCH_OUT)/inbox_list.json
 	$(BIN)/python bench/inbox_events.py --agents 20 --seconds 3 --rate 5 --out $(BENCH_OUT)/inbox_events.json
-	$(BIN)/python bench/dashboards.py --claims 2000 --questions 20000 --chat-messages 2000 --days 60 --runs 3 \
+	$(BIN)/python bench/dashboards.py --claims 2000 --questions 10000 --chat-messages 2000 --days 60 --runs 3 \
 		--out $(BENCH_OUT)/dashboards.json
-	$(BIN)/python bench/memory.py --conversations 10000 --questions 10 --out $(BENCH_OUT)/memory.json
-	$(BIN)/python bench/day.py --accounts 1000 --questions 120 --minutes 1 --stall-s 60 --out $(BENCH_OUT)/day.json
+	$(BIN)/python bench/memory.py --conversations 5000 --questions 5 --out $(BENCH_OUT)/memory.json
+	$(BIN)/python bench/day.py --accounts 300 --questions 60 --minutes 0.5 --stall-s 60 --out $(BENCH_OUT)/day.json
 	@if [ -n "$$MOSTRADOR_TEST_DATABASE_URL" ]; then \
-		$(BIN)/python bench/pg_workers.py --workers 1,4 --per-worker 6 --latency-ms 300 --out $(BENCH_OUT)/pg_workers.json; \
+		$(BIN)/python bench/pg_workers.py --workers 1,4 --per-worker 4 --latency-ms 300 --out $(BENCH_OUT)/pg_workers.json; \
 	elif ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
-		scripts/with-postgres.sh $(BIN)/python bench/pg_workers.py --workers 1,4 --per-worker 6 --latency-ms 300 \
+		scripts/with-postgres.sh $(BIN)/python bench/pg_workers.py --workers 1,4 --per-worker 4 --latency-ms 300 \
 			--out $(BENCH_OUT)/pg_workers.json; \
 	else echo "PostgreSQL not installed: skipping bench/pg_workers.py"; fi
+	@echo "make bench took $$(( $$(date +%s) - $$(cat $(BENCH_OUT)/.started) )) s"
