@@ -24,7 +24,6 @@ calls by endpoint (the sweeps of every account included), none lost, none answer
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import random
@@ -38,6 +37,7 @@ from deployment import (
     Deployment,
     cpu_seconds,
     deployed,
+    emit,
     load_average,
     memory_kb,
     percentile,
@@ -293,11 +293,7 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
         "load_average_1m_at_end": load_average(),
     }
-    out = json.dumps(result, indent=2)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(out + "\n")
-    print(out)
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

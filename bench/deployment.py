@@ -194,6 +194,15 @@ def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+def emit(result: dict[str, Any], path: str | None) -> None:
+    """Print a benchmark's JSON, and keep it in `path` when given (`--out`)."""
+    out = json.dumps(result, indent=2)
+    if path:
+        with open(path, "w") as f:
+            f.write(out + "\n")
+    print(out)
+
+
 def fresh_pg_database(base_url: str, prefix: str = "bench") -> str:
     """A new database on the PostgreSQL server, so runs never share rows."""
     from mostrador.settings import normalise_db_url

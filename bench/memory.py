@@ -22,7 +22,6 @@ nothing missed between samples), its resident set after each step, and the basel
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import time
@@ -30,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from deployment import Deployment, deployed, load_average, memory_kb, running_sandbox
+from deployment import Deployment, deployed, emit, load_average, memory_kb, running_sandbox
 from inbox_list import Seeder, answers_channel, chat_channel, recount_waiting
 from sqlalchemy import func, select
 
@@ -167,11 +166,7 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
         "load_average_1m_at_end": load_average(),
     }
-    out = json.dumps(result, indent=2)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(out + "\n")
-    print(out)
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -20,14 +20,13 @@ per question: none answered twice, none lost.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from deployment import Deployment, cpu_seconds, deployed, load_average, running_sandbox, ts
+from deployment import Deployment, cpu_seconds, deployed, emit, load_average, running_sandbox, ts
 from sqlalchemy import create_engine, text
 
 GOALS = {"ratio_4_vs_1": 3.0, "answered_twice": 0, "lost": 0}
@@ -129,11 +128,7 @@ def main() -> None:
         "cpu_count": os.cpu_count(),
         "load_average_1m_at_end": load_average(),
     }
-    out = json.dumps(result, indent=2)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(out + "\n")
-    print(out)
+    emit(result, args.out)
 
 
 if __name__ == "__main__":
