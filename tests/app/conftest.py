@@ -162,6 +162,16 @@ class Market:
         r.raise_for_status()
         return r.json()  # type: ignore[no-any-return]
 
+    def buyer_asks(self, order: dict[str, Any], text: str) -> dict[str, Any]:
+        """The buyer of `order` asks on its item (a pre-sale question after the sale)."""
+        r = self.http.post(
+            "/questions",
+            json={"item_id": order["order_items"][0]["item"]["id"], "text": text},
+            headers={"Authorization": f"Bearer {order['buyer']['access_token']}"},
+        )
+        r.raise_for_status()
+        return r.json()  # type: ignore[no-any-return]
+
     def buyer_uploads(self, order: dict[str, Any], name: str, data: bytes) -> str:
         r = self.http.post(
             "/_sandbox/attachments", params={"pack_id": self.pack_of(order)}, files={"file": (name, data)}

@@ -334,13 +334,7 @@ def test_a_claim_and_the_side_panel_in_portuguese_and_english(postsale: Connecte
     claim = _thread(postsale, "claims", str(opened["id"]))
     item = order["order_items"][0]["item"]["id"]
     buyer = order["buyer"]
-    asked = market.http.post(
-        "/questions",
-        json={"item_id": item, "text": "¿Tiene garantía?"},
-        headers={"Authorization": f"Bearer {buyer['access_token']}"},
-    )
-    asked.raise_for_status()
-    ingest_topic(postsale, "questions", asked.json()["id"])
+    ingest_topic(postsale, "questions", market.buyer_asks(order, "¿Tiene garantía?")["id"])
     question = _thread(postsale, "questions", f"{item}:{buyer['id']}")
 
     async def read() -> dict[str, tuple[str, str, str]]:

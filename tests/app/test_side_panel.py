@@ -36,13 +36,7 @@ def test_the_buyer_is_named_their_purchase_linked_and_their_other_threads_listed
     order = market.sale("Termo de acero", nickname="COMPRADORA_FIEL")
     item = order["order_items"][0]["item"]["id"]
     buyer = order["buyer"]
-    asked = market.http.post(
-        "/questions",
-        json={"item_id": item, "text": "¿Tiene garantía?"},
-        headers={"Authorization": f"Bearer {buyer['access_token']}"},
-    )
-    asked.raise_for_status()
-    ingest_topic(postsale, "questions", asked.json()["id"])
+    ingest_topic(postsale, "questions", market.buyer_asks(order, "¿Tiene garantía?")["id"])
     ingest_topic(postsale, "messages", market.buyer_writes(order, "¿Cuándo llega?")["id"])
     question_thread = thread_id(postsale, "questions", f"{item}:{buyer['id']}")
     chat_thread = thread_id(postsale, "messages", str(market.pack_of(order)))
