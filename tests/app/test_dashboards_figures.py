@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import random
 import re
@@ -597,7 +598,8 @@ def assert_same_figures(now: dict[str, Any], before: dict[str, Any]) -> None:
         for table in now
         if now[table] != before[table]
     }
-    assert not differing, differing
+    if differing:  # pytest.fail: the whole rows, never cut short by the assertion's repr
+        pytest.fail("figures differ:\n" + json.dumps(differing, indent=1, default=str))
 
 
 @pytest.mark.timeout(360)  # a dozen whole folds of three accounts: minutes on a loaded PostgreSQL

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import random
 from datetime import UTC, date, datetime, timedelta
@@ -13,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mostrador.conversations import calendar
-from mostrador.dashboards import facts, histogram, reputation, words
+from mostrador.dashboards import aggregate, facts, histogram, reputation, words
 from mostrador.dashboards.filters import Filters, UnknownAccount, parse
 from mostrador.dashboards.tables import SHARE, TEXT, Column, Table
 
@@ -280,3 +281,20 @@ def test_charts_are_well_formed_svg_whose_marks_carry_their_figures_and_escape_l
     # A long legend wraps inside the picture instead of running off its right edge.
     legend_x = [float(t.get("x") or 0) for t in roots[2].iter("{http://www.w3.org/2000/svg}text")]
     assert max(legend_x) < charts.WIDTH
+
+
+def test_a_day_is_stored_the_same_whatever_order_its_facts_come_in() -> None:
+    """PostgreSQL returns rows in its heap's order, which a first pass cut into runs changes: the handoff
+    counts of a day are stored key-sorted, so two folds of the same facts write identical rows."""
+    day = date(2026, 11, 2)
+    rows = [
+        (day, None, None, "low_confidence", False),
+        (day, "agent", 60.0, "complaint", False),
+        (day, "bot", 5.0, None, True),
+        (day, None, None, "complaint", False),
+    ]
+    forward = aggregate.question_days(1, 1, rows)
+    backward = aggregate.question_days(1, 1, list(reversed(rows)))
+    assert forward == backward
+    assert json.dumps(forward[0]["handoffs"]) == json.dumps(backward[0]["handoffs"])
+    assert list(forward[0]["handoffs"]) == ["complaint", "low_confidence"]

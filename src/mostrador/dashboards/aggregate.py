@@ -49,7 +49,9 @@ def question_days(account_id: int, workspace_id: int, rows: Iterable[Any]) -> li
             agg["handoffs"][handoff] += 1
         agg["sold"] += int(bool(sold))
     for agg in days.values():
-        agg["handoffs"] = dict(agg["handoffs"])
+        # Sorted: the facts come in whatever order the database returns them (PostgreSQL's changes with
+        # its heap), and the same day must be stored the same way however it was folded.
+        agg["handoffs"] = dict(sorted(agg["handoffs"].items()))
     return [_with_columns(agg) for agg in days.values()]
 
 
