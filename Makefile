@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 # Tests that touch the database run a second time on PostgreSQL when its server binaries exist.
 DB_TESTS = tests/app tests/e2e
 
-.PHONY: demo test test-sqlite test-postgres lint bench
+.PHONY: demo test test-sqlite test-postgres test-browser lint bench
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,17 +21,21 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(MAKE) --no-print-directory -j2 test-sqlite test-postgres
 
-# Browser tests run in their own pytest process: Playwright's sync API keeps an event loop running
-# in the main thread for the whole session, which asyncio tests cannot share.
 test-sqlite: $(BIN)/.installed
 	$(BIN)/pytest -q -m "not browser"
-	$(BIN)/pytest -q -m browser
 
 test-postgres: $(BIN)/.installed
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		scripts/with-postgres.sh $(BIN)/pytest -q -m "not browser" $(DB_TESTS); \
 	elif [ -n "$$CI" ]; then echo "CI needs PostgreSQL (apt-get install postgresql)"; exit 1; \
 	else echo "PostgreSQL not installed: skipping the PostgreSQL pass (CI runs it)"; fi
+	$(MAKE) --no-print-directory test-browser
+
+# Browser tests run in their own pytest process: Playwright's sync API keeps an event loop running
+# in the main thread for the whole session, which asyncio tests cannot share. They follow the
+# PostgreSQL pass, the shorter of the two (docs/testing.md), on SQLite like the demo.
+test-browser: $(BIN)/.installed
+	$(BIN)/pytest -q -m browser
 
 # CI runs this before the tests (.ci/run). lint-imports checks the layer table of docs/architecture.md
 # ([tool.importlinter] in pyproject.toml).
