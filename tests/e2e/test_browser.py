@@ -101,7 +101,7 @@ def test_accounts_page_shows_health_truthfully(page: Page, world: World) -> None
     wait_for(revoked_shown, timeout=20, interval=0.5)
     expect(page.locator("tr.account").first.get_by_role("link", name="Reconectar")).to_be_visible()
     # The run that found it says so (another scheduled run, e.g. a dashboards fold, may be listed above it).
-    expect(page.locator("tr.run").filter(has_text="failed").first).to_be_visible()
+    expect(page.locator("tr.run.run-failed").first).to_be_visible()
 
 
 def _in(locale: str, msgid: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -36,6 +37,10 @@ def tile(page: Page, key: str) -> str:
     return page.locator(f".tile[data-figure='{key}']").get_attribute("data-value") or ""
 
 
+def responded_claims(s: Any) -> int:
+    return int(s.query(ClaimRecord).filter(ClaimRecord.first_response_at.is_not(None)).count())
+
+
 @pytest.fixture(scope="module")
 def traffic(world: World) -> dict[str, int]:
     """Questions, a post-sale message and claims, handled by the running app."""
@@ -52,7 +57,9 @@ def traffic(world: World) -> dict[str, int]:
             claims.append(r.json()["id"])
     for claim_id in claims:  # the demo's bot writes its first response to each
         wait_for(lambda claim_id=claim_id: claim_posts(world, claim_id), timeout=20)
-    wait_for(lambda: db(world, lambda s: s.query(ClaimRecord).count()) >= 2, timeout=20)
+    # Our own record of each first response, not only Mercado Libre's: the send is marked done after
+    # its POST returns, so the sandbox can hold the message a moment before we do.
+    wait_for(lambda: db(world, responded_claims) >= 2, timeout=20)
     wait_for(lambda: db(world, lambda s: s.query(Conversation).count()) >= 5, timeout=20)
     fold(world)
     return {"answered": answered["id"], "handed": handed["id"], "claims": len(claims)}
