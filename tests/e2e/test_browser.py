@@ -75,35 +75,6 @@ def test_agent_answer_with_contact_data_is_blocked(page: Page, world: World) -> 
     assert world.answers_for(question["id"]) == []
 
 
-def test_accounts_page_shows_health_truthfully(page: Page, world: World) -> None:
-    login(page, world)
-    question = world.ask(world.items[3], "tenés stock?")
-    wait_for(lambda: world.answers_for(question["id"]), timeout=15)
-    page.goto(f"{world.app_url}/accounts")
-    row = page.locator("tr.account").first
-    expect(row).to_contain_text(world.seller["nickname"])
-    expect(row.locator(".token")).to_contain_text("Token válido")
-    expect(row.locator(".flow")).to_contain_text("Llegando")
-    # The seller revokes the app in Mercado Libre. A revoked app gets no more webhooks, so the safety
-    # net (scheduled, or "Revisar ahora") is what calls the API, finds out, and says so.
-    with httpx.Client(base_url=world.sandbox_url) as c:
-        r = c.delete(
-            f"/users/{world.seller['id']}/applications/{world.settings.meli_client_id}",
-            headers={"Authorization": f"Bearer {world.seller['access_token']}"},
-        )
-        assert r.status_code == 200, r.text
-    page.get_by_role("button", name="Revisar ahora").click()
-
-    def revoked_shown() -> bool:
-        page.reload()
-        return "revocada" in page.locator("tr.account .token").first.inner_text()
-
-    wait_for(revoked_shown, timeout=20, interval=0.5)
-    expect(page.locator("tr.account").first.get_by_role("link", name="Reconectar")).to_be_visible()
-    # The run that found it says so (another scheduled run, e.g. a dashboards fold, may be listed above it).
-    expect(page.locator("tr.run.run-failed").first).to_be_visible()
-
-
 def _in(locale: str, msgid: str) -> str:
     """A page word as the catalogs write it in `locale` (docs/i18n.md)."""
     with i18n.using(locale):
@@ -161,3 +132,32 @@ def test_the_inbox_in_portuguese_then_in_the_person_s_own_english(browser: Brows
         expect(page.locator("html")).to_have_attribute("lang", "pt")
     finally:
         context.close()
+
+
+def test_accounts_page_shows_health_truthfully(page: Page, world: World) -> None:
+    login(page, world)
+    question = world.ask(world.items[3], "tenés stock?")
+    wait_for(lambda: world.answers_for(question["id"]), timeout=15)
+    page.goto(f"{world.app_url}/accounts")
+    row = page.locator("tr.account").first
+    expect(row).to_contain_text(world.seller["nickname"])
+    expect(row.locator(".token")).to_contain_text("Token válido")
+    expect(row.locator(".flow")).to_contain_text("Llegando")
+    # The seller revokes the app in Mercado Libre. A revoked app gets no more webhooks, so the safety
+    # net (scheduled, or "Revisar ahora") is what calls the API, finds out, and says so.
+    with httpx.Client(base_url=world.sandbox_url) as c:
+        r = c.delete(
+            f"/users/{world.seller['id']}/applications/{world.settings.meli_client_id}",
+            headers={"Authorization": f"Bearer {world.seller['access_token']}"},
+        )
+        assert r.status_code == 200, r.text
+    page.get_by_role("button", name="Revisar ahora").click()
+
+    def revoked_shown() -> bool:
+        page.reload()
+        return "revocada" in page.locator("tr.account .token").first.inner_text()
+
+    wait_for(revoked_shown, timeout=20, interval=0.5)
+    expect(page.locator("tr.account").first.get_by_role("link", name="Reconectar")).to_be_visible()
+    # The run that found it says so (another scheduled run, e.g. a dashboards fold, may be listed above it).
+    expect(page.locator("tr.run.run-failed").first).to_be_visible()
