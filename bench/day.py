@@ -248,6 +248,11 @@ def main() -> None:
     parser.add_argument(
         "--sweep-interval-s", default="120", help="the reconciliation sweep's interval (product default)"
     )
+    parser.add_argument(
+        "--sweep-account-every-s",
+        default="600",
+        help="each account is swept at most this often (product default)",
+    )
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--out", help="also write the JSON here")
     args = parser.parse_args()
@@ -255,7 +260,7 @@ def main() -> None:
     shape = day_shape(args.peak)
     times = arrivals(shape, args.questions)
     mean_per_s = args.questions / DAY_S * compress
-    env = {"sweep_interval_s": args.sweep_interval_s}
+    env = {"sweep_interval_s": args.sweep_interval_s, "sweep_account_every_s": args.sweep_account_every_s}
     with (
         running_sandbox() as sandbox,
         deployed(sandbox, executor_id="bench-day", stock=10**6, env=env) as dep,
@@ -285,6 +290,7 @@ def main() -> None:
         },
         "setup": connected,
         "sweep_interval_s": int(args.sweep_interval_s),
+        "sweep_account_every_s": int(args.sweep_account_every_s),
         **day,
         "app_cpu_ms_per_question": round(1000 * app_cpu / max(day["answered"], 1), 1),
         "app_peak_rss_mb": round(peak_rss / 1024, 1),

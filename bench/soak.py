@@ -51,7 +51,7 @@ def run(
             postgres=postgres,
             stock=500,  # plenty: no listing runs out during the soak
             buyers=20,
-            env={"sweep_interval_s": "10"},
+            env={"sweep_interval_s": "10", "sweep_account_every_s": "0"},  # every pass sweeps the account
         ) as dep,
     ):
         # PostgreSQL mode: extra `mostrador worker` processes share the queue with the web process.

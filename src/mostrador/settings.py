@@ -100,7 +100,11 @@ class Settings(BaseSettings):
 
     max_notification_bytes: int = 16_384
     token_refresh_margin_s: int = 300
-    sweep_interval_s: int = 120
+    # The reconciliation schedule (docs/channels.md, "Reconciliation"): a pass every `sweep_interval_s`
+    # sweeps the accounts not swept for `sweep_account_every_s`, oldest first, for at most 80 % of the
+    # interval; with more accounts than a pass reaches, each is swept as often as the passes allow.
+    sweep_interval_s: int = Field(default=120, ge=5)
+    sweep_account_every_s: int = Field(default=600, ge=0)
     # The outbox (docs/reliability.md, "Every reply posted once"): a send owns its entry for
     # `outbox_lease_s`; if it never ran (a crash before it was scheduled) the re-drive, looking every
     # `outbox_redrive_interval_s`, sends it then. Transient errors are retried `outbox_quick_tries`

@@ -27,11 +27,15 @@ from .sandbox_grant import REDIRECT, Connected, run_in_worker_context
 from .sandbox_grant import ingest as ingest_as_seller
 
 
-def connect_second_seller(postsale: Connected, workspace: str) -> tuple[dict[str, Any], int]:
+def connect_second_seller(
+    postsale: Connected, workspace: str, nickname: str = "S2"
+) -> tuple[dict[str, Any], int]:
     """Another seller grants the same application, from another workspace."""
     settings = postsale.ctx.settings
     with httpx.Client(base_url=postsale.sandbox.url) as c:
-        seller = c.post("/_sandbox/users", json={"nickname": "S2", "site_id": "MLA", "role": "seller"}).json()
+        seller = c.post(
+            "/_sandbox/users", json={"nickname": nickname, "site_id": "MLA", "role": "seller"}
+        ).json()
         verifier = new_verifier()
         r = c.post(
             "/authorization",
@@ -39,7 +43,7 @@ def connect_second_seller(postsale: Connected, workspace: str) -> tuple[dict[str
                 "response_type": "code",
                 "client_id": settings.meli_client_id,
                 "redirect_uri": REDIRECT,
-                "state": "s2",
+                "state": nickname,
                 "code_challenge": s256_challenge(verifier),
                 "code_challenge_method": "S256",
                 "nickname": seller["nickname"],

@@ -4,14 +4,18 @@ can tell which questions became sales: a question from buyer B on item I followe
 
 Orders are not a channel (their notifications are acknowledged and ignored, docs/channels.md), so a
 scheduled job reads each account's newest orders every `EVERY`: newest first, until it reaches orders
-older than the newest one it already has (less an hour of overlap), or `FIRST_REACH` back on the first
-read, at most `MAX_PAGES` pages a run. An order cancelled after it was read still counts.
+older than the newest one it already has (less an hour of overlap), or `FIRST_REACH` back (on the first
+read, or after a long pause), at most `MAX_PAGES` pages a run. An order cancelled after it was read
+still counts. Only accounts asked a question within `ATTRIBUTION` are read (no other order can follow a
+question), the ones read longest ago first, for at most `BUDGET` a run: with thousands of accounts a run
+never outlasts the minute between runs, and the ones it did not reach come first in the next.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,6 +34,7 @@ log = logging.getLogger(__name__)
 PAGE = 50  # §7.2 default
 MAX_PAGES = 20
 EVERY = timedelta(minutes=10)
+BUDGET_S = 40.0  # of the minute between the schedule's runs
 FIRST_REACH = rollups.ATTRIBUTION * 2
 OVERLAP = timedelta(hours=1)
 ERRORS = (meli_errors.MeliError, AccountUnavailable, TokenRefreshFailed)
@@ -43,7 +48,7 @@ async def fetch(ctx: AppContext, account_id: int) -> int:
     """Read the account's new orders and store them; returns how many questions became sales."""
     now = utcnow()
     since = await asyncio.to_thread(_newest, ctx, account_id)
-    stop = since - OVERLAP if since is not None else now - FIRST_REACH
+    stop = max(since - OVERLAP, now - FIRST_REACH) if since is not None else now - FIRST_REACH
     api = await SellerApi.open(ctx, account_id)
     orders: list[Order] = []
     for page in range(MAX_PAGES):
@@ -57,10 +62,14 @@ async def fetch(ctx: AppContext, account_id: int) -> int:
     return await asyncio.to_thread(_keep, ctx, account_id, orders, now)
 
 
-async def fetch_due(ctx: AppContext) -> dict[str, int]:
-    """Every active account whose orders were last read `EVERY` ago or more; a failing one is logged."""
+async def fetch_due(ctx: AppContext, budget_s: float = BUDGET_S) -> dict[str, int]:
+    """The accounts due a read (see the module), read longest ago first, until `budget_s` has passed;
+    a failing one is logged."""
     totals = {"accounts": 0, "sold": 0, "failed": 0}
-    for account_id in await asyncio.to_thread(_due, ctx, utcnow()):
+    deadline = time.monotonic() + budget_s
+    for account_id in await asyncio.to_thread(due_accounts, ctx, utcnow()):
+        if time.monotonic() >= deadline:
+            break
         try:
             totals["sold"] += await fetch(ctx, account_id)
             totals["accounts"] += 1
@@ -79,16 +88,23 @@ def _newest(ctx: AppContext, account_id: int) -> datetime | None:
         return store.watermark(s, mark_name(account_id)).since
 
 
-def _due(ctx: AppContext, now: datetime) -> list[int]:
+def due_accounts(ctx: AppContext, now: datetime) -> list[int]:
+    """Active accounts asked a question within ATTRIBUTION whose orders were last read `EVERY` ago or
+    more (never read first, then the oldest read)."""
     with transaction(ctx.sessions) as s:
         ids = [a.id for a in accounts_store.active_accounts(s)]
-        marks = store.watermarks(s, [mark_name(i) for i in ids])
-    due = []
+        asked = store.accounts_asked_since(s, ids, (now - rollups.ATTRIBUTION).date())
+        marks = store.watermarks(s, [mark_name(i) for i in asked])
+    due: list[tuple[datetime | None, int]] = []
     for account_id in ids:
+        if account_id not in asked:
+            continue
         mark = marks.get(mark_name(account_id))
-        if mark is None or mark.position_at is None or mark.position_at <= now - EVERY:
-            due.append(account_id)
-    return due
+        read_at = mark.position_at if mark is not None else None
+        if read_at is None or read_at <= now - EVERY:
+            due.append((read_at, account_id))
+    due.sort(key=lambda d: (d[0] is not None, d[0] or now, d[1]))
+    return [account_id for _read_at, account_id in due]
 
 
 def _keep(ctx: AppContext, account_id: int, orders: list[Order], now: datetime) -> int:

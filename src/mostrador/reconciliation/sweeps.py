@@ -6,6 +6,10 @@
 - `sweep_account`: each channel's own sweep (`Channel.sweep`) lists what Mercado Libre shows that
   Mostrador never recorded — unanswered questions, unread post-sale threads, open claims in a newer
   state — and each is fed through intake as if notified.
+- `run_due` (the schedule) sweeps a slice: the accounts swept longest ago, each at most once every
+  `sweep_account_every_s`, until the pass's time budget is spent — so a pass costs the same with ten
+  accounts or ten thousand, never outlasts its interval, and never overlaps the next one's accounts.
+  `run_all` and `run_workspace` (an operator's or an admin's "sync now") sweep every account.
 Each run is recorded in `sync_runs` and shown on the accounts page.
 """
 
@@ -14,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
@@ -88,14 +94,37 @@ async def sweep_account(ctx: AppContext, account_id: int, channel: Channel) -> i
     return run.found
 
 
+async def run_due(ctx: AppContext, budget_s: float) -> dict[str, int]:
+    """The scheduled pass: the missed feeds, then the accounts due a sweep, swept longest ago first,
+    until `budget_s` has passed (an account already started is finished). Each account is claimed
+    before it is swept, so a pass still running when the next starts never sweeps the same account."""
+    totals = {"missed_feeds": 0, "swept": 0, "failed": 0, "accounts": 0}
+    deadline = time.monotonic() + budget_s
+    try:
+        totals["missed_feeds"] = await reconcile_missed_feeds(ctx)
+    except SWEEP_ERRORS:
+        totals["failed"] += 1
+    every = timedelta(seconds=ctx.settings.sweep_account_every_s)
+    while time.monotonic() < deadline:
+        account_id = await asyncio.to_thread(_claim_due, ctx, every)
+        if account_id is None:
+            break
+        totals["accounts"] += 1
+        await _sweep_accounts(ctx, [account_id], totals)
+    return totals
+
+
 async def run_all(ctx: AppContext) -> dict[str, int]:
-    """One pass of every safety net; a failing account or sweep does not stop the others."""
+    """Every safety net over every account at once; a failing account or sweep does not stop the
+    others."""
     totals = {"missed_feeds": 0, "swept": 0, "failed": 0}
     try:
         totals["missed_feeds"] = await reconcile_missed_feeds(ctx)
     except SWEEP_ERRORS:
         totals["failed"] += 1
-    await _sweep_accounts(ctx, await asyncio.to_thread(_active_account_ids, ctx, None), totals)
+    account_ids = await asyncio.to_thread(_active_account_ids, ctx, None)
+    await asyncio.to_thread(_mark_swept, ctx, account_ids)
+    await _sweep_accounts(ctx, account_ids, totals)
     return totals
 
 
@@ -103,7 +132,9 @@ async def run_workspace(ctx: AppContext, workspace_id: int) -> dict[str, int]:
     """The sweeps of one workspace's accounts (an admin's "sync now"): never another workspace's, and
     not the application-wide missed feeds, which the schedule reconciles."""
     totals = {"missed_feeds": 0, "swept": 0, "failed": 0}
-    await _sweep_accounts(ctx, await asyncio.to_thread(_active_account_ids, ctx, workspace_id), totals)
+    account_ids = await asyncio.to_thread(_active_account_ids, ctx, workspace_id)
+    await asyncio.to_thread(_mark_swept, ctx, account_ids)
+    await _sweep_accounts(ctx, account_ids, totals)
     return totals
 
 
@@ -122,6 +153,17 @@ def _any_active_account(ctx: AppContext) -> int | None:
     with transaction(ctx.sessions) as s:
         accounts = accounts_store.active_accounts(s)
         return next((a.id for a in accounts if a.status == "active"), None)
+
+
+def _claim_due(ctx: AppContext, every: timedelta) -> int | None:
+    now = utcnow()
+    with transaction(ctx.sessions) as s:
+        return accounts_store.claim_sweep(s, now - every, now)
+
+
+def _mark_swept(ctx: AppContext, account_ids: list[int]) -> None:
+    with transaction(ctx.sessions) as s:
+        accounts_store.mark_swept(s, account_ids, utcnow())
 
 
 def _active_account_ids(ctx: AppContext, workspace_id: int | None) -> list[int]:

@@ -31,6 +31,40 @@ def active_accounts(s: Session, workspace_id: int | None = None) -> Sequence[Acc
     return s.scalars(stmt.order_by(Account.id)).all()
 
 
+def claim_sweep(s: Session, swept_before: datetime, now: datetime) -> int | None:
+    """The active account swept longest ago (never swept first) if its last sweep started before
+    `swept_before`, marked as swept `now`; None when no account is due. The mark is a conditional
+    update, so two passes running at once never take the same account."""
+    due = or_(Account.swept_at.is_(None), Account.swept_at < swept_before)
+    for _ in range(5):  # another pass may take the one we saw first
+        account_id = s.scalar(
+            select(Account.id)
+            .where(Account.status.in_(("active", "refresh_failing")), due)
+            .order_by(Account.swept_at.is_not(None), Account.swept_at, Account.id)
+            .limit(1)
+        )
+        if account_id is None:
+            return None
+        taken = s.execute(
+            update(Account)
+            .where(Account.id == account_id, due)
+            .values(swept_at=now, updated_at=Account.updated_at)
+        )
+        if taken.rowcount == 1:  # type: ignore[attr-defined]
+            return int(account_id)
+    return None
+
+
+def mark_swept(s: Session, account_ids: Sequence[int], now: datetime) -> None:
+    """Accounts swept outside the schedule (a full pass, an admin's sync) go to the back of its order."""
+    if account_ids:
+        s.execute(
+            update(Account)
+            .where(Account.id.in_(list(account_ids)))
+            .values(swept_at=now, updated_at=Account.updated_at)
+        )
+
+
 def touch_account_notification(s: Session, account_id: int, at: datetime) -> None:
     s.execute(update(Account).where(Account.id == account_id).values(last_notification_at=at))
 

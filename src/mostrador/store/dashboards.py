@@ -506,6 +506,13 @@ def unreplied_turns(
 
 
 # ---- the seller's orders ------------------------------------------------------------------------------
+def accounts_asked_since(s: Session, account_ids: Collection[int], day: date) -> set[int]:
+    """Which of these accounts had a question asked on `day` or later (by the folded question days)."""
+    stmt = select(DashQuestionDay.account_id).where(DashQuestionDay.day >= day, DashQuestionDay.asked > 0)
+    wanted = set(account_ids)
+    return {a for a in s.scalars(stmt.distinct()) if a in wanted}
+
+
 def known_orders(s: Session, account_id: int, order_ids: Iterable[str]) -> set[str]:
     stmt = select(DashSale.order_id).where(
         DashSale.account_id == account_id, DashSale.order_id.in_(list(order_ids))

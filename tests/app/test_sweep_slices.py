@@ -1,0 +1,147 @@
+"""With thousands of accounts the safety nets sweep a slice per pass: the accounts swept longest ago,
+each at most once every `sweep_account_every_s`, within the pass's budget, never the same account in
+two passes at once; the orders job reads only accounts whose questions an order could still follow."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from mostrador.context import AppContext
+from mostrador.dashboards import sales
+from mostrador.reconciliation import sweeps as nets
+from mostrador.store import accounts as accounts_store
+from mostrador.store import dashboards as dash_store
+from mostrador.store import people as people_store
+from mostrador.store.db import transaction
+from mostrador.store.models import Account, SyncRun
+from mostrador.store.models.dashboards import DashQuestionDay
+
+from .conftest import Market
+from .sandbox_grant import Connected, run_in_worker_context
+from .test_postsale_workspaces import connect_second_seller
+
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+
+
+def four_accounts(postsale: Connected) -> list[int]:
+    """The fixture's seller and three more, each a real grant in the sandbox."""
+    others = [connect_second_seller(postsale, "w", nickname=f"S{n}")[1] for n in (2, 3, 4)]
+    return [postsale.account_id, *others]
+
+
+def sweeps_per_account(postsale: Connected) -> Counter[int]:
+    """How many times each account was swept (one questions sweep per account sweep)."""
+    with transaction(postsale.ctx.sessions) as s:
+        rows = s.scalars(select(SyncRun.account_id).where(SyncRun.kind == "sweep_questions")).all()
+    return Counter(int(a) for a in rows if a is not None)
+
+
+def set_swept_at(postsale: Connected, account_id: int, at: datetime | None) -> None:
+    with transaction(postsale.ctx.sessions) as s:
+        s.execute(update(Account).where(Account.id == account_id).values(swept_at=at))
+
+
+def test_a_pass_sweeps_each_due_account_once_and_the_next_only_what_fell_due(
+    postsale: Connected, market: Market
+) -> None:
+    ids = four_accounts(postsale)
+    postsale.ctx.settings.sweep_account_every_s = 3600
+    first = run_in_worker_context(postsale, lambda ctx: nets.run_due(ctx, budget_s=120))
+    assert (first["accounts"], first["failed"]) == (4, 0)
+    assert sweeps_per_account(postsale) == Counter({i: 1 for i in ids})
+    # Within the hour nothing is due again; the missed feeds are still read every pass.
+    second = run_in_worker_context(postsale, lambda ctx: nets.run_due(ctx, budget_s=120))
+    assert second["accounts"] == 0
+    with transaction(postsale.ctx.sessions) as s:
+        assert s.scalar(select(SyncRun.id).where(SyncRun.kind == "missed_feeds").offset(1).limit(1))
+    # One account whose last sweep is two hours old is the only one swept by the next pass.
+    set_swept_at(postsale, ids[2], datetime.now(UTC) - timedelta(hours=2))
+    third = run_in_worker_context(postsale, lambda ctx: nets.run_due(ctx, budget_s=120))
+    assert third["accounts"] == 1
+    assert sweeps_per_account(postsale) == Counter({ids[0]: 1, ids[1]: 1, ids[2]: 2, ids[3]: 1})
+
+
+def test_a_spent_budget_starts_no_account_and_those_left_come_first_next_time(
+    postsale: Connected, market: Market
+) -> None:
+    ids = four_accounts(postsale)
+    postsale.ctx.settings.sweep_account_every_s = 0
+    spent = run_in_worker_context(postsale, lambda ctx: nets.run_due(ctx, budget_s=0))
+    assert spent["accounts"] == 0 and sweeps_per_account(postsale) == Counter()
+    # Swept at different times: the next claims go to the oldest sweep first, never-swept before all.
+    set_swept_at(postsale, ids[0], datetime.now(UTC) - timedelta(minutes=1))
+    set_swept_at(postsale, ids[1], datetime.now(UTC) - timedelta(minutes=30))
+    set_swept_at(postsale, ids[2], datetime.now(UTC) - timedelta(minutes=10))
+    order = []
+    for _ in ids:
+        with transaction(postsale.ctx.sessions) as s:
+            order.append(accounts_store.claim_sweep(s, datetime.now(UTC), datetime.now(UTC)))
+    assert order == [ids[3], ids[1], ids[2], ids[0]]
+    with transaction(postsale.ctx.sessions) as s:
+        assert (
+            accounts_store.claim_sweep(s, datetime.now(UTC) - timedelta(seconds=5), datetime.now(UTC)) is None
+        )
+
+
+def test_two_passes_at_once_never_sweep_the_same_account(postsale: Connected, market: Market) -> None:
+    """A pass that outlives its interval overlaps the next: each account is claimed by one of them."""
+    ids = four_accounts(postsale)
+    postsale.ctx.settings.sweep_account_every_s = 3600
+
+    async def two_passes(ctx: AppContext) -> list[dict[str, int]]:
+        return list(await asyncio.gather(nets.run_due(ctx, budget_s=120), nets.run_due(ctx, budget_s=120)))
+
+    passes = run_in_worker_context(postsale, two_passes)
+    assert sorted(p["accounts"] for p in passes) != [0, 0] and sum(p["accounts"] for p in passes) == 4
+    assert sweeps_per_account(postsale) == Counter({i: 1 for i in ids})
+
+
+def test_a_full_pass_puts_every_account_at_the_back_of_the_schedule(
+    postsale: Connected, market: Market
+) -> None:
+    ids = four_accounts(postsale)
+    postsale.ctx.settings.sweep_account_every_s = 3600
+    totals = run_in_worker_context(postsale, nets.run_all)
+    assert totals["failed"] == 0 and sweeps_per_account(postsale) == Counter({i: 1 for i in ids})
+    assert run_in_worker_context(postsale, lambda ctx: nets.run_due(ctx, budget_s=120))["accounts"] == 0
+
+
+# ---- the orders job ---------------------------------------------------------------------------------
+def _accounts(ctx: AppContext, n: int) -> list[int]:
+    with transaction(ctx.sessions) as s:
+        ws = people_store.get_or_create_workspace(s, "w1")
+        rows = [
+            Account(workspace_id=ws.id, meli_user_id=3_100_000_000 + i, nickname=f"SELLER{i}", site_id="MLA")
+            for i in range(n)
+        ]
+        s.add_all(rows)
+        s.flush()
+        return [a.id for a in rows]
+
+
+def _asked(ctx: AppContext, account_id: int, day: datetime) -> None:
+    with transaction(ctx.sessions) as s:
+        s.add(DashQuestionDay(workspace_id=1, account_id=account_id, day=day.date(), asked=1, handoffs={}))
+
+
+def _read_orders(ctx: AppContext, account_id: int, at: datetime) -> None:
+    with transaction(ctx.sessions) as s:
+        dash_store.watermark(s, sales.mark_name(account_id)).position_at = at
+
+
+def test_the_orders_job_reads_only_accounts_an_order_could_still_attribute_oldest_read_first(
+    ctx: AppContext,
+) -> None:
+    quiet, long_ago, recent, read_lately, read_long_ago, never_read = _accounts(ctx, 6)
+    _asked(ctx, long_ago, NOW - timedelta(days=45))  # beyond the 30 days an order may follow a question
+    for account_id in (recent, read_lately, read_long_ago, never_read):
+        _asked(ctx, account_id, NOW - timedelta(days=3))
+    _read_orders(ctx, recent, NOW - timedelta(minutes=15))
+    _read_orders(ctx, read_lately, NOW - timedelta(minutes=2))  # read less than EVERY ago: not due
+    _read_orders(ctx, read_long_ago, NOW - timedelta(hours=5))
+    assert quiet not in sales.due_accounts(ctx, NOW)
+    assert sales.due_accounts(ctx, NOW) == [never_read, read_long_ago, recent]
