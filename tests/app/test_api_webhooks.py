@@ -13,6 +13,7 @@ import asyncio
 import re
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -44,6 +45,7 @@ from .test_webhooks import send_owed
 from .webhook_receiver import HANG, Receiver, verify
 
 BASE = "/api/v1/webhook-endpoints"
+SINCE = "2020-01-01T00:00:00Z"  # every failure of the test's endpoint
 SECRET = re.compile(r"whsec_[A-Za-z0-9+/]{43}=")
 
 
@@ -195,6 +197,7 @@ def test_read_keys_read_other_workspaces_see_nothing_and_a_revoked_key_stops_at_
         assert is_problem(c.delete(f"{BASE}/{endpoint_id}"), 403)
         assert is_problem(c.post(f"{BASE}/{endpoint_id}/test"), 403)
         assert is_problem(c.post(f"{BASE}/{endpoint_id}/secret"), 403)
+        assert is_problem(c.post(f"{BASE}/{endpoint_id}/recover", json={"since": SINCE}), 403)
     with api.client("other") as theirs:
         assert theirs.get(BASE).json()["data"] == []
         for path in mine:
@@ -202,6 +205,7 @@ def test_read_keys_read_other_workspaces_see_nothing_and_a_revoked_key_stops_at_
             assert is_problem(r, 404) and "h.example.com" not in r.text
         assert is_problem(theirs.delete(f"{BASE}/{endpoint_id}"), 404)
         assert is_problem(theirs.patch(f"{BASE}/{endpoint_id}", json={"enabled": False}), 404)
+        assert is_problem(theirs.post(f"{BASE}/{endpoint_id}/recover", json={"since": SINCE}), 404)
         theirs_made = theirs.post(
             BASE, json={"url": "https://o.example.com/", "event_types": ["claim.opened"]}
         )
@@ -221,6 +225,30 @@ def test_read_keys_read_other_workspaces_see_nothing_and_a_revoked_key_stops_at_
         assert is_problem(c.get(BASE), 401)
     with api.client("read") as c:
         assert c.get(f"{BASE}/{endpoint_id}").json()["enabled"] is True
+
+
+def test_an_integration_sends_again_what_failed_during_its_outage(loopback: Api) -> None:
+    """The receiver was down through every retry; the integration asks for the failures since a moment,
+    once: each failed delivery comes back pending and is delivered; asked again, nothing more."""
+    ctx = loopback.connected.ctx
+    with Receiver([503, 503]) as down, loopback.client("write") as c:
+        endpoint_id = c.post(BASE, json={"url": down.url, "event_types": ["claim.opened"]}).json()["id"]
+        delivery_id = c.post(f"{BASE}/{endpoint_id}/test").json()["id"]
+        # What the feed schedule and the delivery workflow do (no DBOS here): two tries, both 503.
+        assert [o.status for o in send_owed(ctx) + send_owed(ctx)] == ["pending", "failed"]
+        assert is_problem(c.post(f"{BASE}/{endpoint_id}/recover", json={"since": "2026-11-28T10:00:00"}), 422)
+        future = (utcnow() + timedelta(hours=1)).isoformat()
+        assert is_problem(c.post(f"{BASE}/{endpoint_id}/recover", json={"since": future}), 422)
+        r = c.post(f"{BASE}/{endpoint_id}/recover", json={"since": SINCE})
+        assert (r.status_code, r.json()) == (202, {"recovered": 1})
+        assert [o.status for o in send_owed(ctx)] == ["succeeded"]
+        found = c.get(f"{BASE}/{endpoint_id}/deliveries/{delivery_id}").json()
+        assert [(a["number"], a["status_code"]) for a in found["attempts"]] == [(1, 503), (2, 503), (3, 200)]
+        assert c.post(f"{BASE}/{endpoint_id}/recover", json={"since": SINCE}).json() == {"recovered": 0}
+    logged = [e for e in audit_log(loopback) if e.action == "webhook.recovered"]
+    assert [(e.actor, e.details["count"]) for e in logged] == [
+        (key_label(loopback, "write"), n) for n in (1, 0)
+    ]
 
 
 # ---- the delivery log in pages -------------------------------------------------------------------------

@@ -187,6 +187,7 @@ def test_every_route_declares_its_access_and_few_are_public() -> None:
                 "GET /accounts/connect",
                 "GET /webhooks",
                 "POST /webhooks/{endpoint_id}/test",
+                "POST /webhooks/{endpoint_id}/recover",
                 "POST /webhooks/{endpoint_id}/delete",
                 "GET /settings/api-keys",
                 "POST /settings/api-keys",
@@ -225,6 +226,7 @@ def test_every_route_declares_its_access_and_few_are_public() -> None:
         "DELETE /api/v1/webhook-endpoints/{endpoint_id}",
         "POST /api/v1/webhook-endpoints/{endpoint_id}/secret",
         "POST /api/v1/webhook-endpoints/{endpoint_id}/test",
+        "POST /api/v1/webhook-endpoints/{endpoint_id}/recover",
     ]:
         assert scopes[path] == "read-write", path
     assert {e.method for e in API if e.key == "read"} == {"GET"}

@@ -320,6 +320,68 @@ def test_a_delivery_gives_up_after_its_budget_and_says_so(ctx: AppContext, setti
         assert shown.failure == "gave_up" and len(shown.attempts) == 3
 
 
+def test_failed_deliveries_recovered_get_a_fresh_budget_and_nothing_else_is_sent_again(
+    ctx: AppContext, settings: Settings
+) -> None:
+    """After an outage longer than the retries: what failed since the chosen moment is pending again,
+    tried through every delay once more, under its own webhook-id; what succeeded, what is still
+    pending and what failed before that moment stay as they are."""
+    settings.webhooks_retry_delays_s = [0.01]
+    with Receiver([503] * 5) as down:
+        ws = workspace(ctx, "w1")
+        made, _ = endpoints.create(ctx, ws, down.url, "", ["question.received"])
+        old, failed, succeeded, pending = (endpoints.send_test(ctx, ws, made.id) for _ in range(4))
+
+        def run_out(delivery_id: int) -> list[str]:
+            async def go() -> list[str]:
+                outcomes = [await sender.attempt(ctx, delivery_id)]
+                while outcomes[-1].status == "pending":
+                    outcomes.append(await sender.attempt(ctx, delivery_id))
+                return [o.status for o in outcomes]
+
+            return asyncio.run(go())
+
+        assert run_out(old) == run_out(failed) == ["pending", "failed"]  # 4 requests, 503 each
+        assert run_out(succeeded) == ["pending", "succeeded"]  # one 503, then the receiver is back
+        with transaction(ctx.sessions) as s:  # the oldest failure is from before the chosen moment
+            s.get(WebhookDelivery, old).created_at = utcnow() - timedelta(days=2)  # type: ignore[union-attr]
+        assert endpoints.recover(ctx, ws, made.id, utcnow() - timedelta(days=1)) == 1
+        again, _tries = delivery(ctx, failed)
+        assert (again.status, again.failure, again.attempts, again.budget_from, again.runs) == (
+            "pending",
+            None,
+            2,
+            2,
+            2,
+        )
+        assert [delivery(ctx, i)[0].status for i in (old, succeeded, pending)] == [
+            "failed",
+            "succeeded",
+            "pending",
+        ]
+        # The fresh budget: a failure and a retry again (one more 503, then 200), the tries numbered on.
+        down.script.append(503)
+        assert run_out(failed) == ["pending", "succeeded"]
+        row, tries = delivery(ctx, failed)
+        assert (row.status, [t.number for t in tries]) == ("succeeded", [1, 2, 3, 4])
+        webhook_id = endpoints.delivery(ctx, ws, made.id, failed).msg_id
+        assert [r.headers["webhook-id"] for r in down.received].count(webhook_id) == 4
+        # Recovering again touches nothing: nothing failed is left since then.
+        assert endpoints.recover(ctx, ws, made.id, utcnow() - timedelta(days=1)) == 0
+
+
+def test_recovering_refuses_a_disabled_endpoint_and_a_moment_that_is_not_one(ctx: AppContext) -> None:
+    ws = workspace(ctx, "w1")
+    made, _ = endpoints.create(ctx, ws, "https://example.com/h", "", ["claim.opened"])
+    with pytest.raises(endpoints.EndpointRefused, match="futura"):
+        endpoints.recover(ctx, ws, made.id, utcnow() + timedelta(minutes=5))
+    with pytest.raises(endpoints.EndpointRefused, match="zona horaria"):
+        endpoints.recover(ctx, ws, made.id, utcnow().replace(tzinfo=None))
+    endpoints.update(ctx, ws, made.id, made.url, "", ["claim.opened"], False)
+    with pytest.raises(endpoints.EndpointDisabled):
+        endpoints.recover(ctx, ws, made.id, utcnow() - timedelta(hours=1))
+
+
 # ---- server-side request forgery -----------------------------------------------------------------------
 @pytest.mark.parametrize(
     "url",
@@ -471,6 +533,7 @@ def test_another_workspace_s_endpoint_is_not_found(ctx: AppContext) -> None:
         lambda: endpoints.rotate_secret(ctx, other, made.id),
         lambda: endpoints.delete(ctx, other, made.id),
         lambda: endpoints.update(ctx, other, made.id, "https://example.com/x", "", ["claim.opened"], True),
+        lambda: endpoints.recover(ctx, other, made.id, utcnow() - timedelta(hours=1)),
     ):
         with pytest.raises(endpoints.EndpointNotFound):
             call()

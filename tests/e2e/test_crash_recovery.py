@@ -27,7 +27,7 @@ from mostrador.sandbox.config import SandboxConfig
 from mostrador.sandbox.testing import running_sandbox_app
 from mostrador.settings import Settings
 from mostrador.store.db import make_engine, make_sessionmaker, transaction
-from mostrador.store.models import Conversation, OutboxEntry
+from mostrador.store.models import Conversation, OutboxEntry, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 from ..conftest import PG_URL, _drop_pg_database, _fresh_pg_database
 from .conftest import wait_for
@@ -201,3 +201,97 @@ def _seller_posts(api: httpx.Client, pack_id: int) -> list[str]:
     log = api.get("/_sandbox/log", params={"kind": "messages"}).json()
     rows = log if isinstance(log, list) else log.get("entries", [])
     return [e["text"] for e in rows if int(e["pack_id"]) == pack_id and e["from_role"] == "seller"]
+
+
+def test_a_receiver_down_longer_than_the_retries_with_a_restart_between_gets_each_event_once_recovered(
+    tmp_path: Path, model_cache_dir: Path
+) -> None:
+    """An integrator's endpoint answers 503 through every try of the retry budget, and Mostrador is
+    killed (SIGKILL) between two tries. Restarted, the delivery resumes its wait — no try repeated or
+    skipped — and ends failed; once the receiver is back, the admin's "send the failed ones again" sends
+    it once more, with the same `webhook-id`, and never again."""
+    from ..app.webhook_receiver import Receiver
+
+    fast = {
+        "webhooks_retry_delays_s": "[4.0, 1.0]",  # three tries in all; the kill lands in the first wait
+        "webhooks_feed_interval_s": "1",
+        "webhooks_allow_private_addresses": "true",  # the receiver is on loopback
+    }
+    with Receiver([503, 503, 503]) as receiver, deployed(tmp_path, model_cache_dir, **fast) as d:
+        sandbox, app, settings = d["sandbox"], d["app"], d["settings"]
+        with _admin(app.url, d["login"]) as pages:
+            form = _hidden_inputs(pages.get("/webhooks").text)
+            made = pages.post(
+                "/webhooks",
+                data={
+                    "csrf_token": form["csrf_token"],
+                    "url": receiver.url,
+                    "event_types": "question.received",
+                },
+            )
+            assert made.status_code == 201, made.text
+        api = httpx.Client(base_url=sandbox.url, timeout=10)
+        buyer = api.post("/_sandbox/users", json={"nickname": "B3", "site_id": "MLA", "role": "buyer"}).json()
+        api.post(
+            "/questions",
+            json={"item_id": d["world"]["items"][0], "text": "hola, hacen factura A?"},
+            headers={"Authorization": f"Bearer {buyer['access_token']}"},
+        ).raise_for_status()
+        wait_for(lambda: (_delivery_state(settings) or ("", 0))[1] >= 1, timeout=30)
+        app.kill()  # between the first try and the second
+        time.sleep(1.0)
+        app.start()
+        state = wait_for(lambda: (st := _delivery_state(settings)) and st[0] == "failed" and st, timeout=45)
+        assert state == ("failed", 3, "gave_up", [1, 2, 3])
+        assert len(receiver.received) == 3
+
+        # The receiver is back (its script is spent: 200 from now on); the admin sends the failed again.
+        with _admin(app.url, d["login"]) as pages:
+            endpoint_id = _endpoint_id(settings)
+            form = _hidden_inputs(pages.get(f"/webhooks/{endpoint_id}").text)
+            sent = pages.post(
+                f"/webhooks/{endpoint_id}/recover", data={"csrf_token": form["csrf_token"], "hours": "1"}
+            )
+            assert sent.status_code == 200 and 'data-recovered="1"' in sent.text
+        wait_for(lambda: (_delivery_state(settings) or ("",))[0] == "succeeded", timeout=30)
+        time.sleep(2.0)  # a second delivery, if any, would come within two feed passes
+        assert _delivery_state(settings) == ("succeeded", 4, None, [1, 2, 3, 4])
+        ids = {r.headers["webhook-id"] for r in receiver.received}
+        assert len(receiver.received) == 4 and len(ids) == 1
+        api.close()
+
+
+@contextmanager
+def _admin(app_url: str, login: tuple[str, str]) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=app_url, timeout=10, follow_redirects=True) as pages:
+        csrf = _hidden_inputs(pages.get("/login").text)["csrf_token"]
+        pages.post("/login", data={"email": login[0], "password": login[1], "csrf_token": csrf})
+        yield pages
+
+
+def _endpoint_id(settings: Settings) -> int:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as s:
+            return int(s.scalars(select(WebhookEndpoint.id)).one())
+    finally:
+        engine.dispose()
+
+
+def _delivery_state(settings: Settings) -> tuple[str, int, str | None, list[int]] | None:
+    """The one delivery's state, attempts, failure and the numbers of its logged tries."""
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with transaction(make_sessionmaker(engine)) as s:
+            found = s.scalars(select(WebhookDelivery)).all()
+            if not found:
+                return None
+            [delivery] = found
+            tries = s.scalars(
+                select(WebhookAttempt.number)
+                .where(WebhookAttempt.delivery_id == delivery.id)
+                .order_by(WebhookAttempt.number)
+            ).all()
+            return (delivery.status, delivery.attempts, delivery.failure, list(tries))
+    finally:
+        engine.dispose()

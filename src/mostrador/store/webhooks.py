@@ -215,6 +215,32 @@ def take_over(s: Session, delivery_id: int, runs: int) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def reopen_failed(s: Session, endpoint_id: int, since: datetime, now: datetime) -> int:
+    """Put the endpoint's failed deliveries made since `since` back to pending, each with a fresh retry
+    budget and a new workflow run (started by the feed schedule, as any delivery not yet started);
+    returns how many. Succeeded and pending ones are left alone, so nothing is delivered twice."""
+    result = s.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.endpoint_id == endpoint_id,
+            WebhookDelivery.status == "failed",
+            WebhookDelivery.created_at >= since,
+        )
+        .values(
+            status="pending",
+            failure=None,
+            finished_at=None,
+            next_attempt_at=None,
+            budget_from=WebhookDelivery.attempts,
+            runs=WebhookDelivery.runs + 1,
+            enqueued_at=None,
+            recovered_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 def runs_of(s: Session, delivery_ids: Collection[int]) -> dict[int, int]:
     stmt = select(WebhookDelivery.id, WebhookDelivery.runs).where(WebhookDelivery.id.in_(list(delivery_ids)))
     return {int(i): int(r) for i, r in s.execute(stmt)}

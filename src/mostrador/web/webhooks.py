@@ -7,6 +7,7 @@ A secret is shown in the page that made it (never in a URL, never again).
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Annotated
 
 import dbos
@@ -18,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from mostrador.channels.webhook_events import EVENT_TYPES
 from mostrador.i18n import N_
 from mostrador.i18n import gettext as _
+from mostrador.store.models import utcnow
 from mostrador.users.roles import Role
 from mostrador.web import trail
 from mostrador.web.deps import CurrentUser, get_ctx, page, requires
@@ -54,6 +56,7 @@ async def _endpoint_page(
         endpoint=endpoint,
         deliveries=log_rows,
         event_types=EVENT_TYPES,
+        recover_hours=RECOVER_HOURS,
         **extra,
     )
 
@@ -85,7 +88,10 @@ async def create(
 @router.get("/webhooks/{endpoint_id}")
 async def endpoint(request: Request, user: Admin, endpoint_id: int) -> object:
     flags = {name: request.query_params.get(name) == "1" for name in ("saved", "tested")}
-    return await _endpoint_page(request, user, endpoint_id, **flags)
+    recovered = request.query_params.get("recovered", "")
+    return await _endpoint_page(
+        request, user, endpoint_id, recovered=int(recovered) if recovered.isdigit() else None, **flags
+    )
 
 
 @router.post("/webhooks/{endpoint_id}")
@@ -133,6 +139,38 @@ async def send_test(request: Request, user: Admin, endpoint_id: int) -> object:
         # Recorded either way: the feed schedule starts every delivery not yet started.
         log.warning("starting test delivery %s failed; the feed schedule will", delivery_id, exc_info=True)
     return RedirectResponse(f"/webhooks/{endpoint_id}?tested=1", status_code=303)
+
+
+# What the "send the failed ones again" form offers: how far back, in hours.
+RECOVER_HOURS = (
+    (1, N_("la última hora")),
+    (24, N_("el último día")),
+    (72, N_("los últimos 3 días")),
+    (168, N_("los últimos 7 días")),
+    (720, N_("los últimos 30 días")),
+)
+
+
+@router.post("/webhooks/{endpoint_id}/recover")
+async def recover(request: Request, user: Admin, endpoint_id: int, hours: str = Form("")) -> object:
+    """Send again what failed in the last `hours` (an outage longer than the retries, say)."""
+    if not hours.isdigit() or int(hours) not in dict(RECOVER_HOURS):
+        return await _endpoint_page(
+            request, user, endpoint_id, status_code=422, error=_("Elegí desde cuándo reenviar.")
+        )
+    since = utcnow() - timedelta(hours=int(hours))
+    try:
+        count = await run_in_threadpool(
+            endpoints.recover, get_ctx(request), user.workspace_id, endpoint_id, since
+        )
+    except endpoints.EndpointNotFound as exc:
+        raise HTTPException(404, _(NOT_FOUND)) from exc
+    except endpoints.EndpointRefused as exc:
+        return await _endpoint_page(request, user, endpoint_id, status_code=422, error=str(exc))
+    await trail.note(
+        request, user, "webhook.recovered", f"webhook:{endpoint_id}", {"hours": int(hours), "count": count}
+    )
+    return RedirectResponse(f"/webhooks/{endpoint_id}?recovered={count}", status_code=303)
 
 
 @router.post("/webhooks/{endpoint_id}/secret")

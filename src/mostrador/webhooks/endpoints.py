@@ -294,6 +294,25 @@ def send_test(ctx: AppContext, workspace_id: int, endpoint_id: int) -> int:
         return found[0][0].id
 
 
+def recover(ctx: AppContext, workspace_id: int, endpoint_id: int, since: datetime) -> int:
+    """Send again every delivery of the endpoint that failed (its retries spent during an outage, the
+    endpoint disabled, its address refused) made since `since`; returns how many. Each goes out with its
+    own `webhook-id`, so a receiver that did get one after all can tell; succeeded deliveries are never
+    sent again. The feed schedule starts them within seconds."""
+    now = utcnow()
+    if since.tzinfo is None:
+        raise EndpointRefused(_("Indicá la fecha con su zona horaria."))
+    if since > now:
+        raise EndpointRefused(_("La fecha desde la que reenviar no puede ser futura."))
+    with transaction(ctx.sessions) as s:
+        endpoint = store.endpoint_of(s, workspace_id, endpoint_id, key_share=True)
+        if endpoint is None:
+            raise EndpointNotFound(EndpointNotFound.__doc__)
+        if not endpoint.enabled:
+            raise EndpointDisabled(_("El endpoint está desactivado: activalo para reenviarle los fallidos."))
+        return store.reopen_failed(s, endpoint.id, since, now)
+
+
 def reencrypt_secrets(ctx: AppContext) -> int:
     """Re-encrypt every endpoint's secret under the current (first) token key, after a new key was
     prepended (`mostrador accounts rotate-keys`); returns how many."""

@@ -5,7 +5,8 @@ The attempt resolves the endpoint's host and connects to the address it checked 
 the stored body with fresh Standard Webhooks headers (same `webhook-id` every time), follows no
 redirect, and counts only a 2xx as delivered. A refused address ends the delivery at once; anything
 else (a status outside 2xx, a time-out, a connection error) is tried again after the next delay of
-`webhooks_retry_delays_s`, and when those are spent the delivery ends `failed` ("gave_up").
+`webhooks_retry_delays_s`, and when those are spent the delivery ends `failed` ("gave_up"). A failed
+delivery recovered by a person (`endpoints.recover`) starts a new budget.
 """
 
 from __future__ import annotations
@@ -142,10 +143,11 @@ def _settle(
         if refusal is not None:
             _finish(delivery, FAILED, refusal, error)
             return Outcome(FAILED, number, detail=refusal)
-        if number > len(delays):
-            _finish(delivery, FAILED, "gave_up", f"sin éxito tras {number} intentos: {error}")
+        spent = number - delivery.budget_from  # tries since it was made, or since it was recovered
+        if spent > len(delays):
+            _finish(delivery, FAILED, "gave_up", f"sin éxito tras {spent} intentos: {error}")
             return Outcome(FAILED, number, detail="gave_up")
-        wait = float(delays[number - 1])
+        wait = float(delays[spent - 1])
         delivery.next_attempt_at = utcnow() + timedelta(seconds=wait)
         return Outcome(PENDING, number, retry_in=wait, detail=error)
 

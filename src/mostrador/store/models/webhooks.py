@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from mostrador.store.models.base import Base, UTCDateTime, utcnow
@@ -79,6 +79,10 @@ class WebhookDelivery(Base):
     failure: Mapped[str | None] = mapped_column(String(40))  # gave_up | address_refused | endpoint_disabled
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # its workflow was started
     runs: Mapped[int] = mapped_column(Integer, default=1)  # workflow webhook:<id>[:<runs>] owns it
+    # A failed delivery sent again by a person ("recover"): its retry budget counts from `budget_from`
+    # attempts (the ones it had then), so it gets every delay again.
+    budget_from: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    recovered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

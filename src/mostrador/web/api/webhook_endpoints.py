@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from mostrador.channels.webhook_events import EVENT_TYPES, TEST_EVENT
@@ -106,6 +106,19 @@ class WebhookEndpointChange(BaseModel):
     description: str | None = Field(default=None, max_length=endpoints.DESCRIPTION_MAX, pattern=NO_NUL)
     event_types: list[EventType] | None = Field(default=None, min_length=1, max_length=50)
     enabled: bool | None = None
+
+
+class WebhookRecovery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    since: AwareDatetime = Field(
+        description="Send again the deliveries that failed among those made from this moment on (with "
+        "its time zone; not in the future)."
+    )
+
+
+class WebhookRecovered(BaseModel):
+    recovered: int = Field(description="How many failed deliveries are pending again.")
 
 
 class WebhookAttempt(BaseModel):
@@ -343,3 +356,31 @@ async def send_webhook_test(request: Request, key: Writer, endpoint_id: Endpoint
     except endpoints.EndpointNotFound as exc:  # deleted meanwhile
         raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
     return WebhookDelivery.of(found)
+
+
+@router.post("/{endpoint_id}/recover", status_code=202, responses=WRITES)
+async def recover_failed_webhook_deliveries(
+    request: Request, key: Writer, endpoint_id: EndpointId, body: WebhookRecovery
+) -> WebhookRecovered:
+    """Send again every delivery of this endpoint that failed (its retries spent during an outage of the
+    receiver, the endpoint disabled at the time…) made since `since`: each is pending again with a
+    fresh retry budget and its own `webhook-id`; succeeded ones are never sent again. A disabled
+    endpoint is 409."""
+    try:
+        count = await run_in_threadpool(
+            endpoints.recover, get_ctx(request), key.workspace_id, endpoint_id, body.since
+        )
+    except endpoints.EndpointNotFound as exc:
+        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
+    except endpoints.EndpointDisabled as exc:
+        raise ApiProblem(409, str(exc), kind="endpoint-disabled") from exc
+    except endpoints.EndpointRefused as exc:
+        raise ApiProblem(422, str(exc), kind="invalid-since") from exc
+    await trail.note(
+        request,
+        key,
+        "webhook.recovered",
+        f"webhook:{endpoint_id}",
+        {"since": body.since.isoformat(), "count": count},
+    )
+    return WebhookRecovered(recovered=count)
