@@ -233,6 +233,7 @@ def test_errors_are_problem_details(api: Api) -> None:
 
 def test_a_key_past_its_rate_gets_429_with_retry_after(api: Api) -> None:
     api.connected.ctx.settings.api_rate_burst = 3  # read by the app when it was built: a new app
+    api.connected.ctx.settings.api_rate_per_minute = 1  # no refill between the requests, however slow
     app = create_app(api.connected.ctx.settings, api.connected.ctx, durable=False)
     server = ServerThread(app, name="api-rate").start()
     try:

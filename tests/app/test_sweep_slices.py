@@ -87,6 +87,15 @@ def test_a_spent_budget_starts_no_account_and_those_left_come_first_next_time(
         )
 
 
+def test_with_no_interval_a_pass_still_sweeps_each_account_once(postsale: Connected, market: Market) -> None:
+    ids = four_accounts(postsale)
+    postsale.ctx.settings.sweep_account_every_s = 0
+    totals = run_in_worker_context(postsale, lambda ctx: nets.run_due(ctx, budget_s=120))
+    assert totals["accounts"] == 4 and sweeps_per_account(postsale) == Counter({i: 1 for i in ids})
+    run_in_worker_context(postsale, lambda ctx: nets.run_due(ctx, budget_s=120))  # the next pass: again
+    assert sweeps_per_account(postsale) == Counter({i: 2 for i in ids})
+
+
 def test_two_passes_at_once_never_sweep_the_same_account(postsale: Connected, market: Market) -> None:
     """A pass that outlives its interval overlaps the next: each account is claimed by one of them."""
     ids = four_accounts(postsale)

@@ -21,7 +21,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from mostrador.accounts.seller_api import SellerApi
 from mostrador.accounts.tokens import AccountUnavailable, TokenRefreshFailed
@@ -104,9 +104,11 @@ async def run_due(ctx: AppContext, budget_s: float) -> dict[str, int]:
         totals["missed_feeds"] = await reconcile_missed_feeds(ctx)
     except SWEEP_ERRORS:
         totals["failed"] += 1
-    every = timedelta(seconds=ctx.settings.sweep_account_every_s)
+    # Due: last swept before this pass began, less the interval — so a pass takes each account once
+    # even with an interval of 0.
+    swept_before = utcnow() - timedelta(seconds=ctx.settings.sweep_account_every_s)
     while time.monotonic() < deadline:
-        account_id = await asyncio.to_thread(_claim_due, ctx, every)
+        account_id = await asyncio.to_thread(_claim_due, ctx, swept_before)
         if account_id is None:
             break
         totals["accounts"] += 1
@@ -155,10 +157,9 @@ def _any_active_account(ctx: AppContext) -> int | None:
         return next((a.id for a in accounts if a.status == "active"), None)
 
 
-def _claim_due(ctx: AppContext, every: timedelta) -> int | None:
-    now = utcnow()
+def _claim_due(ctx: AppContext, swept_before: datetime) -> int | None:
     with transaction(ctx.sessions) as s:
-        return accounts_store.claim_sweep(s, now - every, now)
+        return accounts_store.claim_sweep(s, swept_before, utcnow())
 
 
 def _mark_swept(ctx: AppContext, account_ids: list[int]) -> None:

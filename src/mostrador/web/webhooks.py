@@ -1,4 +1,5 @@
-"""The webhooks pages: an admin's endpoints, each with its delivery log and a "send test event" button.
+"""The webhooks pages: an admin's endpoints, each with its delivery log, a "send test event" button and
+"send the failed ones again" (after an outage longer than the retries).
 
 Thin: each route parses the form, calls one function of `webhooks.endpoints`, and renders or redirects.
 A secret is shown in the page that made it (never in a URL, never again).
@@ -6,14 +7,11 @@ A secret is shown in the page that made it (never in a URL, never again).
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Annotated
 
-import dbos
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from mostrador.channels.webhook_events import EVENT_TYPES
@@ -25,9 +23,7 @@ from mostrador.web import trail
 from mostrador.web.deps import CurrentUser, get_ctx, page, requires
 from mostrador.webhooks import endpoints
 from mostrador.workflows import webhooks as webhook_workflows
-from mostrador.workflows.runtime import RuntimeNotStarted
 
-log = logging.getLogger(__name__)
 router = APIRouter()
 Admin = Annotated[CurrentUser, Depends(requires(Role.ADMIN))]
 NOT_FOUND = N_("Endpoint no encontrado")
@@ -133,11 +129,7 @@ async def send_test(request: Request, user: Admin, endpoint_id: int) -> object:
         raise HTTPException(404, _(NOT_FOUND)) from exc
     except endpoints.EndpointRefused as exc:
         return await _endpoint_page(request, user, endpoint_id, status_code=422, error=str(exc))
-    try:
-        await webhook_workflows.start(delivery_id)
-    except (dbos.error.DBOSException, SQLAlchemyError, RuntimeNotStarted):
-        # Recorded either way: the feed schedule starts every delivery not yet started.
-        log.warning("starting test delivery %s failed; the feed schedule will", delivery_id, exc_info=True)
+    await webhook_workflows.start_soon(delivery_id)  # recorded either way: the feed schedule starts it
     return RedirectResponse(f"/webhooks/{endpoint_id}?tested=1", status_code=303)
 
 
