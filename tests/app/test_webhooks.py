@@ -36,6 +36,7 @@ from mostrador.store.models import (
 )
 from mostrador.webhooks import addresses, endpoints, sender
 from mostrador.workflows import runtime
+from mostrador.workflows import webhooks as webhook_workflows
 from mostrador.workflows.webhooks import derive_all
 
 from ..waiting import wait_for
@@ -324,7 +325,7 @@ def test_failed_deliveries_recovered_get_a_fresh_budget_and_nothing_else_is_sent
     ctx: AppContext, settings: Settings
 ) -> None:
     """After an outage longer than the retries: what failed since the chosen moment is pending again,
-    tried through every delay once more, under its own webhook-id; what succeeded, what is still
+    tried through every delay once more, under the same webhook-id; what succeeded, what is still
     pending and what failed before that moment stay as they are."""
     settings.webhooks_retry_delays_s = [0.01]
     with Receiver([503] * 5) as down:
@@ -368,6 +369,31 @@ def test_failed_deliveries_recovered_get_a_fresh_budget_and_nothing_else_is_sent
         assert [r.headers["webhook-id"] for r in down.received].count(webhook_id) == 4
         # Recovering again touches nothing: nothing failed is left since then.
         assert endpoints.recover(ctx, ws, made.id, utcnow() - timedelta(days=1)) == 0
+
+
+def test_a_recovered_delivery_is_sent_by_its_new_run_only_never_by_the_run_that_failed_it(
+    ctx: AppContext, settings: Settings
+) -> None:
+    """A crash right after the last try recorded the failure and before DBOS recorded that step: on
+    restart DBOS runs that try again under the old workflow id. If the admin recovered the delivery
+    meanwhile, that old run must send nothing — the new run (`runs` + 1) owns it — or the receiver gets
+    it twice at once."""
+    settings.webhooks_retry_delays_s = [0.01]
+    with Receiver([503, 503]) as down:
+        ws = workspace(ctx, "w1")
+        made, _ = endpoints.create(ctx, ws, down.url, "", ["question.received"])
+        failed = endpoints.send_test(ctx, ws, made.id)
+        tries = [asyncio.run(sender.attempt(ctx, failed, run=1)) for _ in range(2)]
+        assert [o.status for o in tries] == ["pending", "failed"] and len(down.received) == 2
+        assert endpoints.recover(ctx, ws, made.id, utcnow() - timedelta(hours=1)) == 1
+        old_run = asyncio.run(sender.attempt(ctx, failed, run=webhook_workflows.run_of(f"webhook:{failed}")))
+        assert (old_run.status, old_run.retry_in, old_run.detail) == ("pending", None, "another run owns it")
+        assert len(down.received) == 2 and len(delivery(ctx, failed)[1]) == 2  # nothing sent, nothing logged
+        new_id = webhook_workflows.delivery_workflow_id(failed, 2)
+        new_run = asyncio.run(sender.attempt(ctx, failed, run=webhook_workflows.run_of(new_id)))
+        assert new_run.status == "succeeded" and len(down.received) == 3
+    ids = ("webhook:7", "webhook:7:3", "outbox:7", "webhook:x", None)
+    assert [webhook_workflows.run_of(i) for i in ids] == [1, 3, None, None, None]
 
 
 def test_recovering_refuses_a_disabled_endpoint_and_a_moment_that_is_not_one(ctx: AppContext) -> None:

@@ -296,9 +296,9 @@ def send_test(ctx: AppContext, workspace_id: int, endpoint_id: int) -> int:
 
 def recover(ctx: AppContext, workspace_id: int, endpoint_id: int, since: datetime) -> int:
     """Send again every delivery of the endpoint that failed (its retries spent during an outage, the
-    endpoint disabled, its address refused) made since `since`; returns how many. Each goes out with its
-    own `webhook-id`, so a receiver that did get one after all can tell; succeeded deliveries are never
-    sent again. The feed schedule starts them within seconds."""
+    endpoint disabled, its address refused) made since `since`; returns how many. Each keeps its
+    `webhook-id`, so a receiver that did get one after all can tell; succeeded deliveries are never
+    sent again. The feed schedule starts them within seconds, each under a new workflow run."""
     now = utcnow()
     if since.tzinfo is None:
         raise EndpointRefused(_("Indicá la fecha con su zona horaria."))

@@ -6,7 +6,9 @@ the stored body with fresh Standard Webhooks headers (same `webhook-id` every ti
 redirect, and counts only a 2xx as delivered. A refused address ends the delivery at once; anything
 else (a status outside 2xx, a time-out, a connection error) is tried again after the next delay of
 `webhooks_retry_delays_s`, and when those are spent the delivery ends `failed` ("gave_up"). A failed
-delivery recovered by a person (`endpoints.recover`) starts a new budget.
+delivery recovered by a person (`endpoints.recover`) starts a new budget, under a new workflow run: an
+attempt made for an earlier run (its workflow re-run by DBOS after a crash that fell after the failure
+was recorded) finds the delivery owned by another run and sends nothing.
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ class _Plan:
     number: int
 
 
-async def attempt(ctx: AppContext, delivery_id: int) -> Outcome:
-    """Try the delivery once (if it is still pending) and record the result."""
-    plan = await asyncio.to_thread(_load, ctx, delivery_id)
+async def attempt(ctx: AppContext, delivery_id: int, run: int | None = None) -> Outcome:
+    """Try the delivery once (if it is still pending and, when `run` is given, that workflow run still
+    owns it: `WebhookDelivery.runs`) and record the result."""
+    plan = await asyncio.to_thread(_load, ctx, delivery_id, run)
     if isinstance(plan, Outcome):
         return plan
     settings = ctx.settings
@@ -85,7 +88,7 @@ async def _post(target: addresses.Target, address: str, plan: _Plan, timeout_s: 
 
 
 # ---- synchronous parts --------------------------------------------------------------------------------
-def _load(ctx: AppContext, delivery_id: int) -> _Plan | Outcome:
+def _load(ctx: AppContext, delivery_id: int, run: int | None) -> _Plan | Outcome:
     with transaction(ctx.sessions) as s:
         found = store.delivery_with(s, delivery_id)
         if found is None:  # its endpoint was deleted
@@ -93,6 +96,8 @@ def _load(ctx: AppContext, delivery_id: int) -> _Plan | Outcome:
         delivery, message, endpoint = found
         if delivery.status != PENDING:
             return Outcome(delivery.status, delivery.attempts, detail="already settled")
+        if run is not None and delivery.runs != run:  # recovered or taken over: a newer run sends it
+            return Outcome(delivery.status, delivery.attempts, detail="another run owns it")
         if not endpoint.enabled:
             _finish(delivery, FAILED, "endpoint_disabled", "el endpoint está desactivado")
             return Outcome(FAILED, delivery.attempts, detail="endpoint_disabled")

@@ -42,10 +42,19 @@ def delivery_workflow_id(delivery_id: int, runs: int = 1) -> str:
     return f"webhook:{delivery_id}" if runs == 1 else f"webhook:{delivery_id}:{runs}"
 
 
+def run_of(workflow_id: str | None) -> int | None:
+    """Which run of its delivery a workflow id names (`delivery_workflow_id`); None for any other id."""
+    parts = (workflow_id or "").split(":")
+    if parts[0] != "webhook" or len(parts) not in (2, 3) or not all(p.isdigit() for p in parts[1:]):
+        return None
+    return int(parts[2]) if len(parts) == 3 else 1
+
+
 @DBOS.step()
 async def attempt_step(delivery_id: int) -> dict[str, Any]:
-    """One try (no DBOS retries: the workflow's loop is the retry schedule)."""
-    return (await sender.attempt(context(), delivery_id)).to_dict()
+    """One try (no DBOS retries: the workflow's loop is the retry schedule). Only while this run owns
+    the delivery: a run re-run by DBOS after its delivery was recovered under a newer run sends nothing."""
+    return (await sender.attempt(context(), delivery_id, run_of(DBOS.workflow_id))).to_dict()
 
 
 @DBOS.workflow(name="webhook_delivery")

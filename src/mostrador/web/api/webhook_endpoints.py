@@ -364,7 +364,7 @@ async def recover_failed_webhook_deliveries(
 ) -> WebhookRecovered:
     """Send again every delivery of this endpoint that failed (its retries spent during an outage of the
     receiver, the endpoint disabled at the time…) made since `since`: each is pending again with a
-    fresh retry budget and its own `webhook-id`; succeeded ones are never sent again. A disabled
+    fresh retry budget, keeping its `webhook-id`; succeeded ones are never sent again. A disabled
     endpoint is 409."""
     try:
         count = await run_in_threadpool(
