@@ -633,3 +633,51 @@ def test_two_feed_passes_at_once_make_each_event_and_delivery_once(
     send_owed(ctx)
     ids = [r.headers["webhook-id"] for r in receiver.received]
     assert sorted(ids) == sorted(m.msg_id for m in made_events)  # each delivered once
+
+
+async def test_an_admin_sends_again_from_the_page_what_failed_and_bad_input_changes_nothing(
+    web: Any, ctx: AppContext, settings: Settings
+) -> None:
+    """The page's "Reenviar fallidos": only the offered spans, never for a disabled endpoint, never
+    without the form's token; what it reopened is counted on the page and once in the audit log."""
+    settings.webhooks_retry_delays_s = [0.01]
+    with Receiver([503, 503]) as down:
+        page = await web.get("/webhooks")
+        csrf = csrf_of(page.text)
+        made = await web.post(
+            "/webhooks", data={"url": down.url, "event_types": ["claim.opened"], "csrf_token": csrf}
+        )
+        endpoint_id = int(re.search(r'action="/webhooks/(\d+)/recover"', made.text).group(1))  # type: ignore[union-attr]
+        assert (await web.post(f"/webhooks/{endpoint_id}/test", data={"csrf_token": csrf})).status_code == 303
+        assert [o.status for o in await asyncio.to_thread(lambda: send_owed(ctx) + send_owed(ctx))] == [
+            "pending",
+            "failed",
+        ]
+        for hours in ("", "2", "-1", "24h"):
+            bad = await web.post(
+                f"/webhooks/{endpoint_id}/recover", data={"csrf_token": csrf, "hours": hours}
+            )
+            assert bad.status_code == 422 and "Elegí desde cuándo reenviar." in bad.text
+        forged = await web.post(
+            f"/webhooks/{endpoint_id}/recover", data={"hours": "24"}, headers={"x-csrf-token": ""}
+        )
+        assert forged.status_code == 403
+        assert (
+            await web.post(f"/webhooks/{endpoint_id + 99}/recover", data={"csrf_token": csrf, "hours": "24"})
+        ).status_code == 404
+        ws = workspace(ctx, "w1")
+        endpoint = endpoints.get(ctx, ws, endpoint_id)
+        endpoints.update(ctx, ws, endpoint_id, endpoint.url, "", ["claim.opened"], False)
+        off = await web.post(f"/webhooks/{endpoint_id}/recover", data={"csrf_token": csrf, "hours": "24"})
+        assert off.status_code == 422 and "desactivado" in off.text
+        with transaction(ctx.sessions) as s:
+            assert s.scalars(select(WebhookDelivery.status)).all() == ["failed"]
+        endpoints.update(ctx, ws, endpoint_id, endpoint.url, "", ["claim.opened"], True)
+        sent = await web.post(f"/webhooks/{endpoint_id}/recover", data={"csrf_token": csrf, "hours": "24"})
+        assert (sent.status_code, sent.headers["location"]) == (303, f"/webhooks/{endpoint_id}?recovered=1")
+        shown = await web.get(sent.headers["location"])
+        assert 'data-recovered="1"' in shown.text and 'data-status="pending"' in shown.text
+        assert [o.status for o in await asyncio.to_thread(send_owed, ctx)] == ["succeeded"]
+    with transaction(ctx.sessions) as s:
+        logged = s.scalars(select(AuditEntry).where(AuditEntry.action == "webhook.recovered")).all()
+    assert [(e.target, e.details) for e in logged] == [(f"webhook:{endpoint_id}", {"hours": 24, "count": 1})]
