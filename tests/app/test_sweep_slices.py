@@ -11,13 +11,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from mostrador.context import AppContext
-from mostrador.dashboards import sales
+from mostrador.dashboards import rollups, sales
 from mostrador.reconciliation import sweeps as nets
 from mostrador.store import accounts as accounts_store
 from mostrador.store import dashboards as dash_store
 from mostrador.store import people as people_store
 from mostrador.store.db import transaction
-from mostrador.store.models import Account, SyncRun
+from mostrador.store.models import Account, SyncRun, utcnow
 from mostrador.store.models.dashboards import DashQuestionDay
 
 from .conftest import Market
@@ -154,3 +154,35 @@ def test_the_orders_job_reads_only_accounts_an_order_could_still_attribute_oldes
     _read_orders(ctx, read_long_ago, NOW - timedelta(hours=5))
     assert quiet not in sales.due_accounts(ctx, NOW)
     assert sales.due_accounts(ctx, NOW) == [never_read, read_long_ago, recent]
+
+
+def test_a_question_early_in_a_utc_day_counts_by_its_local_day_at_the_window_s_edge(ctx: AppContext) -> None:
+    """Question days are local days: asked at 02:30 UTC on the window's first day, 23:30 the day before
+    in Buenos Aires, the question is inside the window, so its account is still read."""
+    early = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
+    edge, gone = _accounts(ctx, 2)
+    asked_at = early - rollups.ATTRIBUTION + timedelta(minutes=30)  # 2026-10-29 02:30 UTC
+    _asked(ctx, edge, asked_at - timedelta(hours=3))  # folded on its local day, 2026-10-28
+    _asked(ctx, gone, asked_at - timedelta(days=2))
+    assert sales.due_accounts(ctx, early) == [edge]
+
+
+def test_an_account_whose_orders_cannot_be_read_waits_its_turn_instead_of_heading_every_run(
+    ctx: AppContext,
+) -> None:
+    """A failure (here an account with no tokens) spends the account's turn like a read: otherwise it
+    stays first in every run, and a few slow failures would spend each run's budget before any other
+    account; its next read still reaches back to the newest order it has."""
+    failing, read_long_ago = _accounts(ctx, 2)
+    for account_id in (failing, read_long_ago):
+        _asked(ctx, account_id, NOW - timedelta(days=3))
+    _read_orders(ctx, read_long_ago, NOW - timedelta(hours=5))
+    with transaction(ctx.sessions) as s:
+        dash_store.watermark(s, sales.mark_name(read_long_ago)).since = NOW - timedelta(hours=6)
+    assert sales.due_accounts(ctx, NOW) == [failing, read_long_ago]
+    totals = asyncio.run(sales.fetch_due(ctx))  # neither has tokens: both fail
+    assert totals == {"accounts": 0, "sold": 0, "failed": 2}
+    assert sales.due_accounts(ctx, utcnow()) == []
+    assert sales.due_accounts(ctx, utcnow() + sales.EVERY) == [failing, read_long_ago]
+    with transaction(ctx.sessions) as s:  # what it had read stays the reach of its next read
+        assert dash_store.watermark(s, sales.mark_name(read_long_ago)).since == NOW - timedelta(hours=6)

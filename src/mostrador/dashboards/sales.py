@@ -64,7 +64,7 @@ async def fetch(ctx: AppContext, account_id: int) -> int:
 
 async def fetch_due(ctx: AppContext, budget_s: float = BUDGET_S) -> dict[str, int]:
     """The accounts due a read (see the module), read longest ago first, until `budget_s` has passed;
-    a failing one is logged."""
+    a failing one is logged and waits `EVERY` like one read."""
     totals = {"accounts": 0, "sold": 0, "failed": 0}
     deadline = time.monotonic() + budget_s
     for account_id in await asyncio.to_thread(due_accounts, ctx, utcnow()):
@@ -76,6 +76,10 @@ async def fetch_due(ctx: AppContext, budget_s: float = BUDGET_S) -> dict[str, in
         except ERRORS as exc:
             log.warning("orders of account %s could not be read: %s", account_id, exc)
             totals["failed"] += 1
+            # Its turn is spent: otherwise it stays first in every run, and a few slow failures (time-outs
+            # retried) would spend each run's budget before any other account. Nothing is lost: the next
+            # read still reaches back to the newest order it has.
+            await asyncio.to_thread(_tried, ctx, account_id, utcnow())
     return totals
 
 
@@ -93,7 +97,10 @@ def due_accounts(ctx: AppContext, now: datetime) -> list[int]:
     more (never read first, then the oldest read)."""
     with transaction(ctx.sessions) as s:
         ids = [a.id for a in accounts_store.active_accounts(s)]
-        asked = store.accounts_asked_since(s, ids, (now - rollups.ATTRIBUTION).date())
+        # Question days are the account's local days (behind UTC on every Mercado Libre site): a question
+        # asked within the window early in a UTC day is on the local day before, so one day earlier.
+        cutoff = (now - rollups.ATTRIBUTION).date() - timedelta(days=1)
+        asked = store.accounts_asked_since(s, ids, cutoff)
         marks = store.watermarks(s, [mark_name(i) for i in asked])
     due: list[tuple[datetime | None, int]] = []
     for account_id in ids:
@@ -105,6 +112,11 @@ def due_accounts(ctx: AppContext, now: datetime) -> list[int]:
             due.append((read_at, account_id))
     due.sort(key=lambda d: (d[0] is not None, d[0] or now, d[1]))
     return [account_id for _read_at, account_id in due]
+
+
+def _tried(ctx: AppContext, account_id: int, now: datetime) -> None:
+    with transaction(ctx.sessions) as s:
+        store.watermark(s, mark_name(account_id)).position_at = now
 
 
 def _keep(ctx: AppContext, account_id: int, orders: list[Order], now: datetime) -> int:
