@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
 from mostrador.context import AppContext
 from mostrador.dashboards import rollups, sales
@@ -186,3 +187,28 @@ def test_an_account_whose_orders_cannot_be_read_waits_its_turn_instead_of_headin
     assert sales.due_accounts(ctx, utcnow() + sales.EVERY) == [failing, read_long_ago]
     with transaction(ctx.sessions) as s:  # what it had read stays the reach of its next read
         assert dash_store.watermark(s, sales.mark_name(read_long_ago)).since == NOW - timedelta(hours=6)
+
+
+def test_a_claim_whose_account_another_pass_took_meanwhile_takes_the_next_one(ctx: AppContext) -> None:
+    """The claim's race made certain: between this pass reading the account swept longest ago and
+    marking it, another pass marks it (its own transaction, committed). The conditional update then
+    changes nothing, and the claim takes the next account instead of sweeping that one again."""
+    first, second = _accounts(ctx, 2)
+    stolen: list[int | None] = []
+    entered: list[bool] = []
+
+    def another_pass_first(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not entered and statement.lstrip().upper().startswith("UPDATE ACCOUNTS"):
+            entered.append(True)
+            with transaction(ctx.sessions) as s:  # a second connection: the other pass
+                stolen.append(accounts_store.claim_sweep(s, NOW, NOW))
+
+    event.listen(ctx.engine, "before_cursor_execute", another_pass_first)
+    try:
+        with transaction(ctx.sessions) as s:
+            mine = accounts_store.claim_sweep(s, NOW, NOW)
+    finally:
+        event.remove(ctx.engine, "before_cursor_execute", another_pass_first)
+    assert (stolen, mine) == ([first], second)
+    with transaction(ctx.sessions) as s:
+        assert accounts_store.claim_sweep(s, NOW, NOW) is None  # both taken, each once
