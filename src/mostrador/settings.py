@@ -101,8 +101,9 @@ class Settings(BaseSettings):
     max_notification_bytes: int = 16_384
     token_refresh_margin_s: int = 300
     # The reconciliation schedule (docs/channels.md, "Reconciliation"): a pass every `sweep_interval_s`
-    # sweeps the accounts not swept for `sweep_account_every_s`, oldest first, for at most 80 % of the
-    # interval; with more accounts than a pass reaches, each is swept as often as the passes allow.
+    # sweeps the accounts not swept for `sweep_account_every_s`, oldest first, starting none after 80 % of
+    # the interval (of the shortest gap its cron leaves, `schedules.shortest_gap_s`); with more accounts
+    # than a pass reaches, each is swept as often as the passes allow.
     sweep_interval_s: int = Field(default=120, ge=5)
     sweep_account_every_s: int = Field(default=600, ge=0)
     # The outbox (docs/reliability.md, "Every reply posted once"): a send owns its entry for

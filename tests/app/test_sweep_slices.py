@@ -20,6 +20,7 @@ from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, SyncRun, utcnow
 from mostrador.store.models.dashboards import DashQuestionDay
+from mostrador.workflows import schedules
 
 from .conftest import Market
 from .sandbox_grant import Connected, run_in_worker_context
@@ -212,3 +213,16 @@ def test_a_claim_whose_account_another_pass_took_meanwhile_takes_the_next_one(ct
     assert (stolen, mine) == ([first], second)
     with transaction(ctx.sessions) as s:
         assert accounts_store.claim_sweep(s, NOW, NOW) is None  # both taken, each once
+
+
+def test_a_pass_s_budget_fits_the_shortest_gap_its_schedule_leaves_not_the_setting() -> None:
+    """`cron_every` can only say steps of the minute or the hour: every 45 s runs at :00 and :45 (15 s
+    apart), every 90 s every minute, every 7 minutes at :56 and then :00. A budget of 80 % of the setting
+    would outlast those gaps and passes would pile up."""
+    expected = {5: 5, 30: 30, 45: 15, 50: 10, 60: 60, 90: 60, 120: 120, 420: 240, 600: 600, 7200: 3600}
+    assert {s: schedules.shortest_gap_s(s) for s in expected} == expected
+    assert [schedules.cron_every(s) for s in (45, 90, 420)] == [
+        "*/45 * * * * *",
+        "0 */1 * * * *",
+        "0 */7 * * * *",
+    ]

@@ -23,7 +23,7 @@ PASS_SHARE = 0.8  # a pass stops starting accounts after this share of the inter
 @DBOS.step()
 async def reconcile_step() -> dict[str, int]:
     settings = context().settings
-    return await sweeps.run_due(context(), budget_s=settings.sweep_interval_s * PASS_SHARE)
+    return await sweeps.run_due(context(), budget_s=shortest_gap_s(settings.sweep_interval_s) * PASS_SHARE)
 
 
 @DBOS.workflow(name="reconciliation")
@@ -48,6 +48,18 @@ def cron_every(seconds: int) -> str:
     if seconds < 60:
         return f"*/{max(seconds, 5)} * * * * *"
     return f"0 */{max(seconds // 60, 1)} * * * *"
+
+
+def shortest_gap_s(seconds: int) -> int:
+    """The shortest wait between two runs of `cron_every(seconds)`: a step that does not divide the
+    minute (or the hour) leaves a shorter gap where it wraps (every 45 s runs at :00 and :45; every
+    90 s is every minute), and a pass's budget must fit that gap, not the setting."""
+    if seconds < 60:
+        step, span = max(seconds, 5), 60
+    else:
+        step, span = max(seconds // 60, 1), 60
+    wrap = span - (span - 1) // step * step
+    return min(step, wrap) * (1 if seconds < 60 else 60)
 
 
 async def install(interval_s: int) -> None:
