@@ -534,6 +534,7 @@ async def test_an_admin_makes_an_endpoint_sees_its_secret_once_and_sends_a_test_
     assert endpoints.get(ctx, workspace(ctx, "w1"), endpoint_id).enabled is False
     refused_test = await web.post(f"/webhooks/{endpoint_id}/test", data={"csrf_token": csrf})
     assert refused_test.status_code == 422 and "desactivado" in refused_test.text
+    assert "data-recovered" not in refused_test.text  # a page re-rendered with an error claims no resend
 
     rotated = await web.post(f"/webhooks/{endpoint_id}/secret", data={"csrf_token": csrf})
     [new_secret] = re.findall(r"whsec_[A-Za-z0-9+/=]+", rotated.text)
@@ -658,6 +659,7 @@ async def test_an_admin_sends_again_from_the_page_what_failed_and_bad_input_chan
                 f"/webhooks/{endpoint_id}/recover", data={"csrf_token": csrf, "hours": hours}
             )
             assert bad.status_code == 422 and "Elegí desde cuándo reenviar." in bad.text
+            assert "data-recovered" not in bad.text and "se reenvían" not in bad.text  # no "resent: ."
         forged = await web.post(
             f"/webhooks/{endpoint_id}/recover", data={"hours": "24"}, headers={"x-csrf-token": ""}
         )
