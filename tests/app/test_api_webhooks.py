@@ -245,6 +245,9 @@ def test_an_integration_sends_again_what_failed_during_its_outage(loopback: Api)
         found = c.get(f"{BASE}/{endpoint_id}/deliveries/{delivery_id}").json()
         assert [(a["number"], a["status_code"]) for a in found["attempts"]] == [(1, 503), (2, 503), (3, 200)]
         assert c.post(f"{BASE}/{endpoint_id}/recover", json={"since": SINCE}).json() == {"recovered": 0}
+        assert c.patch(f"{BASE}/{endpoint_id}", json={"enabled": False}).status_code == 200
+        off = c.post(f"{BASE}/{endpoint_id}/recover", json={"since": SINCE})
+        assert is_problem(off, 409) and off.json()["type"].endswith("endpoint-disabled")
     logged = [e for e in audit_log(loopback) if e.action == "webhook.recovered"]
     assert [(e.actor, e.details["count"]) for e in logged] == [
         (key_label(loopback, "write"), n) for n in (1, 0)
