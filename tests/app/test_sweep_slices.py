@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select, update
+from sqlalchemy import event, func, select, update
 
 from mostrador.context import AppContext
 from mostrador.dashboards import rollups, sales
@@ -19,7 +19,8 @@ from mostrador.store import dashboards as dash_store
 from mostrador.store import people as people_store
 from mostrador.store.db import transaction
 from mostrador.store.models import Account, SyncRun, utcnow
-from mostrador.store.models.dashboards import DashQuestionDay
+from mostrador.store.models.dashboards import DashQuestionDay, DashSale
+from mostrador.workflows import dashboards as dash_workflows
 from mostrador.workflows import schedules
 
 from .conftest import Market
@@ -226,3 +227,26 @@ def test_a_pass_s_budget_fits_the_shortest_gap_its_schedule_leaves_not_the_setti
         "0 */1 * * * *",
         "0 */7 * * * *",
     ]
+
+
+def test_the_orders_get_what_the_fold_left_of_the_minute_and_two_runs_storing_one_order_keep_it_once(
+    ctx: AppContext,
+) -> None:
+    """A backfilling fold takes up to 45 s of the run: 40 s more of orders would outlast the minute, and
+    the next run would read the same accounts at once. The orders get what is left (at least 5 s), and
+    if two runs still overlap, the order both stored is kept once instead of failing the later run."""
+    assert [dash_workflows.orders_budget_s(s) for s in (0.0, 30.0, 46.2, 90.0)] == [40.0, 20.0, 5.0, 5.0]
+    [account_id] = _accounts(ctx, 1)
+    row = {
+        "account_id": account_id,
+        "order_id": "2000001",
+        "item_id": "MLA1",
+        "buyer_id": "9",
+        "status": "paid",
+    }
+    for _run in range(2):  # each run saw the order as unknown before either committed
+        with transaction(ctx.sessions) as s:
+            dash_store.add_sales(s, [{**row, "sold_at": NOW}])
+    with transaction(ctx.sessions) as s:
+        assert dash_store.known_orders(s, account_id, ["2000001"]) == {"2000001"}
+        assert s.scalar(select(func.count()).select_from(DashSale)) == 1

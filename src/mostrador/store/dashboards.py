@@ -521,7 +521,12 @@ def known_orders(s: Session, account_id: int, order_ids: Iterable[str]) -> set[s
 
 
 def add_sales(s: Session, rows: list[dict[str, Any]]) -> None:
-    _insert(s, DashSale, rows)
+    """New orders; one another run stored meanwhile (two runs of the orders job overlapping, a read
+    slower than the minute) is skipped instead of failing the run on the unique key."""
+    if rows:
+        module: Any = postgresql if s.get_bind().dialect.name == "postgresql" else sqlite
+        stmt = module.insert(DashSale).on_conflict_do_nothing(index_elements=["account_id", "order_id"])
+        s.connection().execute(stmt, rows)
 
 
 def questions_of_buyers(s: Session, account_id: int, buyers: Collection[str]) -> Sequence[DashQuestion]:
