@@ -37,12 +37,7 @@ def claim_sweep(s: Session, swept_before: datetime, now: datetime) -> int | None
     update, so two passes running at once never take the same account."""
     due = or_(Account.swept_at.is_(None), Account.swept_at < swept_before)
     for _ in range(5):  # another pass may take the one we saw first
-        account_id = s.scalar(
-            select(Account.id)
-            .where(Account.status.in_(("active", "refresh_failing")), due)
-            .order_by(Account.swept_at.is_not(None), Account.swept_at, Account.id)
-            .limit(1)
-        )
+        account_id = _oldest_swept(s, swept_before)
         if account_id is None:
             return None
         taken = s.execute(
@@ -53,6 +48,24 @@ def claim_sweep(s: Session, swept_before: datetime, now: datetime) -> int | None
         if taken.rowcount == 1:  # type: ignore[attr-defined]
             return int(account_id)
     return None
+
+
+def _oldest_swept(s: Session, swept_before: datetime) -> int | None:
+    """Two lookups the `swept_at` index answers without sorting every account: one never swept, else
+    the one swept longest ago (before `swept_before`)."""
+    active = Account.status.in_(("active", "refresh_failing"))
+    never = s.scalar(
+        select(Account.id).where(active, Account.swept_at.is_(None)).order_by(Account.id).limit(1)
+    )
+    if never is not None:
+        return int(never)
+    oldest = s.scalar(
+        select(Account.id)
+        .where(active, Account.swept_at < swept_before)
+        .order_by(Account.swept_at, Account.id)
+        .limit(1)
+    )
+    return None if oldest is None else int(oldest)
 
 
 def mark_swept(s: Session, account_ids: Sequence[int], now: datetime) -> None:

@@ -34,7 +34,7 @@ class Account(Base):
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the account's last sweep started, whatever its outcome: a scheduled pass takes the accounts
     # swept longest ago (reconciliation/sweeps.py).
-    swept_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    swept_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     bot_config: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -18,7 +18,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("accounts", sa.Column("swept_at", sa.DateTime(timezone=True), nullable=True))
+    op.create_index("ix_accounts_swept_at", "accounts", ["swept_at"])  # the pass's oldest-swept lookup
 
 
 def downgrade() -> None:
+    op.drop_index("ix_accounts_swept_at", table_name="accounts")
     op.drop_column("accounts", "swept_at")  # SQLite ≥ 3.35 drops it in place (no table copy)
