@@ -96,7 +96,7 @@ def due_accounts(ctx: AppContext, now: datetime) -> list[int]:
     """Active accounts asked a question within ATTRIBUTION whose orders were last read `EVERY` ago or
     more (never read first, then the oldest read)."""
     with transaction(ctx.sessions) as s:
-        ids = [a.id for a in accounts_store.active_accounts(s)]
+        ids = accounts_store.active_account_ids(s)
         # Question days are the account's local days (behind UTC on every Mercado Libre site): a question
         # asked within the window early in a UTC day is on the local day before, so one day earlier.
         cutoff = (now - rollups.ATTRIBUTION).date() - timedelta(days=1)

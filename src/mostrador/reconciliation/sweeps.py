@@ -153,8 +153,7 @@ async def _sweep_accounts(ctx: AppContext, account_ids: list[int], totals: dict[
 # ---- synchronous parts ---------------------------------------------------------------------------
 def _any_active_account(ctx: AppContext) -> int | None:
     with transaction(ctx.sessions) as s:
-        accounts = accounts_store.active_accounts(s)
-        return next((a.id for a in accounts if a.status == "active"), None)
+        return accounts_store.first_active_account_id(s)
 
 
 def _claim_due(ctx: AppContext, swept_before: datetime) -> int | None:
@@ -169,7 +168,7 @@ def _mark_swept(ctx: AppContext, account_ids: list[int]) -> None:
 
 def _active_account_ids(ctx: AppContext, workspace_id: int | None) -> list[int]:
     with transaction(ctx.sessions) as s:
-        return [a.id for a in accounts_store.active_accounts(s, workspace_id)]
+        return accounts_store.active_account_ids(s, workspace_id)
 
 
 def _feed(ctx: AppContext, entries: Iterable[NotificationEnvelope]) -> int:

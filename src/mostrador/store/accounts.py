@@ -78,6 +78,21 @@ def mark_swept(s: Session, account_ids: Sequence[int], now: datetime) -> None:
         )
 
 
+def active_account_ids(s: Session, workspace_id: int | None = None) -> list[int]:
+    """The ids of `active_accounts`: what the schedules need, without loading every account's row (with
+    thousands of accounts, their bot settings' JSON alone is tens of megabytes a read)."""
+    stmt = select(Account.id).where(Account.status.in_(("active", "refresh_failing")))
+    if workspace_id is not None:
+        stmt = stmt.where(Account.workspace_id == workspace_id)
+    return [int(i) for i in s.scalars(stmt.order_by(Account.id))]
+
+
+def first_active_account_id(s: Session) -> int | None:
+    """One account whose tokens work now (to read what is the application's, e.g. the missed feeds)."""
+    found = s.scalar(select(Account.id).where(Account.status == "active").order_by(Account.id).limit(1))
+    return None if found is None else int(found)
+
+
 def touch_account_notification(s: Session, account_id: int, at: datetime) -> None:
     s.execute(update(Account).where(Account.id == account_id).values(last_notification_at=at))
 
