@@ -280,11 +280,9 @@ def send_test(ctx: AppContext, workspace_id: int, endpoint_id: int) -> int:
     returns the delivery's id, for the caller to start its workflow."""
     now = utcnow()
     with transaction(ctx.sessions) as s:
-        endpoint = store.endpoint_of(s, workspace_id, endpoint_id, key_share=True)
-        if endpoint is None:
-            raise EndpointNotFound(EndpointNotFound.__doc__)
-        if not endpoint.enabled:
-            raise EndpointDisabled(_("El endpoint está desactivado: activalo para probarlo."))
+        endpoint = _enabled(
+            s, workspace_id, endpoint_id, _("El endpoint está desactivado: activalo para probarlo.")
+        )
         key = f"{TEST_EVENT}:{signing.new_message_id()}"
         data = {"endpoint_id": endpoint.id, "message": "Evento de prueba de Mostrador"}
         fact = Fact(TEST_EVENT, key, f"endpoint:{endpoint.id}", data)
@@ -305,12 +303,19 @@ def recover(ctx: AppContext, workspace_id: int, endpoint_id: int, since: datetim
     if since > now:
         raise EndpointRefused(_("La fecha desde la que reenviar no puede ser futura."))
     with transaction(ctx.sessions) as s:
-        endpoint = store.endpoint_of(s, workspace_id, endpoint_id, key_share=True)
-        if endpoint is None:
-            raise EndpointNotFound(EndpointNotFound.__doc__)
-        if not endpoint.enabled:
-            raise EndpointDisabled(_("El endpoint está desactivado: activalo para reenviarle los fallidos."))
-        return store.reopen_failed(s, endpoint.id, since, now)
+        disabled = _("El endpoint está desactivado: activalo para reenviarle los fallidos.")
+        return store.reopen_failed(s, _enabled(s, workspace_id, endpoint_id, disabled).id, since, now)
+
+
+def _enabled(s: Session, workspace_id: int, endpoint_id: int, disabled: str) -> WebhookEndpoint:
+    """The workspace's endpoint, held against a delete (`FOR KEY SHARE`) while deliveries to it are
+    written; `EndpointDisabled(disabled)` if it is switched off."""
+    endpoint = store.endpoint_of(s, workspace_id, endpoint_id, key_share=True)
+    if endpoint is None:
+        raise EndpointNotFound(EndpointNotFound.__doc__)
+    if not endpoint.enabled:
+        raise EndpointDisabled(disabled)
+    return endpoint
 
 
 def reencrypt_secrets(ctx: AppContext) -> int:
