@@ -118,6 +118,7 @@ def test_an_integration_manages_an_endpoint_and_hears_its_signed_test_event(
         assert hook.headers["webhook-id"] == delivery["webhook_id"]
         followed = c.get(f"{BASE}/{endpoint_id}/deliveries/{delivery['id']}").json()
         assert followed["status"] == "succeeded" and followed["body"].encode() == hook.body
+        assert followed["recovered_at"] is None
         assert [(a["number"], a["status_code"]) for a in followed["attempts"]] == [(1, 200)]
 
         off = c.patch(f"{BASE}/{endpoint_id}", json={"enabled": False})
@@ -244,6 +245,7 @@ def test_an_integration_sends_again_what_failed_during_its_outage(loopback: Api)
         assert [o.status for o in send_owed(ctx)] == ["succeeded"]
         found = c.get(f"{BASE}/{endpoint_id}/deliveries/{delivery_id}").json()
         assert [(a["number"], a["status_code"]) for a in found["attempts"]] == [(1, 503), (2, 503), (3, 200)]
+        assert found["recovered_at"] is not None
         assert c.post(f"{BASE}/{endpoint_id}/recover", json={"since": SINCE}).json() == {"recovered": 0}
         assert c.patch(f"{BASE}/{endpoint_id}", json={"enabled": False}).status_code == 200
         off = c.post(f"{BASE}/{endpoint_id}/recover", json={"since": SINCE})

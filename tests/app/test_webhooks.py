@@ -679,6 +679,7 @@ async def test_an_admin_sends_again_from_the_page_what_failed_and_bad_input_chan
         assert (sent.status_code, sent.headers["location"]) == (303, f"/webhooks/{endpoint_id}?recovered=1")
         shown = await web.get(sent.headers["location"])
         assert 'data-recovered="1"' in shown.text and 'data-status="pending"' in shown.text
+        assert shown.text.count("data-resent-at") == 1  # the log says which delivery was sent again
         assert [o.status for o in await asyncio.to_thread(send_owed, ctx)] == ["succeeded"]
     with transaction(ctx.sessions) as s:
         logged = s.scalars(select(AuditEntry).where(AuditEntry.action == "webhook.recovered")).all()

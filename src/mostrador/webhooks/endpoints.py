@@ -78,6 +78,7 @@ class DeliveryView:
     next_attempt_at: datetime | None
     created_at: datetime
     body: str
+    recovered_at: datetime | None = None  # when a person last sent it again after it failed
 
 
 def _view(e: WebhookEndpoint) -> EndpointView:
@@ -270,6 +271,7 @@ def _delivery_views(s: Session, rows: list[tuple[WebhookDelivery, WebhookMessage
             d.next_attempt_at,
             d.created_at,
             m.body,
+            d.recovered_at,
         )
         for d, m in rows
     ]

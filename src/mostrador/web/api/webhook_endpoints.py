@@ -141,6 +141,9 @@ class WebhookDelivery(BaseModel):
     next_attempt_at: datetime | None
     created_at: datetime
     body: str = Field(description="The JSON sent, exactly as signed.")
+    recovered_at: datetime | None = Field(
+        default=None, description="When it was last sent again after it failed (`…/recover`); null if never."
+    )
 
     @classmethod
     def of(cls, d: endpoints.DeliveryView) -> WebhookDelivery:
@@ -163,6 +166,7 @@ class WebhookDelivery(BaseModel):
             next_attempt_at=d.next_attempt_at,
             created_at=d.created_at,
             body=d.body,
+            recovered_at=d.recovered_at,
         )
 
 
