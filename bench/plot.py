@@ -35,6 +35,13 @@ COUNTS = [
 QUESTION_CALLS = ("http:GET /questions/{id}", "http:GET /items/{id}", "http:POST /answers")
 
 
+def _save(fig: Any, path: Path) -> None:
+    """Every plot's last step: tight layout, 110 dpi PNG, the figure's memory released."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def _count(phase: dict[str, Any], key: str) -> float:
     per = phase["per_question"]
     if key == "http":  # the question's own calls; sweeps and schedules left out
@@ -59,9 +66,7 @@ def counts_plot(before: dict[str, Any], after: dict[str, Any], out: Path) -> Non
     right.set_ylabel("app CPU per question (ms)")
     right.legend()
     fig.suptitle(f"Question path at {b['rate_per_s']:.0f} questions/s (SQLite, 2 cores, shared machine)")
-    fig.tight_layout()
-    fig.savefig(out / "question-path-counts.png", dpi=110)
-    plt.close(fig)
+    _save(fig, out / "question-path-counts.png")
 
 
 def latency_plot(run: dict[str, Any], out: Path) -> None:
@@ -83,9 +88,7 @@ def latency_plot(run: dict[str, Any], out: Path) -> None:
     right.set_ylim(bottom=0)
     right.legend(fontsize=8)
     fig.suptitle(f"bench/pipeline.py (load average {run.get('load_average_1m_at_end')} at the end)")
-    fig.tight_layout()
-    fig.savefig(out / "question-path-latency.png", dpi=110)
-    plt.close(fig)
+    _save(fig, out / "question-path-latency.png")
 
 
 def pg_workers_plot(run: dict[str, Any], out: Path) -> None:
@@ -124,9 +127,7 @@ def pg_workers_plot(run: dict[str, Any], out: Path) -> None:
         f"(load average {run['load_average_1m_at_end']})",
         fontsize=9,
     )
-    fig.tight_layout()
-    fig.savefig(out / "pg-workers.png", dpi=110)
-    plt.close(fig)
+    _save(fig, out / "pg-workers.png")
 
 
 def memory_plot(run: dict[str, Any], out: Path) -> None:
@@ -145,9 +146,7 @@ def memory_plot(run: dict[str, Any], out: Path) -> None:
         f"{run['seeded']['threads']:,} stored conversations, {run['seeded']['messages']:,} messages (SQLite)",
         fontsize=9,
     )
-    fig.tight_layout()
-    fig.savefig(out / "memory.png", dpi=110)
-    plt.close(fig)
+    _save(fig, out / "memory.png")
 
 
 def day_plot(run: dict[str, Any], out: Path) -> None:
@@ -191,9 +190,7 @@ def day_plot(run: dict[str, Any], out: Path) -> None:
         f"load average {run['load_average_1m_at_end']}",
         fontsize=9,
     )
-    fig.tight_layout()
-    fig.savefig(out / "day.png", dpi=110)
-    plt.close(fig)
+    _save(fig, out / "day.png")
 
 
 def main() -> None:

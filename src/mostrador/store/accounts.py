@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from mostrador.store.models import Account, utcnow
 
+CAN_CALL = ("active", "refresh_failing")  # statuses whose tokens may still call Mercado Libre
+
 
 def account_by_meli_user(s: Session, meli_user_id: int) -> Account | None:
     return s.scalars(select(Account).where(Account.meli_user_id == meli_user_id)).first()
@@ -25,7 +27,7 @@ def accounts_of(s: Session, workspace_id: int) -> Sequence[Account]:
 
 def active_accounts(s: Session, workspace_id: int | None = None) -> Sequence[Account]:
     """Accounts that can call Mercado Libre, of one workspace or of all."""
-    stmt = select(Account).where(Account.status.in_(("active", "refresh_failing")))
+    stmt = select(Account).where(Account.status.in_(CAN_CALL))
     if workspace_id is not None:
         stmt = stmt.where(Account.workspace_id == workspace_id)
     return s.scalars(stmt.order_by(Account.id)).all()
@@ -53,7 +55,7 @@ def claim_sweep(s: Session, swept_before: datetime, now: datetime) -> int | None
 def _oldest_swept(s: Session, swept_before: datetime) -> int | None:
     """Two lookups the `swept_at` index answers without sorting every account: one never swept, else
     the one swept longest ago (before `swept_before`)."""
-    active = Account.status.in_(("active", "refresh_failing"))
+    active = Account.status.in_(CAN_CALL)
     never = s.scalar(
         select(Account.id).where(active, Account.swept_at.is_(None)).order_by(Account.id).limit(1)
     )
@@ -81,7 +83,7 @@ def mark_swept(s: Session, account_ids: Sequence[int], now: datetime) -> None:
 def active_account_ids(s: Session, workspace_id: int | None = None) -> list[int]:
     """The ids of `active_accounts`: what the schedules need, without loading every account's row (with
     thousands of accounts, their bot settings' JSON alone is tens of megabytes a read)."""
-    stmt = select(Account.id).where(Account.status.in_(("active", "refresh_failing")))
+    stmt = select(Account.id).where(Account.status.in_(CAN_CALL))
     if workspace_id is not None:
         stmt = stmt.where(Account.workspace_id == workspace_id)
     return [int(i) for i in s.scalars(stmt.order_by(Account.id))]

@@ -69,14 +69,7 @@ class WebhookEndpoint(BaseModel):
 
     @classmethod
     def of(cls, e: endpoints.EndpointView) -> WebhookEndpoint:
-        return cls(
-            id=e.id,
-            url=e.url,
-            description=e.description,
-            event_types=e.event_types,
-            enabled=e.enabled,
-            created_at=e.created_at,
-        )
+        return cls.model_validate(e, from_attributes=True)  # the view's fields have these names
 
 
 class CreatedWebhookEndpoint(WebhookEndpoint):
@@ -147,27 +140,9 @@ class WebhookDelivery(BaseModel):
 
     @classmethod
     def of(cls, d: endpoints.DeliveryView) -> WebhookDelivery:
-        return cls(
-            id=d.id,
-            webhook_id=d.msg_id,
-            event_type=d.event_type,
-            status=d.status,
-            failure=d.failure,
-            attempts=[
-                WebhookAttempt(
-                    number=a.number,
-                    at=a.at,
-                    status_code=a.status_code,
-                    error=a.error,
-                    duration_ms=a.duration_ms,
-                )
-                for a in d.attempts
-            ],
-            next_attempt_at=d.next_attempt_at,
-            created_at=d.created_at,
-            body=d.body,
-            recovered_at=d.recovered_at,
-        )
+        """The view's fields have these names (its attempts too), but for the header's name."""
+        fields = {name: getattr(d, name) for name in cls.model_fields if name != "webhook_id"}
+        return cls.model_validate({**fields, "webhook_id": d.msg_id}, from_attributes=True)
 
 
 # ---- reads ------------------------------------------------------------------------------------------------
