@@ -120,10 +120,12 @@ def test_seller_phrases_teach_new_wording_and_models_are_cached_per_phrase_set()
     ("lang", "text"), [("pt", "tem?"), ("pt", "Tem"), ("pt", "tem ai?"), ("es", "hay?"), ("es", "tenés?")]
 )
 def test_a_bare_have_verb_asks_for_stock_not_for_a_variant(lang: str, text: str) -> None:
-    # "tem?" shares every word feature with "tem na cor preta?"; the start/end bigrams tell them apart.
+    # "tem?" shares every word feature with "tem na cor preta?". Since round 4's real questions ("Tem 220",
+    # "tem cinza claro?") made "^tem … ?" mostly a variant question, the lexicon's bare-have-verb cue is
+    # what tells them apart: stock must win, and surely enough for the bot to answer it.
     intents, scores = classify(text, lang)  # type: ignore[arg-type]
     assert intents == ["availability"], scores
-    assert scores["availability"] - scores["variants"] >= 0.3, scores
+    assert scores["availability"] == max(scores.values()) and scores["availability"] >= 0.9, scores
 
 
 @pytest.mark.parametrize(

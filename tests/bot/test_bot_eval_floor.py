@@ -9,16 +9,21 @@ from mostrador.bot.intents import builtin_lexicon, seed_phrases
 from mostrador.bot.loso import LosoResult, fold_training, leave_one_source_out, risk_coverage
 from mostrador.bot.normalize import model_tokens, normalize
 from mostrador.bot.similarity import NEAR_COPY, grams, jaccard, near_copies
-from mostrador.bot.sources import builtin_training, by_source, labelled_questions
+from mostrador.bot.sources import builtin_training, by_source, labelled_questions, parse_labelled
 
 # Leave-one-source-out micro-F1 as measured (docs/bot.md) minus about 0.01: raise them when the model
-# improves, never lower them to make a change pass. (pt was re-based from 0.83 once, when the labels
-# themselves were corrected to the clarified rules of intents.md: measured 0.838 on the old labels,
-# 0.820 on the corrected ones with the same model recipe; docs/bot.md lists every relabel.) Round 3
-# measured pt 0.852, es 0.961 (docs/bot.md, "Round 3").
-FLOORS = {"pt": 0.845, "es": 0.95}
+# improves, never lower them to make a change pass. Re-based twice, each time because what is measured
+# changed, never the model: pt from 0.83 when the labels were corrected to the clarified rules of
+# intents.md (0.838 on the old labels, 0.820 on the corrected ones, same recipe); and in round 4 when a
+# new Portuguese source was added (`db.csv rows 501+`, 443 questions labelled before any change): round 3
+# measured pt 0.852 over the three sources it had been tuned on, and 0.733 on the new one; docs/bot.md,
+# "Round 4".
+FLOORS = {"pt": 0.80, "es": 0.955}
+# The source measured before any change was made for it (round 4): its own floor, so a change that
+# helps the read sources at its expense fails.
+SOURCE_FLOORS = {"pt:db.csv rows 501+": 0.755}
 
-# The module's fixture trains one model per source (eight): about a minute on a quiet machine, several on
+# The module's fixture trains one model per source (seven): about a minute on a quiet machine, several on
 # a loaded one (pyproject's default limit is 120 s).
 pytestmark = pytest.mark.timeout(600)
 
@@ -33,6 +38,22 @@ def test_leave_one_source_out_micro_f1_stays_above_the_floor(loso: LosoResult, l
     report = loso.report(lang=lang)
     assert report.total >= (150 if lang == "es" else 500)
     assert report.micro_f1 >= FLOORS[lang], report.as_dict()
+
+
+@pytest.mark.parametrize("source", sorted(SOURCE_FLOORS))
+def test_the_source_measured_before_any_change_stays_above_its_floor(loso: LosoResult, source: str) -> None:
+    report = loso.report([source])
+    assert report.total >= 400
+    assert report.micro_f1 >= SOURCE_FLOORS[source], report.as_dict()
+
+
+def test_a_row_s_origin_makes_it_a_source_of_its_own() -> None:
+    rows = [
+        '{"text": "tem garantia?", "intents": ["warranty"], "lang": "pt", "source": "x:repo/db.csv#id=1"}',
+        '{"text": "tem na cor azul?", "intents": ["variants"], "lang": "pt",'
+        ' "source": "x:repo/db.csv#id=900", "origin": "db.csv rows 501+"}',
+    ]
+    assert [q.source for q in parse_labelled(rows)] == ["pt:db.csv", "pt:db.csv rows 501+"]
 
 
 def test_every_source_was_evaluated_by_a_model_that_never_saw_it(loso: LosoResult) -> None:

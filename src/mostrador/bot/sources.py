@@ -50,7 +50,10 @@ def origin(source: str) -> str:
 
 
 def parse_labelled(lines: Iterable[str], where: str = "labelled questions") -> list[LabelledQuestion]:
-    """`{"text", "intents", "lang"?, "source"?}` JSON lines; unknown intents are refused."""
+    """`{"text", "intents", "lang"?, "source"?, "origin"?}` JSON lines; unknown intents are refused.
+
+    A row's source is its `origin` when given (a part of a file labelled at another time, kept apart so it
+    can be evaluated on its own), else the file named in `source`."""
     questions = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -60,7 +63,7 @@ def parse_labelled(lines: Iterable[str], where: str = "labelled questions") -> l
         if not intents or intents - set(INTENTS):
             raise TrainingDataError(f"{where} line {number}: unknown or no intents {sorted(intents)}")
         lang = row.get("lang")
-        name = origin(str(row.get("source") or "unknown"))
+        name = str(row.get("origin") or origin(str(row.get("source") or "unknown")))
         questions.append(LabelledQuestion(row["text"], intents, lang, f"{lang or 'xx'}:{name}"))
     return questions
 
