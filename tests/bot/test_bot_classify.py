@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from mostrador.bot import Bot, BotConfig, classify
+from mostrador.bot.courtesy import strip_courtesy
+from mostrador.bot.intents import builtin_lexicon
 from mostrador.bot.model import ModelCache
+from mostrador.bot.normalize import normalize
 
 TABLE = [
     # (language, text, expected intent)
@@ -117,7 +120,17 @@ def test_seller_phrases_teach_new_wording_and_models_are_cached_per_phrase_set()
 
 
 @pytest.mark.parametrize(
-    ("lang", "text"), [("pt", "tem?"), ("pt", "Tem"), ("pt", "tem ai?"), ("es", "hay?"), ("es", "tenés?")]
+    ("lang", "text"),
+    [
+        ("pt", "tem?"),
+        ("pt", "Tem"),
+        ("pt", "tem ai?"),
+        ("pt", "Tem?!"),
+        ("es", "hay?"),
+        ("es", "¿Hay?"),
+        ("es", "tenés?"),
+        ("es", "¿Tiene?"),
+    ],
 )
 def test_a_bare_have_verb_asks_for_stock_not_for_a_variant(lang: str, text: str) -> None:
     # "tem?" shares every word feature with "tem na cor preta?". Since round 4's real questions ("Tem 220",
@@ -126,6 +139,54 @@ def test_a_bare_have_verb_asks_for_stock_not_for_a_variant(lang: str, text: str)
     intents, scores = classify(text, lang)  # type: ignore[arg-type]
     assert intents == ["availability"], scores
     assert scores["availability"] == max(scores.values()) and scores["availability"] >= 0.9, scores
+
+
+# Round 4's shipping and authenticity cues name a destination, a wait or genuineness; the same words about
+# the product itself must not fire them ("interior" of a bag, "200 mg", "rs" laughter, a charge time).
+WRONG_CUES = [
+    ("pt", "o interior é forrado?", "shipping"),
+    ("es", "¿tiene bolsillo interior?", "shipping"),
+    ("pt", "é de 500 mg?", "shipping"),
+    ("pt", "quantos mg?", "shipping"),
+    ("es", "¿abren a las 9 am?", "shipping"),
+    ("pt", "é bonito mesmo rs", "shipping"),
+    ("pt", "em quanto tempo carrega a bateria?", "shipping"),
+    ("pt", "quantos dias de teste grátis?", "shipping"),
+    ("pt", "moro em apartamento pequeno, cabe?", "shipping"),
+    ("pt", "aqui em casa tenho 3 cachorros, serve pra todos?", "shipping"),
+    ("pt", "sou de menor posso comprar?", "shipping"),
+    ("pt", "a foto é verdadeira?", "authenticity"),
+    ("es", "¿el color verdadero es el de la foto?", "authenticity"),
+]
+RIGHT_CUES = [
+    ("pt", "Montes claros mg", "shipping"),
+    ("pt", "curitiba pr", "shipping"),
+    ("pt", "entrega pro interior?", "shipping"),
+    ("pt", "moro no interior de sp", "shipping"),
+    ("pt", "sou de jandaia goias", "shipping"),
+    ("pt", "em quanto tempo?", "shipping"),
+    ("pt", "em quanto tempo recebo?", "shipping"),
+    ("pt", "é couro verdadeiro?", "authenticity"),
+    ("pt", "é prata legítima?", "authenticity"),
+    ("es", "¿es plata de ley?", "authenticity"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "intent"), WRONG_CUES + RIGHT_CUES)
+def test_destination_wait_and_genuineness_cues_fire_only_where_meant(
+    lang: str, text: str, intent: str
+) -> None:
+    hits = builtin_lexicon().hits(strip_courtesy(normalize(text, lang=lang).folded)[0])  # type: ignore[arg-type]
+    assert (intent in hits) == ((lang, text, intent) in RIGHT_CUES), hits
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [("pt", "o interior é forrado?"), ("pt", "tem bolso interior?"), ("pt", "a foto é verdadeira?")],
+)
+def test_a_product_word_shared_with_a_round_4_cue_stays_a_product_question(lang: str, text: str) -> None:
+    intents, scores = classify(text, lang)  # type: ignore[arg-type]
+    assert intents == ["product_details"], scores
 
 
 @pytest.mark.parametrize(
