@@ -18,10 +18,10 @@ from mostrador.bot.sources import builtin_training, by_source, labelled_question
 # new Portuguese source was added (`db.csv rows 501+`, 443 questions labelled before any change): round 3
 # measured pt 0.852 over the three sources it had been tuned on, and 0.733 on the new one; docs/bot.md,
 # "Round 4".
-FLOORS = {"pt": 0.80, "es": 0.955}
+FLOORS = {"pt": 0.81, "es": 0.96}
 # The source measured before any change was made for it (round 4): its own floor, so a change that
 # helps the read sources at its expense fails.
-SOURCE_FLOORS = {"pt:db.csv rows 501+": 0.755}
+SOURCE_FLOORS = {"pt:db.csv rows 501+": 0.76}
 
 # The module's fixture trains one model per source (seven): about a minute on a quiet machine, several on
 # a loaded one (pyproject's default limit is 120 s).
