@@ -164,7 +164,14 @@ def test_private_and_loopback_addresses_are_refused_as_in_the_pages(api: Api) ->
             assert is_problem(r, 422) and "privadas o locales" in r.json()["detail"], (url, r.text)
             assert r.json()["type"] == "urn:mostrador:problem:address-not-allowed"
         ipv6 = c.post(BASE, json={"url": "http://[::1]/", "event_types": ["question.received"]})
-        assert is_problem(ipv6, 422) and ipv6.json()["errors"][0]["loc"] == ["body", "url"]
+        assert is_problem(ipv6, 422) and ipv6.json()["type"] == "urn:mostrador:problem:address-not-allowed"
+        for malformed in ("http://[::g]/", "http://[1.2.3.4]/", "http://[::1%25eth0]/", "http://::1/"):
+            r = c.post(BASE, json={"url": malformed, "event_types": ["question.received"]})
+            assert is_problem(r, 422) and r.json()["errors"][0]["loc"] == ["body", "url"], malformed
+        public_v6 = c.post(
+            BASE, json={"url": "https://[2001:4860:4860::8888]:8443/h", "event_types": ["claim.opened"]}
+        )
+        assert public_v6.status_code == 201, public_v6.text
         assert is_problem(c.post(BASE, json={"url": "ftp://x.example", "event_types": ["claim.opened"]}), 422)
         made = c.post(BASE, json={"url": "https://hooks.example.com/a", "event_types": ["claim.opened"]})
         assert made.status_code == 201
@@ -172,7 +179,7 @@ def test_private_and_loopback_addresses_are_refused_as_in_the_pages(api: Api) ->
         moved = c.patch(f"{BASE}/{endpoint_id}", json={"url": "http://10.0.0.5/inside"})
         assert is_problem(moved, 422)
         assert c.get(f"{BASE}/{endpoint_id}").json()["url"] == "https://hooks.example.com/a"
-    assert [e.action for e in audit_log(api)] == ["webhook.created"]  # refusals are not logged
+    assert [e.action for e in audit_log(api)] == ["webhook.created"] * 2  # refusals are not logged
 
 
 # ---- scopes, workspaces, keys --------------------------------------------------------------------------
@@ -502,3 +509,44 @@ def _waiting_on_a_lock(ctx: AppContext) -> bool:
             )
         ).scalar()
     return bool(waiting)
+
+
+def test_the_documented_url_shape_takes_every_ip_address_the_service_takes() -> None:
+    """The document's pattern and the service agree: an address Python reads as IPv6 (without a zone)
+    matches in brackets, anything else does not (IPv4 in brackets, zones, stray colons)."""
+    import ipaddress
+    import re
+
+    from mostrador.web.api.webhook_endpoints import URL_PATTERN
+
+    takes = [
+        "::",
+        "::1",
+        "2001:db8::1",
+        "fe80::1:2:3:4",
+        "1:2:3:4:5:6:7:8",
+        "::ffff:10.0.0.1",
+        "1::1.2.3.4",
+        "1:2:3:4:5:6:1.2.3.4",
+        "a::b:c:d:e:f",
+        "ABCD:ef01::",
+    ]
+    refuses = [
+        "1:2:3:4:5:6:7:8:9",
+        ":::",
+        "1::2::3",
+        "::g",
+        "1.2.3.4",
+        "::1%eth0",
+        "12345::",
+        "1:2:3:4:5:6:7",
+        "::1.2.3.256",
+        "::01.2.3.4",
+    ]
+    for written in takes + refuses:
+        try:
+            valid = ipaddress.IPv6Address(written).scope_id is None  # a zone names a local interface: refused
+        except ValueError:
+            valid = False
+        assert valid == (written in takes), written
+        assert bool(re.fullmatch(URL_PATTERN, f"http://[{written}]:8080/h")) == valid, written

@@ -448,6 +448,19 @@ def test_malformed_urls_are_refused_with_a_reason(ctx: AppContext, url: str, why
         endpoints.create(ctx, workspace(ctx, "w1"), url, "", ["question.received"])
 
 
+def test_an_ipv6_address_in_the_url_is_sent_to_with_its_brackets_in_the_host_header(ctx: AppContext) -> None:
+    """An endpoint written as an IPv6 address (the pages and the API take them): the try connects to that
+    address and presents the host as the URL wrote it ("[::1]:port"), as HTTP/1.1 asks (RFC 9112 §3.2)."""
+    ws = workspace(ctx, "w1")
+    with Receiver(host="::1") as v6:
+        made, secret = endpoints.create(ctx, ws, v6.url, "", ["question.received"])
+        outcome = asyncio.run(sender.attempt(ctx, endpoints.send_test(ctx, ws, made.id)))
+        assert outcome.status == "succeeded", outcome
+        (got,) = v6.received
+        assert got.headers["host"] == v6.url.split("/")[2] and got.headers["host"].startswith("[::1]:")
+        assert verify(secret, got.headers, got.body)
+
+
 def test_a_name_that_resolves_to_loopback_is_refused_at_send_time(
     ctx: AppContext, settings: Settings, receiver: Receiver
 ) -> None:

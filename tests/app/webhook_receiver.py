@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -31,8 +32,14 @@ class Received:
         return json.loads(self.body)  # type: ignore[no-any-return]
 
 
+class _V6Server(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
 class Receiver:
-    def __init__(self, script: list[int | str] | None = None, hang_s: float = 2.0) -> None:
+    def __init__(
+        self, script: list[int | str] | None = None, hang_s: float = 2.0, host: str = "127.0.0.1"
+    ) -> None:
         self.script = list(script or [])
         self.hang_s = hang_s
         self.received: list[Received] = []
@@ -63,13 +70,15 @@ class Receiver:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server = _V6Server if ":" in host else ThreadingHTTPServer
+        self.server = server((host, 0), Handler)
+        self.host = f"[{host}]" if ":" in host else host
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        return f"http://{self.host}:{self.server.server_address[1]}/hooks"
 
     def __enter__(self) -> Receiver:
         self.thread.start()

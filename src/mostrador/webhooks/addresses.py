@@ -59,6 +59,15 @@ def parse(url: str) -> Target:
     return Target(url, parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path)
 
 
+def is_address(host: str) -> bool:
+    """Whether a URL's host is an IP address written out (IPv4, or IPv6 without its brackets)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """Globally routable unicast only: not private, loopback, link-local, multicast, reserved, shared
     (100.64/10), documentation or unspecified; IPv4-mapped IPv6 is judged as its IPv4 address."""

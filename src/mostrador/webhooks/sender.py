@@ -78,10 +78,13 @@ async def attempt(ctx: AppContext, delivery_id: int, run: int | None = None) -> 
 async def _post(target: addresses.Target, address: str, plan: _Plan, timeout_s: float) -> int:
     host = f"[{address}]" if ":" in address else address
     default_port = 443 if target.scheme == "https" else 80
-    shown_host = target.host if target.port == default_port else f"{target.host}:{target.port}"
+    literal = addresses.is_address(target.host)
+    named = f"[{target.host}]" if ":" in target.host else target.host  # an IPv6 address keeps its brackets
+    shown_host = named if target.port == default_port else f"{named}:{target.port}"
     url = f"{target.scheme}://{host}:{target.port}{target.path}"
     headers = {**signing.headers(plan.secret, plan.msg_id, utcnow(), plan.body), "host": shown_host}
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+    # SNI carries host names only (RFC 6066 §3): none for an address written in the URL.
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" and not literal else {}
     async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False, trust_env=False) as client:
         response = await client.post(url, content=plan.body.encode(), headers=headers, extensions=extensions)
         return response.status_code

@@ -37,18 +37,38 @@ else:  # the event types the service knows, as an enum in the document
     LoggedType = Literal[(*EVENT_TYPES, TEST_EVENT)]
 
 # The shape of a URL the service takes, so that no URL the document allows is refused for its shape:
-# http(s), a host name (its last label starting with a letter) or an IPv4 address, an optional port,
-# no user:password, no spaces or NUL bytes. Whether the address may be reached is the service's call
-# (422 `address-not-allowed`: it depends on the operator's setting, not on the URL alone).
+# http(s), a host name (its last label starting with a letter), an IPv4 address or a bracketed IPv6
+# address (RFC 3986's grammar, no zone), an optional port, no user:password, no spaces or NUL bytes.
+# Whether the address may be reached is the service's call (422 `address-not-allowed`: it depends on the
+# operator's setting, not on the URL alone).
 _LABEL = "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4 = f"{_OCTET}(\\.{_OCTET}){{3}}"
+_H16 = "[0-9A-Fa-f]{1,4}"
+_LS32 = f"({_H16}:{_H16}|{_IPV4})"
+_IPV6 = "|".join(
+    (
+        f"({_H16}:){{6}}{_LS32}",
+        f"::({_H16}:){{5}}{_LS32}",
+        f"({_H16})?::({_H16}:){{4}}{_LS32}",
+        f"(({_H16}:){{0,1}}{_H16})?::({_H16}:){{3}}{_LS32}",
+        f"(({_H16}:){{0,2}}{_H16})?::({_H16}:){{2}}{_LS32}",
+        f"(({_H16}:){{0,3}}{_H16})?::{_H16}:{_LS32}",
+        f"(({_H16}:){{0,4}}{_H16})?::{_LS32}",
+        f"(({_H16}:){{0,5}}{_H16})?::{_H16}",
+        f"(({_H16}:){{0,6}}{_H16})?::",
+    )
+)
 _PORT = "(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4})"
 URL_PATTERN = (
-    f"^https?://(({_LABEL}\\.)*[A-Za-z]([A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?|{_OCTET}(\\.{_OCTET}){{3}})"
+    f"^https?://(({_LABEL}\\.)*[A-Za-z]([A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?|{_IPV4}|\\[({_IPV6})\\])"
     f"(:{_PORT})?([/?#][^\\s\\x00]*)?$"
 )
 NO_NUL = "^[^\\x00]*$"
-URL_WORDS = "`https://…` (or `http://…`): a host name or an IPv4 address, no `user:password@`."
+URL_WORDS = (
+    "`https://…` (or `http://…`): a host name, an IPv4 address or an IPv6 address in brackets, no"
+    " `user:password@`."
+)
 
 router = APIRouter(prefix=f"{PREFIX}/webhook-endpoints", tags=["webhooks"])
 EndpointId = Annotated[int, Path(ge=1, le=paging.MAX_ID)]
