@@ -189,6 +189,20 @@ def test_dates_and_money_are_written_the_reader_s_way() -> None:
         formatting.local_time(at, "MLA", "%Y-%m-%d")
 
 
+def test_a_date_kept_as_text_is_written_like_any_other() -> None:
+    """Claims keep their history's dates as ISO text inside stored JSON; the page writes them in the
+    site's zone and the reader's language, not as "2026-11-28T20:05"."""
+    with i18n.using("en"):
+        assert formatting.local_time("2026-11-28T20:05:09.000-00:00", "MLA", "%d/%m/%Y %H:%M") == (
+            "11/28/2026 5:05\u202fPM"
+        )
+        assert formatting.local_time("2026-11-28T20:05:09", "MLB") == "11/28 5:05\u202fPM"  # no offset: UTC
+    with i18n.using("es"):
+        assert formatting.local_time("2026-11-28T17:05:09-03:00", "MLA") == "28/11 17:05"
+        assert formatting.local_time("ayer", "MLA") == "ayer"
+        assert formatting.local_time("", "MLA") == "—"
+
+
 def test_words_follow_the_language_of_their_context_and_fall_back_to_spanish() -> None:
     with i18n.using("en"):
         assert i18n.gettext("Contraseña") == "Password"

@@ -4,6 +4,7 @@ agent's reply is posted exactly once."""
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -227,6 +228,8 @@ def test_an_opened_claim_gets_the_bot_first_response_then_an_agent_answers_it_on
         ):
             assert fact in page.text
         assert "PDD9944" in page.text
+        # The claim's history (Mercado Libre's ISO dates, kept as text) is written like every other date.
+        assert re.search(r'<span class="when">\d{2}/\d{2}/\d{4} \d{2}:\d{2}</span>', page.text), page.text
         text = "Lamentamos el inconveniente: te enviamos uno nuevo sin cargo."
         r = inbox.post(f"/inbox/{thread_id}/reply", data={**reply_form(inbox, thread_id), "text": text})
         assert r.status_code == 303

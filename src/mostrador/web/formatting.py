@@ -3,7 +3,7 @@ language (mostrador.i18n): "28/11 17:05" in Spanish and Portuguese, "11/28 5:05 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_skeleton, format_time
@@ -24,11 +24,20 @@ STATUS_LABELS = {
 _DATES = {"%d/%m": "MMdd", "%d/%m/%Y": "yMMdd"}
 
 
-def local_time(value: datetime | None, site_id: str = "MLA", fmt: str = "%d/%m %H:%M") -> str:
+def local_time(value: datetime | str | None, site_id: str = "MLA", fmt: str = "%d/%m %H:%M") -> str:
     """`value` in the site's time zone, written as the reader's language writes it. `fmt` says which
-    parts: a date ("%d/%m" or "%d/%m/%Y", optional) and a time ("%H:%M" or "%H:%M:%S", optional)."""
-    if value is None:
+    parts: a date ("%d/%m" or "%d/%m/%Y", optional) and a time ("%H:%M" or "%H:%M:%S", optional).
+
+    `value` may be an ISO 8601 text, as dates kept inside stored JSON are (a claim's history); one
+    without an offset is UTC, and a text that is not a date is shown as it is."""
+    if value is None or value == "":
         return "—"
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        value = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
     local = value.astimezone(ZoneInfo(SITE_ZONES.get(site_id, "UTC")))
     locale = i18n.babel_locale()
     parts = []
