@@ -59,6 +59,11 @@ def parse(url: str) -> Target:
     return Target(url, parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path)
 
 
+def in_url(host: str) -> str:
+    """A host as a URL or a Host header writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
+
+
 def is_address(host: str) -> bool:
     """Whether a URL's host is an IP address written out (IPv4, or IPv6 without its brackets)."""
     try:

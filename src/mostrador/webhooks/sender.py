@@ -76,15 +76,14 @@ async def attempt(ctx: AppContext, delivery_id: int, run: int | None = None) -> 
 
 
 async def _post(target: addresses.Target, address: str, plan: _Plan, timeout_s: float) -> int:
-    host = f"[{address}]" if ":" in address else address
     default_port = 443 if target.scheme == "https" else 80
-    literal = addresses.is_address(target.host)
-    named = f"[{target.host}]" if ":" in target.host else target.host  # an IPv6 address keeps its brackets
+    named = addresses.in_url(target.host)
     shown_host = named if target.port == default_port else f"{named}:{target.port}"
-    url = f"{target.scheme}://{host}:{target.port}{target.path}"
+    url = f"{target.scheme}://{addresses.in_url(address)}:{target.port}{target.path}"
     headers = {**signing.headers(plan.secret, plan.msg_id, utcnow(), plan.body), "host": shown_host}
     # SNI carries host names only (RFC 6066 §3): none for an address written in the URL.
-    extensions = {"sni_hostname": target.host} if target.scheme == "https" and not literal else {}
+    named_host = not addresses.is_address(target.host)
+    extensions = {"sni_hostname": target.host} if target.scheme == "https" and named_host else {}
     async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False, trust_env=False) as client:
         response = await client.post(url, content=plan.body.encode(), headers=headers, extensions=extensions)
         return response.status_code

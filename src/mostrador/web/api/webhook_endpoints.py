@@ -12,6 +12,8 @@ admin's reach within its scope: `read` lists and reads, `read-write` also change
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal
 
@@ -69,6 +71,27 @@ URL_WORDS = (
     "`https://…` (or `http://…`): a host name, an IPv4 address or an IPv6 address in brackets, no"
     " `user:password@`."
 )
+
+# What each refusal of the webhooks service is in this API, most specific first.
+_REFUSALS: tuple[tuple[type[endpoints.EndpointRefused], int, str], ...] = (
+    (endpoints.CreateKeyReused, 409, "idempotency-key-reused"),
+    (endpoints.EndpointDisabled, 409, "endpoint-disabled"),
+    (endpoints.AddressNotAllowed, 422, "address-not-allowed"),
+)
+
+
+@contextmanager
+def service_problems(refused: str = "endpoint-refused") -> Iterator[None]:
+    """The service's typed errors as problem documents: an unknown endpoint (or another workspace's) is
+    404, a refusal its status and kind above, any other refusal 422 of kind `refused`."""
+    try:
+        yield
+    except endpoints.EndpointNotFound as exc:
+        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
+    except endpoints.EndpointRefused as exc:
+        status, kind = next(((st, k) for t, st, k in _REFUSALS if isinstance(exc, t)), (422, refused))
+        raise ApiProblem(status, str(exc), kind=kind) from exc
+
 
 router = APIRouter(prefix=f"{PREFIX}/webhook-endpoints", tags=["webhooks"])
 EndpointId = Annotated[int, Path(ge=1, le=paging.MAX_ID)]
@@ -181,10 +204,8 @@ async def list_webhook_endpoints(
 @router.get("/{endpoint_id}", responses=READS)
 async def get_webhook_endpoint(request: Request, key: Reader, endpoint_id: EndpointId) -> WebhookEndpoint:
     """One endpoint (without its secret)."""
-    try:
+    with service_problems():
         found = await run_in_threadpool(endpoints.get, get_ctx(request), key.workspace_id, endpoint_id)
-    except endpoints.EndpointNotFound as exc:
-        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
     return WebhookEndpoint.of(found)
 
 
@@ -200,7 +221,7 @@ async def list_webhook_deliveries(
 ) -> Page[WebhookDelivery]:
     """The endpoint's delivery log in id order (oldest first; new deliveries come on later pages), each
     delivery with its attempts."""
-    try:
+    with service_problems():
         rows = await run_in_threadpool(
             endpoints.delivery_page,
             get_ctx(request),
@@ -211,8 +232,6 @@ async def list_webhook_deliveries(
             status,
             event_type,
         )
-    except endpoints.EndpointNotFound as exc:
-        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
     more = rows[-1].id if len(rows) == limit else None
     return Page(data=[WebhookDelivery.of(d) for d in rows], next_cursor=paging.encode(more))
 
@@ -222,12 +241,10 @@ async def get_webhook_delivery(
     request: Request, key: Reader, endpoint_id: EndpointId, delivery_id: DeliveryId
 ) -> WebhookDelivery:
     """One delivery with its attempts (follow a test event here)."""
-    try:
+    with service_problems():
         found = await run_in_threadpool(
             endpoints.delivery, get_ctx(request), key.workspace_id, endpoint_id, delivery_id
         )
-    except endpoints.EndpointNotFound as exc:
-        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
     return WebhookDelivery.of(found)
 
 
@@ -254,7 +271,7 @@ async def create_webhook_endpoint(
     address is refused (422) unless the operator allows them."""
     ctx = get_ctx(request)
     fresh = True
-    try:
+    with service_problems():
         if idempotency_key:
             create_key = hashlib.sha256(f"{key.key_id}:{idempotency_key}".encode()).hexdigest()
             made, secret, fresh = await run_in_threadpool(
@@ -270,12 +287,6 @@ async def create_webhook_endpoint(
             made, secret = await run_in_threadpool(
                 endpoints.create, ctx, key.workspace_id, body.url, body.description, body.event_types
             )
-    except endpoints.CreateKeyReused as exc:
-        raise ApiProblem(409, str(exc), kind="idempotency-key-reused") from exc
-    except endpoints.AddressNotAllowed as exc:
-        raise ApiProblem(422, str(exc), kind="address-not-allowed") from exc
-    except endpoints.EndpointRefused as exc:
-        raise ApiProblem(422, str(exc), kind="endpoint-refused") from exc
     if fresh:
         await trail.note(request, key, "webhook.created", f"webhook:{made.id}", {"url": made.url})
     else:
@@ -289,7 +300,7 @@ async def change_webhook_endpoint(
 ) -> WebhookEndpoint:
     """Change the URL, description, event types or whether it is enabled; events already owed keep
     going to it unless it is disabled."""
-    try:
+    with service_problems():
         changed = await run_in_threadpool(
             endpoints.update,
             get_ctx(request),
@@ -300,12 +311,6 @@ async def change_webhook_endpoint(
             body.event_types,
             body.enabled,
         )
-    except endpoints.EndpointNotFound as exc:
-        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
-    except endpoints.AddressNotAllowed as exc:
-        raise ApiProblem(422, str(exc), kind="address-not-allowed") from exc
-    except endpoints.EndpointRefused as exc:
-        raise ApiProblem(422, str(exc), kind="endpoint-refused") from exc
     fields = sorted(body.model_dump(exclude_none=True))
     await trail.note(
         request, key, "webhook.changed", f"webhook:{endpoint_id}", {"url": changed.url, "fields": fields}
@@ -317,10 +322,8 @@ async def change_webhook_endpoint(
 async def delete_webhook_endpoint(request: Request, key: Writer, endpoint_id: EndpointId) -> Response:
     """Remove the endpoint with its delivery log; deliveries still pending for it are dropped (an
     attempt under way when it is deleted is not recorded)."""
-    try:
+    with service_problems():
         await run_in_threadpool(endpoints.delete, get_ctx(request), key.workspace_id, endpoint_id)
-    except endpoints.EndpointNotFound as exc:
-        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
     await trail.note(request, key, "webhook.deleted", f"webhook:{endpoint_id}")
     return Response(status_code=204)
 
@@ -328,12 +331,10 @@ async def delete_webhook_endpoint(request: Request, key: Writer, endpoint_id: En
 @router.post("/{endpoint_id}/secret", responses=WRITES)
 async def rotate_webhook_secret(request: Request, key: Writer, endpoint_id: EndpointId) -> WebhookSecret:
     """A new signing secret (in this answer only); the next attempts sign with it."""
-    try:
+    with service_problems():
         secret = await run_in_threadpool(
             endpoints.rotate_secret, get_ctx(request), key.workspace_id, endpoint_id
         )
-    except endpoints.EndpointNotFound as exc:
-        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
     await trail.note(request, key, "webhook.changed", f"webhook:{endpoint_id}", {"secret": "rotated"})
     return WebhookSecret(secret=secret)
 
@@ -343,17 +344,11 @@ async def send_webhook_test(request: Request, key: Writer, endpoint_id: Endpoint
     """Owe this endpoint alone a `webhook.test` event and start its delivery; follow it in the log
     (`GET …/deliveries/{delivery_id}`). A disabled endpoint is 409."""
     ctx = get_ctx(request)
-    try:
+    with service_problems():
         delivery_id = await run_in_threadpool(endpoints.send_test, ctx, key.workspace_id, endpoint_id)
-    except endpoints.EndpointNotFound as exc:
-        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
-    except endpoints.EndpointDisabled as exc:
-        raise ApiProblem(409, str(exc), kind="endpoint-disabled") from exc
     await webhook_workflows.start_soon(delivery_id)
-    try:
+    with service_problems():  # deleted meanwhile: 404
         found = await run_in_threadpool(endpoints.delivery, ctx, key.workspace_id, endpoint_id, delivery_id)
-    except endpoints.EndpointNotFound as exc:  # deleted meanwhile
-        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
     return WebhookDelivery.of(found)
 
 
@@ -365,16 +360,10 @@ async def recover_failed_webhook_deliveries(
     receiver, the endpoint disabled at the time…) made since `since`: each is pending again with a
     fresh retry budget, keeping its `webhook-id`; succeeded ones are never sent again. A disabled
     endpoint is 409."""
-    try:
+    with service_problems(refused="invalid-since"):
         count = await run_in_threadpool(
             endpoints.recover, get_ctx(request), key.workspace_id, endpoint_id, body.since
         )
-    except endpoints.EndpointNotFound as exc:
-        raise ApiProblem(404, NOT_FOUND, kind="not-found") from exc
-    except endpoints.EndpointDisabled as exc:
-        raise ApiProblem(409, str(exc), kind="endpoint-disabled") from exc
-    except endpoints.EndpointRefused as exc:
-        raise ApiProblem(422, str(exc), kind="invalid-since") from exc
     await trail.note(
         request,
         key,
